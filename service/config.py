@@ -1,0 +1,74 @@
+"""Settings, read from ``TESSERA_*`` environment variables.
+
+Settings are a value: build one with :func:`get_settings` (or construct :class:`Settings`
+directly in tests) and pass it down. Nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Every knob Tessera has. Environment variable = ``TESSERA_`` + upper-case field name."""
+
+    model_config = SettingsConfigDict(env_prefix="TESSERA_", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default=Path("data"), description="Local data, incl. the context store.")
+    keys_dir: Path = Field(default=Path("keys"), description="Local key store (encrypted keys).")
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="Passphrase that encrypts private keys at rest."
+    )
+    contexts_bundle: Path | None = Field(
+        default=None,
+        description="Directory of pinned context files used when `contexts install` has no --from.",
+    )
+
+    # Verification policy.
+    allow_inline_contexts: bool = Field(
+        default=False, description="Accept inline @context objects (off: only pinned URLs)."
+    )
+    clock_skew_seconds: int = Field(default=300, ge=0, le=86_400)
+
+    # Bounds on hostile input; see README "Limits".
+    max_document_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=4, le=512)
+    max_array_length: int = Field(default=2_000, ge=1)
+    max_canonicalization_seconds: float = Field(default=1.0, gt=0)
+    max_quads: int = Field(default=5_000, ge=10)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and self.key_passphrase is None:
+            raise ConfigurationError(
+                "TESSERA_ENVIRONMENT=production needs TESSERA_KEY_PASSPHRASE: private keys are "
+                "never stored unencrypted in production."
+            )
+        if self.environment == "production" and self.allow_inline_contexts:
+            raise ConfigurationError(
+                "TESSERA_ALLOW_INLINE_CONTEXTS is for development only; pin the context with "
+                "`tessera contexts add URL FILE` instead."
+            )
+        return self
+
+    @property
+    def contexts_dir(self) -> Path:
+        """Where installed context documents and operator pins live."""
+        return self.data_dir / "contexts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment at the edge (CLI, app)."""
+    return Settings()
+
+
+__all__ = ["Settings", "get_settings"]

@@ -1,0 +1,282 @@
+"""Pinned JSON-LD context store and the strict, offline document loader.
+
+Every context URL that Tessera will process maps to the sha256 of the exact bytes we trust
+(``schemas/contexts.json``, plus operator pins added with ``tessera contexts add``). The
+third-party documents themselves are installed into ``<data_dir>/contexts/`` from an
+offline bundle or their canonical URLs, and checked against the pin on the way in *and* on
+every load. While signing or verifying, the loader answers only from that store: an unknown
+URL raises :class:`UntrustedContextError` naming it, and nothing leaves the process.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service.errors import ContextIntegrityError, TesseraError, UntrustedContextError
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+MANIFEST_PATH = SCHEMAS_DIR / "contexts.json"
+BUNDLED_DIR = SCHEMAS_DIR / "contexts"
+OPERATOR_PINS = "pins.json"
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+ED25519_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
+TESSERA_V1 = "https://w3id.org/tessera/contexts/v1"
+
+#: Upper bound on a context document we are willing to install (the largest pinned one is ~30 KB).
+MAX_CONTEXT_BYTES = 1024 * 1024
+
+JsonObject = dict[str, Any]
+DocumentLoader = Callable[[str, Any], JsonObject]
+Fetch = Callable[[str], bytes]
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One trusted context: its URL, the sha256 of its bytes, and where its file comes from."""
+
+    url: str
+    sha256: str
+    file: str
+    bundled: bool = False  # the project's own context, shipped in schemas/contexts/
+    operator: bool = False  # added by `tessera contexts add`
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> list[Pin]:
+    """Read the project's context manifest."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Pin(url=row["url"], sha256=row["sha256"], file=row["file"], bundled=row.get("bundled", False))
+        for row in raw["contexts"]
+    ]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _parse_context(url: str, data: bytes) -> JsonObject:
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContextIntegrityError(f"Context file for {url} is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict) or "@context" not in document:
+        raise ContextIntegrityError(
+            f"Context file for {url} is not a JSON-LD context document (no top-level @context)."
+        )
+    return document
+
+
+class ContextStore:
+    """The local, pinned context store under ``directory``.
+
+    Files are stored by content hash (``<sha256>.jsonld``), so two URLs can never share a
+    file by accident and a file can never change under a pin.
+    """
+
+    def __init__(self, directory: Path, *, manifest: Iterable[Pin] | None = None) -> None:
+        self.directory = directory
+        self._manifest = list(manifest) if manifest is not None else load_manifest()
+        self._parsed: dict[str, JsonObject] = {}
+        self._lock = threading.Lock()
+
+    # -- pins ---------------------------------------------------------------------------
+
+    def pins(self) -> dict[str, Pin]:
+        """Every trusted URL: the project manifest, then operator pins (which cannot override)."""
+        pins = {pin.url: pin for pin in self._manifest}
+        for pin in self._operator_pins():
+            pins.setdefault(pin.url, pin)
+        return pins
+
+    def _operator_pins(self) -> list[Pin]:
+        path = self.directory / OPERATOR_PINS
+        if not path.exists():
+            return []
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [Pin(url=u, sha256=h, file=f"{h}.jsonld", operator=True) for u, h in rows.items()]
+
+    def is_trusted(self, url: str) -> bool:
+        return url in self.pins()
+
+    def is_installed(self, url: str) -> bool:
+        pin = self.pins().get(url)
+        return pin is not None and (pin.bundled or self._stored_path(pin).exists())
+
+    def missing(self) -> list[str]:
+        """Trusted URLs whose documents are not installed yet."""
+        return [url for url in self.pins() if not self.is_installed(url)]
+
+    def _stored_path(self, pin: Pin) -> Path:
+        if pin.bundled:
+            return BUNDLED_DIR / pin.file
+        return self.directory / f"{pin.sha256}.jsonld"
+
+    # -- installing ---------------------------------------------------------------------
+
+    def install_from_dir(self, source: Path) -> list[str]:
+        """Install every non-bundled manifest context from an offline bundle directory.
+
+        A file is found by its manifest name or, failing that, by its hash among the
+        directory's files. A file with the manifest name but other bytes is refused with
+        :class:`ContextIntegrityError`; nothing is installed unless all are found and valid.
+        Returns the installed URLs.
+        """
+        if not source.is_dir():
+            raise TesseraError(f"Context bundle {source} is not a directory.")
+        by_hash: dict[str, Path] = {}
+        for path in sorted(source.iterdir()):
+            if path.is_file() and path.stat().st_size <= MAX_CONTEXT_BYTES:
+                by_hash.setdefault(sha256_hex(path.read_bytes()), path)
+        staged: list[tuple[Pin, bytes]] = []
+        for pin in self._manifest:
+            if pin.bundled:
+                continue
+            named = source / pin.file
+            if named.is_file():
+                data = named.read_bytes()
+                self._check(pin, data, origin=str(named))
+            elif pin.sha256 in by_hash:
+                data = by_hash[pin.sha256].read_bytes()
+            else:
+                raise ContextIntegrityError(
+                    f"The bundle {source} has no file for {pin.url} (expected {pin.file} or any "
+                    f"file with sha256 {pin.sha256})."
+                )
+            staged.append((pin, data))
+        for pin, data in staged:
+            _write_atomically(self._stored_path(pin), data)
+        return [pin.url for pin, _ in staged]
+
+    def install_from_web(self, fetch: Fetch) -> list[str]:
+        """Fetch every non-bundled manifest context from its canonical URL, check, install."""
+        staged = []
+        for pin in self._manifest:
+            if pin.bundled:
+                continue
+            data = fetch(pin.url)
+            self._check(pin, data, origin=pin.url)
+            staged.append((pin, data))
+        for pin, data in staged:
+            _write_atomically(self._stored_path(pin), data)
+        return [pin.url for pin, _ in staged]
+
+    def add(self, url: str, data: bytes) -> Pin:
+        """Trust one more context (operator decision), pinned to the hash of ``data``."""
+        if not url.startswith("https://"):
+            raise TesseraError(f"Context URL {url!r} must be an absolute https:// URL.")
+        existing = self.pins().get(url)
+        digest = sha256_hex(data)
+        if existing is not None and existing.sha256 != digest:
+            raise ContextIntegrityError(
+                f"{url} is already pinned to sha256 {existing.sha256}; the file given has "
+                f"{digest}. A pinned context never changes: use a new URL for a new version."
+            )
+        if len(data) > MAX_CONTEXT_BYTES:
+            raise ContextIntegrityError(f"Context file for {url} is larger than 1 MiB.")
+        _parse_context(url, data)
+        pin = Pin(url=url, sha256=digest, file=f"{digest}.jsonld", operator=True)
+        _write_atomically(self._stored_path(pin), data)
+        pins_path = self.directory / OPERATOR_PINS
+        rows = json.loads(pins_path.read_text(encoding="utf-8")) if pins_path.exists() else {}
+        rows[url] = digest
+        _write_atomically(pins_path, (json.dumps(rows, indent=2, sort_keys=True) + "\n").encode())
+        return pin
+
+    @staticmethod
+    def _check(pin: Pin, data: bytes, *, origin: str) -> None:
+        digest = sha256_hex(data)
+        if digest != pin.sha256:
+            raise ContextIntegrityError(
+                f"Refusing {origin} for {pin.url}: its sha256 is {digest}, but the pinned "
+                f"value is {pin.sha256}. The file was changed or is another version; get the "
+                "exact published file."
+            )
+
+    # -- loading ------------------------------------------------------------------------
+
+    def get(self, url: str) -> JsonObject:
+        """The parsed context document for a trusted URL (checked against its pin once).
+
+        Callers get a private deep copy: PyLD rewrites ``@context`` URLs in place.
+        """
+        with self._lock:
+            cached = self._parsed.get(url)
+        if cached is None:
+            pin = self.pins().get(url)
+            if pin is None:
+                raise UntrustedContextError(url)
+            path = self._stored_path(pin)
+            if not path.exists():
+                raise UntrustedContextError(
+                    url,
+                    f"JSON-LD context {url!r} is trusted but not installed in {self.directory}. "
+                    "Run `tessera contexts install` (or `--from DIR` for an offline bundle).",
+                )
+            data = path.read_bytes()
+            self._check(pin, data, origin=str(path))
+            cached = _parse_context(url, data)
+            with self._lock:
+                self._parsed[url] = cached
+        return copy.deepcopy(cached)
+
+    def document_loader(self) -> DocumentLoader:
+        """A PyLD document loader that serves only pinned, installed contexts.
+
+        The remote documents are tagged ``static`` so PyLD's resolver caches them.
+        """
+
+        def load(url: str, options: Any = None) -> JsonObject:
+            return {
+                "contentType": "application/ld+json",
+                "contextUrl": None,
+                "documentUrl": url,
+                "document": self.get(url),
+                "tag": "static",
+            }
+
+        return load
+
+
+__all__ = [
+    "CREDENTIALS_V1",
+    "CREDENTIALS_V2",
+    "DATA_INTEGRITY_V2",
+    "ED25519_2020_V1",
+    "MULTIKEY_V1",
+    "OPEN_BADGES_V3",
+    "TESSERA_V1",
+    "ContextStore",
+    "DocumentLoader",
+    "Pin",
+    "load_manifest",
+    "sha256_hex",
+]

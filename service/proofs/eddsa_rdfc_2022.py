@@ -1,0 +1,51 @@
+"""The ``eddsa-rdfc-2022`` cryptosuite (Data Integrity EdDSA Cryptosuites v1.0 §3.3).
+
+Transformation is RDFC-1.0 canonicalization; hashing is SHA-256 of the canonical proof
+configuration followed by SHA-256 of the canonical document (§3.3.4). The legacy
+``Ed25519Signature2020`` suite hashes exactly the same way, so it is the same class with
+another proof type and no ``cryptosuite`` property.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from service.proofs.canonical import Canonicalizer
+
+
+class EddsaRdfc2022:
+    """eddsa-rdfc-2022: Ed25519 over RDFC-1.0 canonical N-Quads."""
+
+    proof_type = "DataIntegrityProof"
+    cryptosuite: str | None = "eddsa-rdfc-2022"
+
+    def __init__(self, canonicalizer: Canonicalizer) -> None:
+        self.canonicalizer = canonicalizer
+
+    def canonical_parts(
+        self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]
+    ) -> tuple[str, str]:
+        """Canonical N-Quads of (proof configuration, document), for tests and debugging."""
+        return (
+            self.canonicalizer.canonicalize(proof_config),
+            self.canonicalizer.canonicalize(document),
+        )
+
+    def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
+        proof_nquads, doc_nquads = self.canonical_parts(document=document, proof_config=proof_config)
+        return (
+            hashlib.sha256(proof_nquads.encode("utf-8")).digest()
+            + hashlib.sha256(doc_nquads.encode("utf-8")).digest()
+        )
+
+
+class Ed25519Signature2020(EddsaRdfc2022):
+    """Legacy ``Ed25519Signature2020`` (verify only in practice; other issuers still send it)."""
+
+    proof_type = "Ed25519Signature2020"
+    cryptosuite = None
+
+
+__all__ = ["Ed25519Signature2020", "EddsaRdfc2022"]
