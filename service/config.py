@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr | None = Field(
         default=None, description="Passphrase that encrypts private keys at rest."
     )
+    key_kdf: Literal["interactive", "moderate", "sensitive"] = Field(
+        default="moderate", description="Argon2id strength for newly encrypted keys."
+    )
     contexts_bundle: Path | None = Field(
         default=None,
         description="Directory of pinned context files used when `contexts install` has no --from.",

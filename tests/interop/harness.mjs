@@ -39,8 +39,9 @@ console.info = (...args) => console.error(...args);
 console.debug = (...args) => console.error(...args);
 
 // File name -> context URL for the shared offline bundle, which ships no
-// manifest.json (the mapping is the table in its README.md). Used for a
-// --contexts directory that has no manifest.json.
+// manifest.json (the mapping is the table in its README.md), and for the
+// project's schemas/contexts/. Used for a --contexts directory that has no
+// manifest.json; files not named here are ignored in such a directory.
 const DEFAULT_BUNDLE_MAP = {
   'credentials-v2.jsonld': 'https://www.w3.org/ns/credentials/v2',
   'credentials-examples-v2.jsonld':
@@ -56,6 +57,8 @@ const DEFAULT_BUNDLE_MAP = {
   'ed25519-2020-v1.jsonld':
     'https://w3id.org/security/suites/ed25519-2020/v1',
   'citizenship-v4rc1.jsonld': 'https://w3id.org/citizenship/v4rc1',
+  // the project's own context (schemas/contexts/ in this repository)
+  'tessera-v1.jsonld': 'https://w3id.org/tessera/contexts/v1',
 };
 
 // Contexts the libraries themselves rely on (DID documents, and the security
@@ -330,7 +333,19 @@ function errorMessages(error, out = [], seen = new Set()) {
     (error.message || String(error));
   // VerificationError is only a wrapper: report what it wraps
   if(!(error.name === 'VerificationError' && nested.length > 0)) {
-    out.push(message);
+    const event = error.details && error.details.event;
+    if(event && typeof event === 'object') {
+      // jsonld.js safe mode: say which term/value was about to be dropped
+      let details = '';
+      try {
+        details = JSON.stringify(event.details ?? {});
+      } catch{
+        details = '';
+      }
+      out.push(`${message} (${event.code}: ${event.message} ${details})`);
+    } else {
+      out.push(message);
+    }
   }
   for(const e of nested) {
     errorMessages(e, out, seen);

@@ -141,7 +141,12 @@ class NodeHarness:
 
     def _died(self, what: str) -> NodeHarnessError:
         proc = self._proc
-        code = proc.poll() if proc is not None else None
+        code: int | None = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
         if self._stderr_thread is not None:
             self._stderr_thread.join(timeout=2)
         tail = "\n".join(self._stderr_tail)

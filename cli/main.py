@@ -1,0 +1,287 @@
+"""The ``tessera`` command: a thin Typer layer over the same engine the HTTP service uses.
+
+Exit codes: 0 success (for ``verify``: verified), 1 verification failed, 2 the input or the
+set-up is unusable (the message says what to do).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+
+from service.config import get_settings
+from service.contexts import MAX_CONTEXT_BYTES
+from service.dids import StaticResolver, controller_document, did_key_document
+from service.engine import Engine, build_engine
+from service.errors import TesseraError
+from service.proofs import DEFAULT_CRYPTOSUITE, SIGNING_SUITES, sign
+from service.verify import VerificationResult, parse_datetime, verify_credential
+
+app = typer.Typer(help="Tessera: verifiable, portable training credentials.", no_args_is_help=True)
+contexts_app = typer.Typer(help="The pinned JSON-LD context store.", no_args_is_help=True)
+keys_app = typer.Typer(help="Issuer signing keys in the local key store.", no_args_is_help=True)
+app.add_typer(contexts_app, name="contexts")
+app.add_typer(keys_app, name="keys")
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _engine() -> Engine:
+    try:
+        return build_engine(get_settings())
+    except TesseraError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # pydantic validation of TESSERA_* variables
+        _fail(f"invalid TESSERA_* setting: {exc}")
+
+
+def _read_input(path: str) -> bytes:
+    """Bytes of FILE, or of stdin for '-'; unreadable input exits 2 with a reason."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    if not file.is_file():
+        _fail(f"{path}: no such file.")
+    return file.read_bytes()
+
+
+def _read_json_object(path: str) -> dict[str, Any]:
+    raw = _read_input(path)
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{path} is not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        _fail(f"{path} must hold a JSON object.")
+    return value
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# -- contexts ---------------------------------------------------------------------------
+
+
+@contexts_app.command("install")
+def contexts_install(
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", help="Offline bundle directory (e.g. ../shared/contexts)."),
+    ] = None,
+) -> None:
+    """Install the pinned contexts, each checked against its sha256."""
+    engine = _engine()
+    source = from_dir or engine.settings.contexts_bundle
+    try:
+        if source is not None:
+            installed = engine.contexts.install_from_dir(source)
+        else:
+            installed = engine.contexts.install_from_web(_fetch_context)
+    except TesseraError as exc:
+        _fail(str(exc))
+    for url in installed:
+        typer.echo(f"installed {url}")
+    typer.echo(f"{len(installed)} contexts installed in {engine.contexts.directory}")
+
+
+def _fetch_context(url: str) -> bytes:
+    """Download one context over HTTPS (install time only; signing/verifying never fetch)."""
+    try:
+        with httpx.stream("GET", url, follow_redirects=True, timeout=20.0,
+                          headers={"Accept": "application/ld+json, application/json"}) as response:
+            response.raise_for_status()
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_CONTEXT_BYTES:
+                    raise TesseraError(f"{url} is larger than 1 MiB; refusing it.")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise TesseraError(
+            f"Could not download {url}: {exc}. Without network access, install from an offline "
+            "bundle: `tessera contexts install --from DIR`."
+        ) from None
+
+
+@contexts_app.command("add")
+def contexts_add(url: str, file: Path) -> None:
+    """Trust one more context URL, pinned from now on to the sha256 of FILE."""
+    engine = _engine()
+    if not file.is_file():
+        _fail(f"{file}: no such file.")
+    try:
+        pin = engine.contexts.add(url, file.read_bytes())
+    except TesseraError as exc:
+        _fail(str(exc))
+    typer.echo(f"trusted {pin.url} (sha256 {pin.sha256})")
+
+
+@contexts_app.command("list")
+def contexts_list() -> None:
+    """Every trusted context URL, its pin, and whether it is installed."""
+    engine = _engine()
+    for url, pin in engine.contexts.pins().items():
+        state = "installed" if engine.contexts.is_installed(url) else "MISSING"
+        origin = "project" if pin.bundled else "operator" if pin.operator else "manifest"
+        typer.echo(f"{state:9} {origin:8} {pin.sha256[:16]}…  {url}")
+
+
+# -- keys -------------------------------------------------------------------------------
+
+
+@keys_app.command("generate")
+def keys_generate(
+    name: str,
+    did_web: Annotated[
+        str | None, typer.Option("--did-web", help="Use did:web:HOST[:PATH] instead of did:key.")
+    ] = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Store the key UNENCRYPTED (development only).")
+    ] = False,
+) -> None:
+    """Create an Ed25519 signing key, encrypted with TESSERA_KEY_PASSPHRASE."""
+    engine = _engine()
+    try:
+        info = engine.keys().generate(name, did_web=did_web, dev=dev)
+    except TesseraError as exc:
+        _fail(str(exc))
+    if info.development:
+        typer.echo("warning: development key stored unencrypted; never use it for real credentials.", err=True)
+    typer.echo(f"created key {info.name}")
+    typer.echo(f"  issuer id            {info.controller}")
+    typer.echo(f"  verification method  {info.verification_method}")
+    typer.echo(f"  publicKeyMultibase   {info.public_key_multibase}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The keys in the local key store (public facts only)."""
+    engine = _engine()
+    infos = engine.keys().list()
+    if not infos:
+        typer.echo(f"no keys in {engine.settings.keys_dir}; create one with `tessera keys generate NAME`")
+    for info in infos:
+        protection = "encrypted" if info.encrypted else "DEVELOPMENT (unencrypted)"
+        typer.echo(f"{info.name:20} {info.controller}  [{protection}]")
+
+
+@keys_app.command("did-document")
+def keys_did_document(name: str) -> None:
+    """Print the DID document for a key (publish a did:web one at its https URL)."""
+    engine = _engine()
+    try:
+        info = engine.keys().info(name)
+    except TesseraError as exc:
+        _fail(str(exc))
+    if info.controller.startswith("did:key:"):
+        _print_json(did_key_document(info.public_key_multibase))
+    else:
+        _print_json(controller_document(info.controller, [(info.verification_method, info.public_key_multibase)]))
+
+
+# -- sign and verify --------------------------------------------------------------------
+
+
+@app.command("sign")
+def sign_command(
+    file: Annotated[str, typer.Argument(help="Unsigned credential JSON, or - for stdin.")],
+    key: Annotated[str, typer.Option("--key", help="Name of the key in the key store.")],
+    cryptosuite: Annotated[
+        str, typer.Option("--cryptosuite", help=f"One of {', '.join(SIGNING_SUITES)}.")
+    ] = DEFAULT_CRYPTOSUITE,
+) -> None:
+    """Sign a credential and print it. The issuer is set to the key's controller if absent."""
+    engine = _engine()
+    document = _read_json_object(file)
+    try:
+        signer = engine.keys().signer(key)
+        info = engine.keys().info(key)
+        document.setdefault("issuer", info.controller)
+        signed = sign(
+            document,
+            signer=signer,
+            canonicalizer=engine.canonicalizer,
+            created=datetime.now(UTC),
+            cryptosuite=cryptosuite,
+        )
+    except TesseraError as exc:
+        _fail(str(exc))
+    _print_json(signed)
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[str, typer.Argument(help="Credential JSON, or - for stdin.")],
+    output: Annotated[str, typer.Option("--format", help="json, or text for people.")] = "json",
+    did_documents: Annotated[
+        list[Path] | None,
+        typer.Option("--did-document", help="A saved DID/controller document to resolve keys offline."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Verify as of this date-time (default: now).")
+    ] = None,
+) -> None:
+    """Verify a credential. Exit 0 verified, 1 not verified, 2 input unreadable."""
+    if output not in ("json", "text"):
+        _fail("--format must be json or text.")
+    raw = _read_input(file)
+    moment = datetime.now(UTC)
+    if now is not None:
+        parsed = parse_datetime(now)
+        if parsed is None:
+            _fail(f"--now {now!r} is not a date-time like 2025-01-31T00:00:00Z.")
+        moment = parsed
+    resolver = StaticResolver()
+    for path in did_documents or []:
+        resolver.add(_read_json_object(str(path)))
+    engine = _engine()
+    result = verify_credential(raw, verifier=engine.verifier(resolver=resolver), now=moment)
+    if output == "json":
+        _print_json(result.to_json())
+    else:
+        typer.echo(render_text(result))
+    if result.check("parse").status == "failed":
+        raise typer.Exit(EXIT_UNUSABLE)
+    raise typer.Exit(EXIT_OK if result.verified else EXIT_NOT_VERIFIED)
+
+
+_MARKS = {"passed": "✔", "failed": "✘", "unknown": "?"}
+
+
+def render_text(result: VerificationResult) -> str:
+    """The verdict for a terminal: one headline, then a line per check."""
+    if result.verified:
+        unknown = [c.check for c in result.checks if c.status == "unknown"]
+        headline = "VERIFIED" + (f" (not checked: {', '.join(unknown)})" if unknown else "")
+    else:
+        headline = "NOT VERIFIED"
+    lines = [headline]
+    if result.issuer:
+        lines.append(f"issuer: {result.issuer}")
+    lines.extend(f"  {_MARKS[c.status]} {c.check:9} {c.detail}" for c in result.checks)
+    return "\n".join(lines)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except TesseraError as exc:  # a deliberate error that slipped past a command's handler
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+
+
+__all__ = ["app", "render_text", "run"]

@@ -1,0 +1,446 @@
+"""The verification pipeline: a credential in, a :class:`VerificationResult` out, never a traceback.
+
+Checks run in a fixed order and each yields ``passed``, ``failed`` or ``unknown``:
+
+``parse``     the input is a JSON object of a bounded size and shape, and looks like a VC
+``context``   ``@context`` starts with VC 2.0 and every entry is a pinned, trusted URL
+``proof``     every Data Integrity proof verifies (eddsa-rdfc-2022, eddsa-jcs-2022, Ed25519Signature2020)
+``issuer``    each proof's key is controlled by the credential's issuer, as an assertionMethod
+``validity``  validFrom / validUntil / proof ``created`` against ``now`` with a clock skew
+``status``    revocation / suspension (a :class:`StatusChecker` supplies it; else unknown)
+``trust``     the issuer is recognized (a :class:`TrustChecker` supplies it; else unknown)
+
+``verified`` is true only when no check failed and ``proof``, ``issuer`` and ``validity``
+passed. Time is an argument (``now``); nothing here reads the clock, the network or a database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from service.contexts import CREDENTIALS_V2, ContextStore
+from service.dids import Resolver
+from service.errors import (
+    VC_DM,
+    CanonicalizationError,
+    DidResolutionError,
+    InputError,
+    InvalidSignature,
+    TesseraError,
+    UnsupportedProofError,
+)
+from service.proofs.canonical import DEFAULT_LIMITS, Limits, check_structure
+from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
+
+Status = Literal["passed", "failed", "unknown"]
+CHECK_IDS = ("parse", "context", "proof", "issuer", "validity", "status", "trust")
+REQUIRED_TO_PASS = ("proof", "issuer", "validity")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the verdict: which check, its outcome, and a sentence a person can read."""
+
+    check: str
+    status: Status
+    detail: str
+    problem_type: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        return {"check": self.check, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The whole verdict. Render it as it is (JSON, HTML, terminal); do not re-derive it."""
+
+    verified: bool
+    checks: tuple[Check, ...]
+    credential: dict[str, Any] | None = None
+    issuer: str | None = None
+
+    def check(self, check_id: str) -> Check:
+        return next(c for c in self.checks if c.check == check_id)
+
+    @property
+    def problem_details(self) -> list[dict[str, str]]:
+        """VC-API ``problemDetails``: one entry per failed check."""
+        return [
+            {
+                "type": c.problem_type or VC_DM + "MALFORMED_VALUE_ERROR",
+                "title": f"{c.check} check failed",
+                "detail": c.detail,
+            }
+            for c in self.checks
+            if c.status == "failed"
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "checks": [c.to_json() for c in self.checks],
+            "problemDetails": self.problem_details,
+        }
+
+
+StatusChecker = Callable[[Mapping[str, Any], datetime], Check]
+TrustChecker = Callable[[str, datetime | None, datetime], Check]
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """The collaborators and policy a verification runs with.
+
+    ``status`` and ``trust`` are optional: without them those checks are ``unknown``.
+    """
+
+    contexts: ContextStore
+    suites: Sequence[Cryptosuite]
+    resolver: Resolver
+    limits: Limits = DEFAULT_LIMITS
+    max_bytes: int = 256 * 1024
+    clock_skew: timedelta = timedelta(minutes=5)
+    allow_inline_contexts: bool = False
+    status: StatusChecker | None = None
+    trust: TrustChecker | None = None
+
+
+def verify_credential(
+    credential: bytes | str | Mapping[str, Any], *, verifier: Verifier, now: datetime
+) -> VerificationResult:
+    """Run every check on ``credential`` at time ``now`` and return the verdict."""
+    checks: dict[str, Check] = {}
+    document = _parse(credential, verifier, checks)
+    if document is not None:
+        _check_contexts(document, verifier, checks)
+    verified_proofs: list[VerifiedProof] = []
+    if document is not None and checks["context"].status == "passed":
+        verified_proofs = _check_proofs(document, verifier, checks)
+    if document is not None:
+        _check_issuer(document, verified_proofs, checks)
+        _check_validity(document, verifier, now, checks)
+        checks["status"] = (
+            verifier.status(document, now)
+            if verifier.status is not None and checks["proof"].status == "passed"
+            else _unknown("status", "Revocation status was not checked.")
+        )
+        issuer_id = issuer_of(document)
+        checks["trust"] = (
+            verifier.trust(issuer_id, _valid_from(document), now)
+            if verifier.trust is not None and issuer_id and checks["issuer"].status == "passed"
+            else _unknown("trust", "Whether a registry recognizes this issuer was not checked.")
+        )
+    for check_id in CHECK_IDS:
+        checks.setdefault(check_id, _unknown(check_id, "Not checked: an earlier check failed."))
+    ordered = tuple(checks[c] for c in CHECK_IDS)
+    verified = all(c.status != "failed" for c in ordered) and all(
+        checks[c].status == "passed" for c in REQUIRED_TO_PASS
+    )
+    return VerificationResult(
+        verified=verified,
+        checks=ordered,
+        credential=document,
+        issuer=issuer_of(document) if document is not None else None,
+    )
+
+
+# -- individual checks ------------------------------------------------------------------
+
+
+def _passed(check: str, detail: str) -> Check:
+    return Check(check, "passed", detail)
+
+
+def _failed(check: str, detail: str, problem_type: str | None = None) -> Check:
+    return Check(check, "failed", detail, problem_type)
+
+
+def _unknown(check: str, detail: str) -> Check:
+    return Check(check, "unknown", detail)
+
+
+def _parse(
+    raw: bytes | str | Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]
+) -> dict[str, Any] | None:
+    parse_error = VC_DM + "PARSING_ERROR"
+    if isinstance(raw, (bytes, str)):
+        size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+        if size > verifier.max_bytes:
+            checks["parse"] = _failed(
+                "parse",
+                f"The input is {size} bytes; the limit is {verifier.max_bytes}. A credential is "
+                "rarely more than a few kilobytes.",
+                parse_error,
+            )
+            return None
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            checks["parse"] = _failed(
+                "parse", f"The input is not valid JSON{where}: upload the credential's .json file.", parse_error
+            )
+            return None
+        except RecursionError:
+            checks["parse"] = _failed("parse", "The input is nested too deeply to read.", parse_error)
+            return None
+    else:
+        document = raw
+    if not isinstance(document, Mapping):
+        checks["parse"] = _failed("parse", "The input is JSON, but not a JSON object.", parse_error)
+        return None
+    try:
+        check_structure(document, verifier.limits)
+    except TesseraError as exc:
+        checks["parse"] = _failed("parse", str(exc), exc.problem_type)
+        return None
+    missing = [k for k in ("@context", "type", "issuer", "credentialSubject") if k not in document]
+    types = document.get("type")
+    type_list = types if isinstance(types, list) else [types]
+    if missing:
+        checks["parse"] = _failed(
+            "parse",
+            "This is not a verifiable credential: it has no " + ", ".join(missing) + ".",
+            VC_DM + "MALFORMED_VALUE_ERROR",
+        )
+        return None
+    if "VerifiableCredential" not in type_list:
+        checks["parse"] = _failed(
+            "parse", "The type list does not include 'VerifiableCredential'.", VC_DM + "MALFORMED_VALUE_ERROR"
+        )
+        return None
+    if not issuer_of(document):
+        checks["parse"] = _failed(
+            "parse", "The issuer must be a URL or an object with an 'id' URL.", VC_DM + "MALFORMED_VALUE_ERROR"
+        )
+        return None
+    checks["parse"] = _passed("parse", "The credential is well-formed JSON.")
+    return dict(document)
+
+
+def _check_contexts(document: Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]) -> None:
+    contexts = document.get("@context")
+    items = contexts if isinstance(contexts, list) else [contexts]
+    for proof in _safe_proofs(document):
+        extra = proof.get("@context")
+        if extra is not None:
+            items = [*items, *(extra if isinstance(extra, list) else [extra])]
+    problem = VC_DM + "MALFORMED_VALUE_ERROR"
+    if not items or items[0] != CREDENTIALS_V2:
+        checks["context"] = _failed(
+            "context",
+            f"The first @context must be {CREDENTIALS_V2} (VC Data Model 2.0); it is {items[0]!r}.",
+            problem,
+        )
+        return
+    for item in items:
+        if isinstance(item, str):
+            if not verifier.contexts.is_trusted(item):
+                checks["context"] = _failed(
+                    "context",
+                    f"The context {item} is not on this verifier's list of trusted contexts, so "
+                    "the meaning of the credential's terms cannot be fixed.",
+                    problem,
+                )
+                return
+            if not verifier.contexts.is_installed(item):
+                checks["context"] = _unknown(
+                    "context",
+                    f"The trusted context {item} is not installed here: run `tessera contexts install`.",
+                )
+                return
+        elif isinstance(item, Mapping):
+            if not verifier.allow_inline_contexts:
+                checks["context"] = _failed(
+                    "context",
+                    "The credential defines terms in an inline @context object; only published, "
+                    "pinned context URLs are accepted.",
+                    problem,
+                )
+                return
+        else:
+            checks["context"] = _failed("context", f"@context entry {item!r} is not a URL.", problem)
+            return
+    checks["context"] = _passed("context", "Every context is a pinned, trusted document.")
+
+
+def _safe_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    try:
+        return proofs_of(document)
+    except InputError:
+        return []
+
+
+def _check_proofs(
+    document: Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]
+) -> list[VerifiedProof]:
+    try:
+        proofs = proofs_of(document)
+    except InputError as exc:
+        checks["proof"] = _failed("proof", str(exc), exc.problem_type)
+        return []
+    if not proofs:
+        checks["proof"] = _failed(
+            "proof", "The credential carries no proof: it was never signed.", VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR"
+        )
+        return []
+    verified: list[VerifiedProof] = []
+    for proof in proofs:
+        try:
+            verified.append(
+                verify_proof(document, proof, suites=verifier.suites, resolver=verifier.resolver)
+            )
+        except InvalidSignature as exc:
+            checks["proof"] = _failed(
+                "proof",
+                "The signature does not match the content: the credential was changed after it "
+                f"was signed, or signed with another key. ({exc})",
+                exc.problem_type,
+            )
+            return []
+        except DidResolutionError as exc:
+            checks["proof"] = _unknown("proof", f"The signing key could not be found: {exc}")
+            return []
+        except (CanonicalizationError, UnsupportedProofError, InputError) as exc:
+            checks["proof"] = _failed("proof", str(exc), exc.problem_type)
+            return []
+    suites = sorted({v.suite for v in verified})
+    checks["proof"] = _passed(
+        "proof", f"{len(verified)} signature(s) verified ({', '.join(suites)}); the content is unchanged."
+    )
+    return verified
+
+
+def issuer_of(document: Mapping[str, Any]) -> str | None:
+    """The issuer's id, whether ``issuer`` is a string or an object."""
+    issuer = document.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and ":" in issuer else None
+
+
+def _check_issuer(
+    document: Mapping[str, Any], verified: list[VerifiedProof], checks: dict[str, Check]
+) -> None:
+    if not verified:
+        checks["issuer"] = _unknown("issuer", "Not checked: no signature was verified.")
+        return
+    issuer = issuer_of(document)
+    for proof in verified:
+        method = proof.method
+        if method.controller != issuer:
+            checks["issuer"] = _failed(
+                "issuer",
+                f"The credential names {issuer} as issuer, but it was signed with a key controlled "
+                f"by {method.controller}.",
+                VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
+            )
+            return
+        if "assertionMethod" not in method.relationships:
+            checks["issuer"] = _failed(
+                "issuer",
+                f"The key {method.id} is not authorized by {issuer} to issue credentials "
+                "(it is not listed under assertionMethod).",
+                VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
+            )
+            return
+    checks["issuer"] = _passed("issuer", f"Signed by {issuer} with a key it authorizes for issuing.")
+
+
+_DATETIME = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$", re.IGNORECASE
+)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An XML Schema dateTime as an aware datetime (UTC if no offset); None if not one."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _valid_from(document: Mapping[str, Any]) -> datetime | None:
+    return parse_datetime(document.get("validFrom"))
+
+
+def _check_validity(
+    document: Mapping[str, Any], verifier: Verifier, now: datetime, checks: dict[str, Check]
+) -> None:
+    skew = verifier.clock_skew
+    problem = VC_DM + "RANGE_ERROR"
+    fields = {"validFrom": document.get("validFrom"), "validUntil": document.get("validUntil")}
+    parsed: dict[str, datetime] = {}
+    for name, raw in fields.items():
+        if raw is None:
+            continue
+        moment = parse_datetime(raw)
+        if moment is None:
+            checks["validity"] = _failed(
+                "validity", f"{name} {raw!r} is not a date-time like 2025-01-31T00:00:00Z.", VC_DM + "MALFORMED_VALUE_ERROR"
+            )
+            return
+        parsed[name] = moment
+    start, end = parsed.get("validFrom"), parsed.get("validUntil")
+    if start and end and end < start:
+        checks["validity"] = _failed("validity", "validUntil is before validFrom.", problem)
+        return
+    if start and start > now + skew:
+        checks["validity"] = _failed(
+            "validity", f"The credential is not valid yet: it becomes valid on {_human(start)}.", problem
+        )
+        return
+    if end and end < now - skew:
+        checks["validity"] = _failed("validity", f"The credential expired on {_human(end)}.", problem)
+        return
+    for proof in _safe_proofs(document):
+        created_raw = proof.get("created")
+        if created_raw is None:
+            continue
+        created = parse_datetime(created_raw)
+        if created is None:
+            checks["validity"] = _failed(
+                "validity", f"The proof's created date {created_raw!r} is not a date-time.", VC_DM + "MALFORMED_VALUE_ERROR"
+            )
+            return
+        if created > now + skew:
+            checks["validity"] = _failed(
+                "validity", f"The signature claims to be made in the future ({_human(created)}).", problem
+            )
+            return
+        expires = parse_datetime(proof.get("expires"))
+        if expires and expires < now - skew:
+            checks["validity"] = _failed("validity", f"The signature expired on {_human(expires)}.", problem)
+            return
+    if start and end:
+        detail = f"Valid from {_human(start)} until {_human(end)}."
+    elif start:
+        detail = f"Valid since {_human(start)}, with no end date."
+    else:
+        detail = "The credential states no validity period."
+    checks["validity"] = _passed("validity", detail)
+
+
+def _human(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+__all__ = [
+    "CHECK_IDS",
+    "Check",
+    "StatusChecker",
+    "TrustChecker",
+    "VerificationResult",
+    "Verifier",
+    "issuer_of",
+    "parse_datetime",
+    "verify_credential",
+]
