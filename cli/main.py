@@ -10,15 +10,21 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
-import httpx
 import typer
 
-from service.config import get_settings
-from service.contexts import MAX_CONTEXT_BYTES
+from cli.common import (
+    EXIT_NOT_VERIFIED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    engine,
+    fail,
+    fetch_context,
+    print_json,
+)
+from cli.service_commands import awards_app, db_app, issuers_app, keys_rotate, serve
 from service.dids import StaticResolver, controller_document, did_key_document
-from service.engine import Engine, build_engine
 from service.errors import TesseraError
 from service.proofs import DEFAULT_CRYPTOSUITE, SIGNING_SUITES, sign
 from service.verify import VerificationResult, parse_datetime, verify_credential
@@ -28,22 +34,11 @@ contexts_app = typer.Typer(help="The pinned JSON-LD context store.", no_args_is_
 keys_app = typer.Typer(help="Issuer signing keys in the local key store.", no_args_is_help=True)
 app.add_typer(contexts_app, name="contexts")
 app.add_typer(keys_app, name="keys")
-
-EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_UNUSABLE)
-
-
-def _engine() -> Engine:
-    try:
-        return build_engine(get_settings())
-    except TesseraError as exc:
-        _fail(str(exc))
-    except ValueError as exc:  # pydantic validation of TESSERA_* variables
-        _fail(f"invalid TESSERA_* setting: {exc}")
+app.add_typer(db_app, name="db")
+app.add_typer(issuers_app, name="issuers")
+app.add_typer(awards_app, name="awards")
+app.command("serve")(serve)
+keys_app.command("rotate")(keys_rotate)
 
 
 def _read_input(path: str) -> bytes:
@@ -52,7 +47,7 @@ def _read_input(path: str) -> bytes:
         return sys.stdin.buffer.read()
     file = Path(path)
     if not file.is_file():
-        _fail(f"{path}: no such file.")
+        fail(f"{path}: no such file.")
     return file.read_bytes()
 
 
@@ -61,14 +56,10 @@ def _read_json_object(path: str) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"{path} is not valid JSON: {exc}")
+        fail(f"{path} is not valid JSON: {exc}")
     if not isinstance(value, dict):
-        _fail(f"{path} must hold a JSON object.")
+        fail(f"{path} must hold a JSON object.")
     return value
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 # -- contexts ---------------------------------------------------------------------------
@@ -82,59 +73,39 @@ def contexts_install(
     ] = None,
 ) -> None:
     """Install the pinned contexts, each checked against its sha256."""
-    engine = _engine()
-    source = from_dir or engine.settings.contexts_bundle
+    eng = engine()
+    source = from_dir or eng.settings.contexts_bundle
     try:
         if source is not None:
-            installed = engine.contexts.install_from_dir(source)
+            installed = eng.contexts.install_from_dir(source)
         else:
-            installed = engine.contexts.install_from_web(_fetch_context)
+            installed = eng.contexts.install_from_web(fetch_context)
     except TesseraError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for url in installed:
         typer.echo(f"installed {url}")
-    typer.echo(f"{len(installed)} contexts installed in {engine.contexts.directory}")
-
-
-def _fetch_context(url: str) -> bytes:
-    """Download one context over HTTPS (install time only; signing/verifying never fetch)."""
-    try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=20.0,
-                          headers={"Accept": "application/ld+json, application/json"}) as response:
-            response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_CONTEXT_BYTES:
-                    raise TesseraError(f"{url} is larger than 1 MiB; refusing it.")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise TesseraError(
-            f"Could not download {url}: {exc}. Without network access, install from an offline "
-            "bundle: `tessera contexts install --from DIR`."
-        ) from None
+    typer.echo(f"{len(installed)} contexts installed in {eng.contexts.directory}")
 
 
 @contexts_app.command("add")
 def contexts_add(url: str, file: Path) -> None:
     """Trust one more context URL, pinned from now on to the sha256 of FILE."""
-    engine = _engine()
+    eng = engine()
     if not file.is_file():
-        _fail(f"{file}: no such file.")
+        fail(f"{file}: no such file.")
     try:
-        pin = engine.contexts.add(url, file.read_bytes())
+        pin = eng.contexts.add(url, file.read_bytes())
     except TesseraError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"trusted {pin.url} (sha256 {pin.sha256})")
 
 
 @contexts_app.command("list")
 def contexts_list() -> None:
     """Every trusted context URL, its pin, and whether it is installed."""
-    engine = _engine()
-    for url, pin in engine.contexts.pins().items():
-        state = "installed" if engine.contexts.is_installed(url) else "MISSING"
+    eng = engine()
+    for url, pin in eng.contexts.pins().items():
+        state = "installed" if eng.contexts.is_installed(url) else "MISSING"
         origin = "project" if pin.bundled else "operator" if pin.operator else "manifest"
         typer.echo(f"{state:9} {origin:8} {pin.sha256[:16]}…  {url}")
 
@@ -153,13 +124,16 @@ def keys_generate(
     ] = False,
 ) -> None:
     """Create an Ed25519 signing key, encrypted with TESSERA_KEY_PASSPHRASE."""
-    engine = _engine()
+    eng = engine()
     try:
-        info = engine.keys().generate(name, did_web=did_web, dev=dev)
+        info = eng.keys().generate(name, did_web=did_web, dev=dev)
     except TesseraError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if info.development:
-        typer.echo("warning: development key stored unencrypted; never use it for real credentials.", err=True)
+        typer.echo(
+            "warning: development key stored unencrypted; never use it for real credentials.",
+            err=True,
+        )
     typer.echo(f"created key {info.name}")
     typer.echo(f"  issuer id            {info.controller}")
     typer.echo(f"  verification method  {info.verification_method}")
@@ -169,10 +143,12 @@ def keys_generate(
 @keys_app.command("list")
 def keys_list() -> None:
     """The keys in the local key store (public facts only)."""
-    engine = _engine()
-    infos = engine.keys().list()
+    eng = engine()
+    infos = eng.keys().list()
     if not infos:
-        typer.echo(f"no keys in {engine.settings.keys_dir}; create one with `tessera keys generate NAME`")
+        typer.echo(
+            f"no keys in {eng.settings.keys_dir}; create one with `tessera keys generate NAME`"
+        )
     for info in infos:
         protection = "encrypted" if info.encrypted else "DEVELOPMENT (unencrypted)"
         typer.echo(f"{info.name:20} {info.controller}  [{protection}]")
@@ -181,15 +157,19 @@ def keys_list() -> None:
 @keys_app.command("did-document")
 def keys_did_document(name: str) -> None:
     """Print the DID document for a key (publish a did:web one at its https URL)."""
-    engine = _engine()
+    eng = engine()
     try:
-        info = engine.keys().info(name)
+        info = eng.keys().info(name)
     except TesseraError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if info.controller.startswith("did:key:"):
-        _print_json(did_key_document(info.public_key_multibase))
+        print_json(did_key_document(info.public_key_multibase))
     else:
-        _print_json(controller_document(info.controller, [(info.verification_method, info.public_key_multibase)]))
+        print_json(
+            controller_document(
+                info.controller, [(info.verification_method, info.public_key_multibase)]
+            )
+        )
 
 
 # -- sign and verify --------------------------------------------------------------------
@@ -204,22 +184,22 @@ def sign_command(
     ] = DEFAULT_CRYPTOSUITE,
 ) -> None:
     """Sign a credential and print it. The issuer is set to the key's controller if absent."""
-    engine = _engine()
+    eng = engine()
     document = _read_json_object(file)
     try:
-        signer = engine.keys().signer(key)
-        info = engine.keys().info(key)
+        signer = eng.keys().signer(key)
+        info = eng.keys().info(key)
         document.setdefault("issuer", info.controller)
         signed = sign(
             document,
             signer=signer,
-            canonicalizer=engine.canonicalizer,
+            canonicalizer=eng.canonicalizer,
             created=datetime.now(UTC),
             cryptosuite=cryptosuite,
         )
     except TesseraError as exc:
-        _fail(str(exc))
-    _print_json(signed)
+        fail(str(exc))
+    print_json(signed)
 
 
 @app.command("verify")
@@ -228,7 +208,9 @@ def verify_command(
     output: Annotated[str, typer.Option("--format", help="json, or text for people.")] = "json",
     did_documents: Annotated[
         list[Path] | None,
-        typer.Option("--did-document", help="A saved DID/controller document to resolve keys offline."),
+        typer.Option(
+            "--did-document", help="A saved DID/controller document to resolve keys offline."
+        ),
     ] = None,
     now: Annotated[
         str | None, typer.Option("--now", help="Verify as of this date-time (default: now).")
@@ -236,21 +218,21 @@ def verify_command(
 ) -> None:
     """Verify a credential. Exit 0 verified, 1 not verified, 2 input unreadable."""
     if output not in ("json", "text"):
-        _fail("--format must be json or text.")
+        fail("--format must be json or text.")
     raw = _read_input(file)
     moment = datetime.now(UTC)
     if now is not None:
         parsed = parse_datetime(now)
         if parsed is None:
-            _fail(f"--now {now!r} is not a date-time like 2025-01-31T00:00:00Z.")
+            fail(f"--now {now!r} is not a date-time like 2025-01-31T00:00:00Z.")
         moment = parsed
     resolver = StaticResolver()
     for path in did_documents or []:
         resolver.add(_read_json_object(str(path)))
-    engine = _engine()
-    result = verify_credential(raw, verifier=engine.verifier(resolver=resolver), now=moment)
+    eng = engine()
+    result = verify_credential(raw, verifier=eng.verifier(resolver=resolver), now=moment)
     if output == "json":
-        _print_json(result.to_json())
+        print_json(result.to_json())
     else:
         typer.echo(render_text(result))
     if result.check("parse").status == "failed":

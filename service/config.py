@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Field(default=Path("data"), description="Local data, incl. the context store.")
     keys_dir: Path = Field(default=Path("keys"), description="Local key store (encrypted keys).")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite in data_dir).",
+    )
+    base_url: str = Field(
+        default="http://localhost:8000", description="Public origin for ids, did:web and links."
+    )
     key_passphrase: SecretStr | None = Field(
         default=None, description="Passphrase that encrypts private keys at rest."
     )

@@ -175,13 +175,13 @@ class StaticResolver:
             except InputError as exc:
                 raise DidResolutionError(f"{controller!r} is not a valid did:key: {exc}") from exc
             return method_from_document(document, verification_method)
-        document = self._documents.get(controller)
-        if document is None:
+        known = self._documents.get(controller)
+        if known is None:
             raise DidResolutionError(
                 f"Cannot resolve {controller!r} offline: its DID document is not known here. "
                 "Add the issuer to the trust registry, or verify online."
             )
-        return method_from_document(document, verification_method)
+        return method_from_document(known, verification_method)
 
 
 __all__ = [

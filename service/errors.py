@@ -16,7 +16,12 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     │   │   └── ContextIntegrityError   bytes do not match the pinned sha256
     │   ├── CanonicalizationError       RDFC would drop, relativize or cannot finish
     │   │   └── CanonicalizationLimitError   hostile input: work or size bound hit
-    │   └── UnsupportedProofError       unknown proof type or cryptosuite
+    │   ├── UnsupportedProofError       unknown proof type or cryptosuite
+    │   ├── ValidationFailed            a request breaks its JSON Schema (carries every error)
+    │   └── ConflictError               the request contradicts stored state (idempotency, revoked)
+    ├── NotFoundError                   no such record *for this caller*
+    ├── AuthenticationError             no or unknown API key
+    ├── PermissionDeniedError           the API key lacks the scope
     ├── KeyStoreError                   local key store problems
     │   ├── KeyNotFoundError
     │   ├── KeyExistsError
@@ -104,6 +109,36 @@ class UnsupportedProofError(InputError):
     title = "Unsupported proof"
 
 
+class ValidationFailed(InputError):
+    """A request that breaks its schema. ``errors`` lists ``{"path", "message"}`` for each problem."""
+
+    title = "Request validation failed"
+
+    def __init__(self, message: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class ConflictError(InputError):
+    problem_type = TESSERA + "conflict"
+    title = "Conflict"
+
+
+class NotFoundError(TesseraError):
+    problem_type = TESSERA + "not-found"
+    title = "Not found"
+
+
+class AuthenticationError(TesseraError):
+    problem_type = TESSERA + "unauthenticated"
+    title = "Authentication required"
+
+
+class PermissionDeniedError(TesseraError):
+    problem_type = TESSERA + "forbidden"
+    title = "Permission denied"
+
+
 class KeyStoreError(TesseraError):
     problem_type = TESSERA + "key-store"
     title = "Key store error"
@@ -139,9 +174,11 @@ class InvalidSignature(TesseraError):
 
 
 __all__ = [
+    "AuthenticationError",
     "CanonicalizationError",
     "CanonicalizationLimitError",
     "ConfigurationError",
+    "ConflictError",
     "ContextError",
     "ContextIntegrityError",
     "DidResolutionError",
@@ -151,9 +188,12 @@ __all__ = [
     "KeyNotFoundError",
     "KeyStoreError",
     "MalformedDocumentError",
+    "NotFoundError",
     "PassphraseRequiredError",
+    "PermissionDeniedError",
     "TesseraError",
     "UnsupportedProofError",
     "UntrustedContextError",
+    "ValidationFailed",
     "WrongPassphraseError",
 ]

@@ -83,9 +83,14 @@ def decode_secret_multikey(value: str) -> bytes:
         raw = decode_multibase_b58(value, what="secretKeyMultibase")
     except InputError:
         raise InputError("secretKeyMultibase is not valid multibase base58btc.") from None
-    if raw[:2] != ED25519_PRIV_PREFIX or len(raw) != 34:
+    if raw[:2] != ED25519_PRIV_PREFIX or len(raw) not in (34, 66):
         raise InputError("secretKeyMultibase is not an Ed25519 secret key (multicodec 0x8026).")
-    return raw[2:]
+    seed = raw[2:34]
+    # @digitalbazaar/ed25519-multikey (and the Open Badges 3.0 test vector) export the
+    # 64-byte libsodium form, seed || public key ('zrv…'); accept it when the halves agree.
+    if len(raw) == 66 and public_key_from_seed(seed) != raw[34:]:
+        raise InputError("secretKeyMultibase holds a seed and a public key that do not match.")
+    return seed
 
 
 # -- signing and verifying --------------------------------------------------------------
@@ -218,6 +223,10 @@ class KeyStore:
 
     def __repr__(self) -> str:
         return f"KeyStore(directory={str(self.directory)!r})"
+
+    @property
+    def has_passphrase(self) -> bool:
+        return self._passphrase is not None
 
     def _path(self, name: str) -> Path:
         if not KEY_NAME.match(name):

@@ -45,7 +45,7 @@ class Ed25519Signature2020(EddsaRdfc2022):
     """Legacy ``Ed25519Signature2020`` (verify only in practice; other issuers still send it)."""
 
     proof_type = "Ed25519Signature2020"
-    cryptosuite = None
+    cryptosuite: str | None = None
 
 
 __all__ = ["Ed25519Signature2020", "EddsaRdfc2022"]

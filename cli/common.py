@@ -1,0 +1,72 @@
+"""Helpers shared by the CLI's command modules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+import httpx
+import typer
+
+from service.config import get_settings
+from service.contexts import MAX_CONTEXT_BYTES
+from service.engine import Engine, build_engine
+from service.errors import TesseraError
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` to stderr and exit 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+def engine() -> Engine:
+    """The engine for the current TESSERA_* settings, or exit 2 saying what is wrong."""
+    try:
+        return build_engine(get_settings())
+    except TesseraError as exc:
+        fail(str(exc))
+    except ValueError as exc:  # pydantic validation of TESSERA_* variables
+        fail(f"invalid TESSERA_* setting: {exc}")
+
+
+def fetch_context(url: str) -> bytes:
+    """Download one context over HTTPS (install time only; signing/verifying never fetch)."""
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            follow_redirects=True,
+            timeout=20.0,
+            headers={"Accept": "application/ld+json, application/json"},
+        ) as response:
+            response.raise_for_status()
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_CONTEXT_BYTES:
+                    raise TesseraError(f"{url} is larger than 1 MiB; refusing it.")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise TesseraError(
+            f"Could not download {url}: {exc}. Without network access, install from an offline "
+            "bundle: `tessera contexts install --from DIR`."
+        ) from None
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+__all__ = [
+    "EXIT_NOT_VERIFIED",
+    "EXIT_OK",
+    "EXIT_UNUSABLE",
+    "engine",
+    "fail",
+    "fetch_context",
+    "print_json",
+]

@@ -1,0 +1,208 @@
+"""Service commands: run the server, migrate the database, manage providers, upload cohorts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
+
+from cli.common import engine, fail, fetch_context, print_json
+from service.errors import TesseraError
+from service.issuance import create_issuer, rotate_key
+from service.store import Database, Repository, database_url_from
+
+db_app = typer.Typer(help="The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).")
+issuers_app = typer.Typer(help="Training providers (issuers).", no_args_is_help=True)
+awards_app = typer.Typer(help="Issue credentials through a running service.", no_args_is_help=True)
+
+
+def _database() -> Database:
+    eng = engine()
+    return Database(database_url_from(eng.settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending schema migration."""
+    database = _database()
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
+    typer.echo(f"database is at the newest schema ({database.dialect})")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Server processes (PostgreSQL for more than one).")
+    ] = 1,
+) -> None:
+    """Run the HTTP service (migrates the database, installs missing contexts first)."""
+    import uvicorn
+
+    eng = engine()
+    missing = eng.contexts.missing()
+    if missing:
+        source = eng.settings.contexts_bundle
+        typer.echo(
+            f"installing {len(missing)} pinned contexts from {source or 'their canonical URLs'} …"
+        )
+        try:
+            if source is not None:
+                eng.contexts.install_from_dir(source)
+            else:
+                eng.contexts.install_from_web(fetch_context)
+        except TesseraError as exc:
+            fail(str(exc))
+    database = _database()
+    database.migrate()
+    database.dispose()
+    typer.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "service.api.asgi:build",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@issuers_app.command("create")
+def issuers_create(
+    name: Annotated[str, typer.Option("--name", help="The provider's public name.")],
+    url: Annotated[str | None, typer.Option("--url", help="The provider's website.")] = None,
+    slug: Annotated[
+        str | None, typer.Option("--slug", help="URL name (default: from --name).")
+    ] = None,
+) -> None:
+    """Register a provider: did:web identity, signing key, first API key (printed once)."""
+    eng = engine()
+    database = _database()
+    database.migrate()
+    now = datetime.now(UTC)
+    try:
+        with database.transaction() as session:
+            issuer, key = create_issuer(
+                Repository(session),
+                eng.keys(),
+                name=name,
+                url=url,
+                slug=slug,
+                base_url=eng.settings.base_url,
+                actor="cli",
+                now=now,
+            )
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    typer.echo(f"created provider {issuer.slug}")
+    typer.echo(f"  DID           {issuer.did}")
+    typer.echo(
+        f"  DID document  {eng.settings.base_url.rstrip('/')}/issuers/{issuer.slug}/did.json"
+    )
+    typer.echo(f"  API key       {key.token}")
+    typer.echo("  (the API key is shown only now: store it safely)")
+
+
+@issuers_app.command("list")
+def issuers_list() -> None:
+    """Every provider with its DID."""
+    database = _database()
+    database.migrate()
+    with database.transaction() as session:
+        for row in Repository(session).issuers():
+            typer.echo(f"{row.slug:24} {row.did}  {row.name}")
+    database.dispose()
+
+
+def keys_rotate(issuer: str) -> None:
+    """Give provider ISSUER a new signing key; old keys stay in its DID document."""
+    eng = engine()
+    database = _database()
+    database.migrate()
+    try:
+        with database.transaction() as session:
+            repo = Repository(session)
+            vm = rotate_key(
+                repo,
+                eng.keys(),
+                issuer=repo.issuer_by_slug(issuer),
+                actor="cli",
+                now=datetime.now(UTC),
+            )
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    typer.echo(f"new signing key {vm}")
+
+
+def _chunks(data: bytes, progress: Progress, task: TaskID, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        chunk = data[start : start + size]
+        progress.update(task, advance=len(chunk))
+        yield chunk
+
+
+@awards_app.command("upload")
+def awards_upload(
+    file: Annotated[Path, typer.Argument(help="Cohort CSV (learnerName, completedOn, …) or JSON.")],
+    issuer: Annotated[str, typer.Option("--issuer", help="Provider slug.")],
+    module: Annotated[str, typer.Option("--module", help="Module id.")],
+    api_key: Annotated[
+        str, typer.Option("--api-key", envvar="TESSERA_API_KEY", help="Provider API key.")
+    ],
+    url: Annotated[
+        str, typer.Option("--url", envvar="TESSERA_URL", help="Service URL.")
+    ] = "http://127.0.0.1:8000",
+    idempotency_key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="Make retries safe.")
+    ] = None,
+) -> None:
+    """Issue a whole cohort in one all-or-nothing request, with a progress bar."""
+    if not file.is_file():
+        fail(f"{file}: no such file.")
+    data = file.read_bytes()
+    content_type = "application/json" if file.suffix.lower() == ".json" else "text/csv"
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": content_type}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn()
+    ) as progress:
+        upload = progress.add_task(f"uploading {file.name}", total=len(data))
+        try:
+            with httpx.Client(timeout=httpx.Timeout(600.0, connect=10.0)) as client:
+                request = client.build_request(
+                    "POST",
+                    f"{url.rstrip('/')}/issuers/{issuer}/awards/batch",
+                    params={"moduleId": module},
+                    headers=headers,
+                    content=_chunks(data, progress, upload),
+                )
+                response = client.send(request)
+        except httpx.HTTPError as exc:
+            fail(f"could not reach {url}: {exc}")
+        progress.update(upload, description="signed and stored")
+    body = response.json() if response.headers.get("content-type", "").endswith("json") else {}
+    if response.status_code != 201:
+        typer.echo(f"error: {body.get('detail', response.text)}", err=True)
+        for error in body.get("errors", [])[:50]:
+            row = f"row {error['row']}: " if "row" in error else ""
+            typer.echo(f"  {row}{error.get('path', '')} {error.get('message', '')}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"issued {body['issued']} credentials")
+    print_json(body["credentialIds"][:5] + (["…"] if body["issued"] > 5 else []))
+
+
+__all__ = ["awards_app", "db_app", "issuers_app", "keys_rotate", "serve"]

@@ -1,0 +1,55 @@
+"""The FastAPI application factory. Nothing is created at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import problems
+from service.api.deps import AppState
+from service.api.routes import access, catalogue, issuing, public
+from service.config import Settings
+from service.engine import build_engine
+from service.signing import BatchSigner, PoolSigner
+from service.store import Database, database_url_from
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    signer: BatchSigner | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the service. Pass ``database``/``signer`` to share or replace them (tests, benchmarks)."""
+    engine = build_engine(settings)
+    db = database or Database(database_url_from(settings))
+    if migrate:
+        db.migrate()
+    state = AppState(
+        settings=settings, engine=engine, database=db, signer=signer or PoolSigner(engine)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.signer.close()
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="Tessera",
+        summary="Verifiable, portable training credentials (W3C VC 2.0, Open Badges 3.0).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.tessera = state
+    problems.install(app)
+    for module in (public, catalogue, issuing, access):
+        app.include_router(module.router)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,119 @@
+"""Request dependencies as ``Annotated`` aliases, all in one place.
+
+``StateDep`` is the process's collaborators; ``CallerDep`` authenticates the bearer API key
+in its own short transaction; ``issuer_for`` resolves the ``{issuer}`` path segment and
+answers 404 (not 403) when it is not the caller's own, so ids of other providers leak nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from service.config import Settings
+from service.engine import Engine
+from service.errors import NotFoundError, PermissionDeniedError
+from service.issuance import IssueSetup, authenticate
+from service.signing import BatchSigner
+from service.store import Database, Repository
+from service.store.models import IssuerRow
+
+
+@dataclass
+class AppState:
+    """Everything a request may need; built once by ``create_app``."""
+
+    settings: Settings
+    engine: Engine
+    database: Database
+    signer: BatchSigner
+
+    @contextmanager
+    def repository(self) -> Iterator[Repository]:
+        """A repository in one transaction: committed when the block ends without error."""
+        with self.database.transaction() as session:
+            yield Repository(session)
+
+    def issue_setup(self) -> IssueSetup:
+        return IssueSetup(
+            base_url=self.settings.base_url,
+            signer=self.signer,
+            canonicalizer=self.engine.canonicalizer,
+        )
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.tessera
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated API key: which provider, which scopes, and how to name it in the audit log."""
+
+    key_id: str
+    issuer_id: str
+    scopes: frozenset[str]
+
+    @property
+    def actor(self) -> str:
+        return f"api-key:{self.key_id}"
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise PermissionDeniedError(f"This API key lacks the {scope!r} scope.")
+
+
+def get_caller(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:]
+    with state.repository() as repo:
+        key = authenticate(repo, token)
+        return Caller(key_id=key.id, issuer_id=key.issuer_id, scopes=frozenset(key.scopes.split()))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def issuer_for(repo: Repository, caller: Caller, slug: str) -> IssuerRow:
+    """The caller's own provider named by ``slug``; anyone else's is 'not found'."""
+    try:
+        issuer = repo.issuer_by_slug(slug)
+    except NotFoundError:
+        raise NotFoundError(f"No provider {slug!r} for this API key.") from None
+    if issuer.id != caller.issuer_id:
+        raise NotFoundError(f"No provider {slug!r} for this API key.")
+    return issuer
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retry-safe key: same key + body = same result.",
+    ),
+]
+
+__all__ = [
+    "AppState",
+    "Caller",
+    "CallerDep",
+    "IdempotencyKey",
+    "StateDep",
+    "get_caller",
+    "get_state",
+    "issuer_for",
+]

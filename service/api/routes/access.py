@@ -1,0 +1,91 @@
+"""A provider's API keys and audit log (admin scope)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from service.api.deps import CallerDep, StateDep, issuer_for
+from service.errors import ValidationFailed
+from service.issuance import SCOPES, create_api_key, revoke_api_key
+
+router = APIRouter(prefix="/issuers/{issuer}", tags=["access"])
+
+
+@router.post("/api-keys", status_code=201, summary="Create an API key (the token is shown once)")
+def post_api_key(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    body: Annotated[
+        dict[str, Any], Body(examples=[{"label": "registrar laptop", "scopes": ["issue"]}])
+    ],
+) -> dict[str, Any]:
+    caller.require("admin")
+    scopes = body.get("scopes", ["issue"])
+    label = body.get("label", "")
+    if not isinstance(scopes, list) or not isinstance(label, str):
+        raise ValidationFailed(
+            f"Send {{'label': str, 'scopes': [...]}} with scopes from {list(SCOPES)}."
+        )
+    with state.repository() as repo:
+        key = create_api_key(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            label=label,
+            scopes=scopes,
+            actor=caller.actor,
+            now=state.now(),
+        )
+    return {"id": key.id, "token": key.token, "scopes": list(key.scopes)}
+
+
+@router.get("/api-keys", summary="List API keys (never their secrets)")
+def list_api_keys(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
+    caller.require("admin")
+    with state.repository() as repo:
+        return [
+            {
+                "id": k.id,
+                "label": k.label,
+                "scopes": k.scopes.split(),
+                "createdAt": k.created_at.isoformat(),
+                "revokedAt": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in repo.api_keys(issuer_for(repo, caller, issuer).id)
+        ]
+
+
+@router.delete("/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
+def delete_api_key(issuer: str, key_id: str, state: StateDep, caller: CallerDep) -> None:
+    caller.require("admin")
+    with state.repository() as repo:
+        revoke_api_key(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            key_id=key_id,
+            actor=caller.actor,
+            now=state.now(),
+        )
+
+
+@router.get("/audit", summary="The provider's audit log, newest first (no credential content)")
+def get_audit(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    caller.require("admin")
+    with state.repository() as repo:
+        return [
+            {
+                "at": a.at.isoformat(),
+                "actor": a.actor,
+                "action": a.action,
+                "subject": a.subject,
+                "detail": a.detail,
+            }
+            for a in repo.audit_log(issuer_for(repo, caller, issuer).id, limit=limit)
+        ]

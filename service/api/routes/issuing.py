@@ -1,0 +1,186 @@
+"""Issuing: award a module to one learner or a cohort, the W3C VC-API issue endpoint, and a
+provider's own credential records."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import CallerDep, IdempotencyKey, StateDep, issuer_for
+from service.credentials.cohort import parse_cohort_csv
+from service.errors import ValidationFailed
+from service.issuance import MAX_BATCH, issue_awards, issue_vcapi
+
+router = APIRouter(tags=["issuing"])
+Json = Annotated[dict[str, Any], Body()]
+
+
+@router.post(
+    "/issuers/{issuer}/awards",
+    status_code=201,
+    summary="Award a module to one learner: returns the signed OpenBadgeCredential",
+)
+def post_award(
+    issuer: str,
+    body: Json,
+    state: StateDep,
+    caller: CallerDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    caller.require("issue")
+    module_id = body.get("moduleId")
+    if not isinstance(module_id, str):
+        raise ValidationFailed(
+            "moduleId is required.", [{"path": "$.moduleId", "message": "required"}]
+        )
+    with state.repository() as repo:
+        signed = issue_awards(
+            repo,
+            state.issue_setup(),
+            issuer=issuer_for(repo, caller, issuer),
+            module_id=module_id,
+            awards=[body],
+            actor=caller.actor,
+            now=state.now(),
+            idempotency_key=idempotency_key,
+            idempotency_body=body,
+        )
+    return {"verifiableCredential": signed[0]}
+
+
+async def _batch_body(request: Request, module_id: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """(module id, award rows) from JSON, a raw CSV body, or a multipart CSV upload."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(await request.body())
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(
+                f"The body is not valid JSON: {exc.msg} (line {exc.lineno})."
+            ) from None
+        if not isinstance(body, dict) or not isinstance(body.get("awards"), list):
+            raise ValidationFailed('Send {"moduleId": "...", "awards": [{...}, ...]}.')
+        module_id = body.get("moduleId", module_id)
+        awards = body["awards"]
+    elif content_type in ("text/csv", "application/csv"):
+        awards = parse_cohort_csv(await request.body())
+    elif content_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationFailed("Attach the cohort CSV as the form field 'file'.")
+        awards = parse_cohort_csv(await upload.read())
+        field = form.get("moduleId")
+        module_id = field if isinstance(field, str) else module_id
+    else:
+        raise ValidationFailed(
+            f"Unsupported content type {content_type or 'none'!r}: send application/json, text/csv "
+            "or a multipart upload with a 'file' field."
+        )
+    if not isinstance(module_id, str) or not module_id:
+        raise ValidationFailed("moduleId is required (in the JSON body or as ?moduleId=).")
+    if not all(isinstance(a, dict) for a in awards):
+        raise ValidationFailed("Every award must be a JSON object.")
+    if len(awards) > MAX_BATCH:
+        raise ValidationFailed(
+            f"A batch holds at most {MAX_BATCH} awards; this one has {len(awards)}."
+        )
+    return module_id, awards
+
+
+@router.post(
+    "/issuers/{issuer}/awards/batch",
+    status_code=201,
+    summary="Award a module to a whole cohort (JSON or CSV, up to 10,000): all or nothing",
+)
+async def post_award_batch(
+    issuer: str,
+    request: Request,
+    state: StateDep,
+    caller: CallerDep,
+    idempotency_key: IdempotencyKey = None,
+    module_id: Annotated[str | None, Query(alias="moduleId")] = None,
+    include: Annotated[
+        str | None, Query(description="'credentials' to return the signed documents")
+    ] = None,
+) -> dict[str, Any]:
+    caller.require("issue")
+    module, awards = await _batch_body(request, module_id)
+
+    def issue() -> list[dict[str, Any]]:
+        with state.repository() as repo:
+            return issue_awards(
+                repo,
+                state.issue_setup(),
+                issuer=issuer_for(repo, caller, issuer),
+                module_id=module,
+                awards=awards,
+                actor=caller.actor,
+                now=state.now(),
+                idempotency_key=idempotency_key,
+                idempotency_body=[module, awards],
+            )
+
+    signed = await run_in_threadpool(issue)
+    result: dict[str, Any] = {"issued": len(signed), "credentialIds": [c["id"] for c in signed]}
+    if include == "credentials":
+        result["verifiableCredentials"] = signed
+    return result
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    summary="W3C VC-API: issue a client-built credential (server sets id, issuer, validFrom, proof)",
+)
+def post_vcapi_issue(
+    body: Json, state: StateDep, caller: CallerDep, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    caller.require("issue")
+    with state.repository() as repo:
+        signed = issue_vcapi(
+            repo,
+            state.issue_setup(),
+            issuer=repo.issuer(caller.issuer_id),
+            request=body,
+            actor=caller.actor,
+            now=state.now(),
+            idempotency_key=idempotency_key,
+        )
+    return {"verifiableCredential": signed}
+
+
+@router.get(
+    "/issuers/{issuer}/credentials", summary="The provider's issued credentials (newest first)"
+)
+def list_credentials(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    with state.repository() as repo:
+        rows = repo.credentials(issuer_for(repo, caller, issuer).id, limit=limit, offset=offset)
+        return [
+            {
+                "id": r.id,
+                "credentialId": r.document.get("id"),
+                "learnerName": r.learner_name,
+                "moduleId": r.module_id,
+                "issuedAt": r.issued_at.isoformat(),
+            }
+            for r in rows
+        ]
+
+
+@router.get("/issuers/{issuer}/credentials/{credential_id}", summary="One issued credential")
+def get_credential(
+    issuer: str, credential_id: str, state: StateDep, caller: CallerDep
+) -> dict[str, Any]:
+    with state.repository() as repo:
+        row = repo.credential(issuer_for(repo, caller, issuer).id, credential_id)
+        return {"verifiableCredential": row.document}

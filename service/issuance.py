@@ -1,0 +1,506 @@
+"""Use cases for training providers: providers and keys, API keys, catalogue, issuing.
+
+Collaborators come in as arguments (a :class:`Repository` bound to one transaction, a key
+store, a batch signer, the time), so the HTTP routes and the CLI run exactly this code and
+tests can swap any piece. Issuing is all-or-nothing: every row is validated and every
+credential built and signed before anything is written, and the write (credentials,
+idempotency record, audit events) is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.contexts import CREDENTIALS_V2
+from service.credentials import Award, IssuerProfile, build_achievement, build_credential, validate
+from service.credentials.schemas import find_sensitive
+from service.dids import controller_document
+from service.errors import AuthenticationError, PermissionDeniedError, ValidationFailed
+from service.keys import KeyStore
+from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
+from service.proofs.data_integrity import format_datetime
+from service.signing import BatchSigner
+from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
+from service.store.repository import NewCredential, Repository, new_id
+
+SCOPES = ("issue", "revoke", "admin")
+MAX_BATCH = 10_000
+SERVER_SET_FIELDS = ("id", "issuer", "validFrom", "proof", "credentialStatus")
+
+
+# -- providers, keys, API keys ------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A URL-safe provider slug from a name (ASCII letters, digits and dashes)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:48]
+    return slug or "provider"
+
+
+def did_web_host(base_url: str) -> str:
+    """``host[%3Aport]`` and path segments of the service's public origin, did:web style."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "localhost").lower()
+    if parts.port:
+        host += f"%3A{parts.port}"
+    segments = [s for s in parts.path.split("/") if s]
+    return ":".join([host, *segments])
+
+
+def issuer_did(base_url: str, slug: str) -> str:
+    """``did:web:HOST:issuers:SLUG``, published at ``{base_url}/issuers/SLUG/did.json``."""
+    return f"did:web:{did_web_host(base_url)}:issuers:{slug}"
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A freshly minted API key: ``token`` is shown once and never stored."""
+
+    id: str
+    token: str
+    scopes: tuple[str, ...]
+
+
+def _hash_secret(secret: str) -> str:
+    # API secrets are 256-bit random, so a fast hash is enough (no dictionary to attack).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(
+    repo: Repository,
+    *,
+    issuer: IssuerRow,
+    label: str,
+    scopes: Sequence[str],
+    actor: str,
+    now: datetime,
+) -> NewApiKey:
+    """Mint an API key for ``issuer`` with ``scopes``; only its hash is stored."""
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad or not scopes:
+        raise ValidationFailed(
+            f"Scopes must be a non-empty subset of {', '.join(SCOPES)}; got {list(scopes)}."
+        )
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    row = repo.add_api_key(
+        issuer_id=issuer.id,
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        label=label[:100],
+        scopes=" ".join(sorted(set(scopes))),
+        now=now,
+    )
+    repo.audit(
+        actor=actor,
+        action="api_key.create",
+        now=now,
+        issuer_id=issuer.id,
+        subject=row.id,
+        detail=f"scopes={row.scopes}",
+    )
+    return NewApiKey(id=row.id, token=f"tsk_{prefix}_{secret}", scopes=tuple(row.scopes.split()))
+
+
+def authenticate(repo: Repository, token: str | None) -> ApiKeyRow:
+    """The live API key behind a bearer token, compared in constant time."""
+    if not token:
+        raise AuthenticationError("Send an API key: `Authorization: Bearer tsk_…`.")
+    match = re.fullmatch(r"tsk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})", token.strip())
+    row = repo.api_key_by_prefix(match.group(1)) if match else None
+    expected = row.secret_hash if row is not None else _hash_secret("no such key")
+    presented = _hash_secret(match.group(2)) if match else _hash_secret("")
+    if not hmac.compare_digest(expected, presented) or row is None or row.revoked_at is not None:
+        raise AuthenticationError("The API key is unknown or revoked.")
+    return row
+
+
+def require_scope(key: ApiKeyRow, scope: str) -> None:
+    if scope not in key.scopes.split():
+        raise PermissionDeniedError(f"This API key lacks the {scope!r} scope.")
+
+
+def revoke_api_key(
+    repo: Repository, *, issuer: IssuerRow, key_id: str, actor: str, now: datetime
+) -> None:
+    row = repo.api_key(issuer.id, key_id)
+    if row.revoked_at is None:
+        row.revoked_at = now
+        repo.audit(
+            actor=actor, action="api_key.revoke", now=now, issuer_id=issuer.id, subject=key_id
+        )
+
+
+def _new_signing_key(
+    repo: Repository, keys: KeyStore, issuer: IssuerRow, *, actor: str, now: datetime
+) -> str:
+    existing = len(repo.issuer_keys(issuer.id))
+    key_name = f"{issuer.slug}-{existing + 1}"[:63]
+    info = keys.generate(
+        key_name, did_web=issuer.did.removeprefix("did:web:"), dev=keys_are_dev(keys)
+    )
+    repo.add_issuer_key(
+        issuer_id=issuer.id,
+        key_name=key_name,
+        verification_method=info.verification_method,
+        public_key_multibase=info.public_key_multibase,
+        now=now,
+    )
+    repo.audit(
+        actor=actor,
+        action="key.create",
+        now=now,
+        issuer_id=issuer.id,
+        subject=info.verification_method,
+    )
+    return info.verification_method
+
+
+def keys_are_dev(keys: KeyStore) -> bool:
+    """Without a passphrase the store can only hold development keys."""
+    return not keys.has_passphrase
+
+
+def create_issuer(
+    repo: Repository,
+    keys: KeyStore,
+    *,
+    name: str,
+    url: str | None,
+    slug: str | None,
+    base_url: str,
+    actor: str,
+    now: datetime,
+) -> tuple[IssuerRow, NewApiKey]:
+    """Register a provider: a did:web identity, a signing key, and a first admin API key."""
+    if not name.strip():
+        raise ValidationFailed("A provider needs a name.")
+    slug = slug or slugify(name)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,47}", slug):
+        raise ValidationFailed(f"Slug {slug!r} must be 1-48 lower-case letters, digits or dashes.")
+    issuer = repo.add_issuer(
+        slug=slug, name=name.strip(), url=url, did=issuer_did(base_url, slug), now=now
+    )
+    repo.audit(
+        actor=actor, action="issuer.create", now=now, issuer_id=issuer.id, subject=issuer.did
+    )
+    _new_signing_key(repo, keys, issuer, actor=actor, now=now)
+    api_key = create_api_key(
+        repo, issuer=issuer, label="first key", scopes=SCOPES, actor=actor, now=now
+    )
+    return issuer, api_key
+
+
+def rotate_key(
+    repo: Repository, keys: KeyStore, *, issuer: IssuerRow, actor: str, now: datetime
+) -> str:
+    """Make a new key the signing key. Old keys stay in the DID document, so old credentials verify."""
+    return _new_signing_key(repo, keys, issuer, actor=actor, now=now)
+
+
+def did_document(repo: Repository, issuer: IssuerRow) -> dict[str, Any]:
+    """The provider's DID document: every key it ever had, all usable for assertions."""
+    keys = [(k.verification_method, k.public_key_multibase) for k in repo.issuer_keys(issuer.id)]
+    return controller_document(issuer.did, keys)
+
+
+# -- catalogue ----------------------------------------------------------------------------
+
+
+def create_programme(
+    repo: Repository, *, issuer: IssuerRow, data: Mapping[str, Any], actor: str, now: datetime
+) -> Any:
+    validate("programme", data, what="programme")
+    row = repo.add_programme(issuer_id=issuer.id, data=dict(data), now=now)
+    repo.audit(actor=actor, action="programme.create", now=now, issuer_id=issuer.id, subject=row.id)
+    return row
+
+
+def create_module(
+    repo: Repository, *, issuer: IssuerRow, data: Mapping[str, Any], actor: str, now: datetime
+) -> ModuleRow:
+    validate("module", data, what="module")
+    if data["defaultLanguage"] not in data["name"]:
+        raise ValidationFailed(
+            f"The module's name has no text in its defaultLanguage {data['defaultLanguage']!r}.",
+            [{"path": "$.name", "message": f"add a {data['defaultLanguage']!r} entry"}],
+        )
+    programme_id = data.get("programmeId")
+    if programme_id:
+        repo.programme(issuer.id, programme_id)
+    row = repo.add_module(issuer_id=issuer.id, programme_id=programme_id, data=dict(data), now=now)
+    repo.audit(actor=actor, action="module.create", now=now, issuer_id=issuer.id, subject=row.id)
+    return row
+
+
+# -- issuing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueSetup:
+    """What issuing needs besides the repository."""
+
+    base_url: str
+    signer: BatchSigner
+    canonicalizer: Canonicalizer
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(
+    repo: Repository, issuer: IssuerRow, idempotency_key: str | None, body_hash: str
+) -> list[dict[str, Any]] | None:
+    if not idempotency_key:
+        return None
+    previous = repo.idempotent_result(issuer.id, idempotency_key)
+    if previous is None:
+        return None
+    if previous.request_hash != body_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with a different request body. Use a new key "
+            "for a new request."
+        )
+    rows = repo.credentials_by_ids(issuer.id, previous.credential_ids["ids"])
+    return [r.document for r in rows]
+
+
+def _profile(issuer: IssuerRow) -> IssuerProfile:
+    return IssuerProfile(id=issuer.did, name=issuer.name, url=issuer.url)
+
+
+def _module_achievement(setup: IssueSetup, issuer: IssuerRow, module: ModuleRow) -> dict[str, Any]:
+    base = setup.base_url.rstrip("/")
+    programmes = (
+        [f"{base}/issuers/{issuer.slug}/programmes/{module.programme_id}"]
+        if module.programme_id
+        else []
+    )
+    return build_achievement(
+        module.data,
+        achievement_id=f"{base}/issuers/{issuer.slug}/modules/{module.id}",
+        programme_ids=programmes,
+    )
+
+
+def issue_awards(
+    repo: Repository,
+    setup: IssueSetup,
+    *,
+    issuer: IssuerRow,
+    module_id: str,
+    awards: Sequence[Mapping[str, Any]],
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    idempotency_body: Any = None,
+) -> list[dict[str, Any]]:
+    """Issue one credential per award, all or nothing. Row errors -> :class:`ValidationFailed`
+    whose ``errors`` carry ``row`` numbers (1-based); nothing is written then."""
+    body_hash = request_hash(
+        idempotency_body if idempotency_body is not None else [module_id, list(awards)]
+    )
+    replayed = _replay(repo, issuer, idempotency_key, body_hash)
+    if replayed is not None:
+        return replayed
+    if not awards:
+        raise ValidationFailed("No awards to issue.")
+    if len(awards) > MAX_BATCH:
+        raise ValidationFailed(
+            f"A batch holds at most {MAX_BATCH} awards; split this one ({len(awards)})."
+        )
+    module = repo.module(issuer.id, module_id)
+    achievement = _module_achievement(setup, issuer, module)
+    profile = _profile(issuer)
+    valid_from = format_datetime(now)
+    base = setup.base_url.rstrip("/")
+    errors: list[dict[str, str]] = []
+    unsigned: list[dict[str, Any]] = []
+    prepared: list[tuple[str, Mapping[str, Any]]] = []
+    for index, award in enumerate(awards, start=1):
+        try:
+            validate("award", award, what=f"award in row {index}")
+        except ValidationFailed as exc:
+            errors.extend({"row": str(index), **e} for e in exc.errors)
+            continue
+        if award.get("moduleId") not in (None, module_id):
+            errors.append(
+                {
+                    "row": str(index),
+                    "path": "$.moduleId",
+                    "message": "differs from the batch's module",
+                }
+            )
+            continue
+        credential_id = new_id()
+        unsigned.append(
+            build_credential(
+                credential_id=f"{base}/credentials/{credential_id}",
+                issuer=profile,
+                achievement=achievement,
+                award=Award(
+                    learner_name=award["learnerName"].strip(),
+                    completed_on=award["completedOn"],
+                    result=award.get("result"),
+                    learner_did=award.get("learnerDid"),
+                ),
+                valid_from=valid_from,
+            )
+        )
+        prepared.append((credential_id, award))
+    if errors and len(awards) == 1:
+        raise ValidationFailed(
+            "The award is not valid: " + "; ".join(f"{e['path']}: {e['message']}" for e in errors),
+            [{k: v for k, v in e.items() if k != "row"} for e in errors],
+        )
+    if errors:
+        rows = sorted({e["row"] for e in errors}, key=int)
+        raise ValidationFailed(
+            f"{len(rows)} of {len(awards)} rows have errors (rows {', '.join(rows[:20])}"
+            f"{'…' if len(rows) > 20 else ''}); nothing was issued. Fix them and send the batch again.",
+            errors,
+        )
+    key = repo.active_key(issuer.id)
+    signed = setup.signer.sign_all(
+        key.key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE
+    )
+    new = [
+        NewCredential(
+            id=cid,
+            module_id=module.id,
+            learner_name=award["learnerName"].strip(),
+            learner_ref=award.get("learnerId"),
+            document=doc,
+        )
+        for (cid, award), doc in zip(prepared, signed, strict=True)
+    ]
+    batch_id = new_id() if len(new) > 1 else None
+    repo.add_credentials(issuer_id=issuer.id, credentials=new, batch_id=batch_id, now=now)
+    repo.audit_many(
+        actor=actor,
+        action="credential.issue",
+        now=now,
+        issuer_id=issuer.id,
+        subjects=[c.id for c in new],
+    )
+    if idempotency_key:
+        repo.remember_idempotent(
+            issuer_id=issuer.id,
+            key=idempotency_key,
+            request_hash=body_hash,
+            credential_ids=[c.id for c in new],
+            now=now,
+        )
+    return signed
+
+
+def issue_vcapi(
+    repo: Repository,
+    setup: IssueSetup,
+    *,
+    issuer: IssuerRow,
+    request: Mapping[str, Any],
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """W3C VC-API issue: the client's credential, with ``id``, ``issuer``, ``validFrom`` and
+    ``proof`` set by the server. A request that sets them itself is refused."""
+    credential = request.get("credential") if isinstance(request, Mapping) else None
+    if isinstance(credential, Mapping):
+        preset = [f for f in SERVER_SET_FIELDS if f in credential]
+        if preset:
+            raise ValidationFailed(
+                f"The server sets {', '.join(preset)}; remove {'it' if len(preset) == 1 else 'them'} "
+                "from the credential.",
+                [{"path": f"$.credential.{f}", "message": "set by the server"} for f in preset],
+            )
+    validate("vcapi-issue", request, what="issue request")
+    if request["credential"]["@context"][0] != CREDENTIALS_V2:
+        raise ValidationFailed(
+            f"The credential's first @context must be {CREDENTIALS_V2}.",
+            [{"path": "$.credential['@context'][0]", "message": f"must be {CREDENTIALS_V2}"}],
+        )
+    body_hash = request_hash(request)
+    replayed = _replay(repo, issuer, idempotency_key, body_hash)
+    if replayed:
+        return replayed[0]
+    credential_id = new_id()
+    document = {
+        "@context": list(request["credential"]["@context"]),
+        "id": f"{setup.base_url.rstrip('/')}/credentials/{credential_id}",
+        **{k: v for k, v in request["credential"].items() if k != "@context"},
+        "issuer": {"id": issuer.did, "type": ["Profile"], "name": issuer.name}
+        if "OpenBadgeCredential" in request["credential"]["type"]
+        else issuer.did,
+        "validFrom": format_datetime(now),
+    }
+    sensitive = find_sensitive(document)
+    if sensitive:
+        raise ValidationFailed(sensitive[0]["message"], sensitive)
+    cryptosuite = request.get("options", {}).get("cryptosuite", DEFAULT_CRYPTOSUITE)
+    key = repo.active_key(issuer.id)
+    signed = setup.signer.sign_all(key.key_name, [document], created=now, cryptosuite=cryptosuite)[
+        0
+    ]
+    subject = document.get("credentialSubject", {})
+    learner = subject.get("name") if isinstance(subject, Mapping) else None
+    repo.add_credentials(
+        issuer_id=issuer.id,
+        credentials=[
+            NewCredential(
+                id=credential_id,
+                module_id=None,
+                learner_name=str(learner or ""),
+                learner_ref=None,
+                document=signed,
+            )
+        ],
+        batch_id=None,
+        now=now,
+    )
+    repo.audit(
+        actor=actor, action="credential.issue", now=now, issuer_id=issuer.id, subject=credential_id
+    )
+    if idempotency_key:
+        repo.remember_idempotent(
+            issuer_id=issuer.id,
+            key=idempotency_key,
+            request_hash=body_hash,
+            credential_ids=[credential_id],
+            now=now,
+        )
+    return signed
+
+
+__all__ = [
+    "MAX_BATCH",
+    "SCOPES",
+    "IssueSetup",
+    "NewApiKey",
+    "authenticate",
+    "create_api_key",
+    "create_issuer",
+    "create_module",
+    "create_programme",
+    "did_document",
+    "issue_awards",
+    "issue_vcapi",
+    "issuer_did",
+    "require_scope",
+    "revoke_api_key",
+    "rotate_key",
+    "slugify",
+]

@@ -1,0 +1,143 @@
+"""Typed rows (SQLAlchemy 2.0 ``Mapped``). Schema changes go through Alembic migrations.
+
+Timestamps are stored as timezone-aware UTC. JSON columns hold catalogue data and signed
+credentials as issued (the exact bytes matter less than the exact JSON value, which is what
+was signed). The audit log holds who/what/when and never credential content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class IssuerRow(Base):
+    __tablename__ = "issuers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    did: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime]
+
+
+class IssuerKeyRow(Base):
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    key_name: Mapped[str] = mapped_column(String(64), unique=True)
+    verification_method: Mapped[str] = mapped_column(String(400), unique=True)
+    public_key_multibase: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ProgrammeRow(Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ModuleRow(Base):
+    __tablename__ = "modules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    programme_id: Mapped[str | None] = mapped_column(ForeignKey("programmes.id"))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    module_id: Mapped[str | None] = mapped_column(ForeignKey("modules.id"))
+    learner_name: Mapped[str] = mapped_column(String(300))
+    learner_ref: Mapped[str | None] = mapped_column(String(200))
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    document: Mapped[dict[str, Any]]
+    issued_at: Mapped[datetime]
+
+
+class IdempotencyRow(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("issuer_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    credential_ids: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_issuer_at", "issuer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    issuer_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str | None] = mapped_column(String(400))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = [
+    "ApiKeyRow",
+    "AuditRow",
+    "Base",
+    "CredentialRow",
+    "IdempotencyRow",
+    "IssuerKeyRow",
+    "IssuerRow",
+    "ModuleRow",
+    "ProgrammeRow",
+]
