@@ -111,7 +111,7 @@ def issuers_create(
         f"  DID document  {eng.settings.base_url.rstrip('/')}/issuers/{issuer.slug}/did.json"
     )
     typer.echo(f"  API key       {key.token}")
-    typer.echo("  (the API key is shown only now: store it safely)")
+    typer.echo("  (shown only this once: store it safely)")
 
 
 @issuers_app.command("list")

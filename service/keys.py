@@ -185,7 +185,7 @@ def did_web_for(host_and_path: str) -> str:
         # a port is a purely numeric segment right after the host
         if segments and segments[0].isdigit():
             host = f"{host}:{segments.pop(0)}"
-    host = host.lower().replace(":", "%3A")
+    host = host.lower().replace("%3a", ":").replace(":", "%3A")
     if not re.fullmatch(r"[a-z0-9.-]+(%3A\d+)?", host):
         raise InputError(f"{host!r} is not a valid host name for did:web.")
     return ":".join(["did:web", host, *segments])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from service.errors import UnsupportedProofError
 from service.keys import Signer
@@ -27,12 +28,17 @@ def verification_suites(canonicalizer: Canonicalizer) -> list[Cryptosuite]:
     return [EddsaRdfc2022(canonicalizer), EddsaJcs2022(), Ed25519Signature2020(canonicalizer)]
 
 
+_signing_suites: WeakKeyDictionary[Canonicalizer, dict[str, Cryptosuite]] = WeakKeyDictionary()
+
+
 def signing_suite(name: str, canonicalizer: Canonicalizer) -> Cryptosuite:
-    """The suite called ``name`` for signing; legacy suites are refused."""
-    if name == "eddsa-rdfc-2022":
-        return EddsaRdfc2022(canonicalizer)
-    if name == "eddsa-jcs-2022":
-        return EddsaJcs2022()
+    """The suite called ``name`` for signing (one per canonicalizer, so its memo is reused);
+    legacy suites are refused."""
+    suites = _signing_suites.setdefault(canonicalizer, {})
+    if name not in suites and name in SIGNING_SUITES:
+        suites[name] = EddsaRdfc2022(canonicalizer) if name == "eddsa-rdfc-2022" else EddsaJcs2022()
+    if name in suites:
+        return suites[name]
     raise UnsupportedProofError(
         f"Cannot sign with {name!r}: choose one of {', '.join(SIGNING_SUITES)}."
     )
@@ -48,8 +54,9 @@ def sign(
 ) -> dict[str, Any]:
     """Sign ``document`` (a copy is returned). Refuses anything canonicalization would drop,
     even for JCS, so every Tessera credential also verifies under RDFC-based verifiers."""
-    canonicalizer.canonicalize({k: v for k, v in document.items() if k != "proof"})
     suite = signing_suite(cryptosuite, canonicalizer)
+    if cryptosuite != "eddsa-rdfc-2022":  # rdfc canonicalizes (strictly) while hashing anyway
+        canonicalizer.canonicalize({k: v for k, v in document.items() if k != "proof"})
     return add_proof(document, signer=signer, suite=suite, created=created)
 
 

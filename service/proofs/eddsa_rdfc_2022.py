@@ -9,6 +9,7 @@ another proof type and no ``cryptosuite`` property.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,23 @@ class EddsaRdfc2022:
 
     def __init__(self, canonicalizer: Canonicalizer) -> None:
         self.canonicalizer = canonicalizer
+        self._config_hashes: dict[str, bytes] = {}
+
+    def _proof_config_hash(self, proof_config: Mapping[str, Any]) -> bytes:
+        """SHA-256 of the canonical proof configuration, memoized by its exact JSON.
+
+        A cohort is signed with one key at one ``created`` time, so every credential shares
+        this value; canonicalization is a pure function of the JSON, so the memo is exact.
+        """
+        key = json.dumps(proof_config, sort_keys=True, ensure_ascii=False)
+        digest = self._config_hashes.get(key)
+        if digest is None:
+            nquads = self.canonicalizer.canonicalize(proof_config)
+            digest = hashlib.sha256(nquads.encode("utf-8")).digest()
+            if len(self._config_hashes) >= 1024:
+                self._config_hashes.clear()
+            self._config_hashes[key] = digest
+        return digest
 
     def canonical_parts(
         self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]
@@ -34,11 +52,8 @@ class EddsaRdfc2022:
         )
 
     def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
-        proof_nquads, doc_nquads = self.canonical_parts(document=document, proof_config=proof_config)
-        return (
-            hashlib.sha256(proof_nquads.encode("utf-8")).digest()
-            + hashlib.sha256(doc_nquads.encode("utf-8")).digest()
-        )
+        doc_nquads = self.canonicalizer.canonicalize(document)
+        return self._proof_config_hash(proof_config) + hashlib.sha256(doc_nquads.encode("utf-8")).digest()
 
 
 class Ed25519Signature2020(EddsaRdfc2022):
