@@ -99,8 +99,86 @@ class CredentialRow(Base):
     learner_name: Mapped[str] = mapped_column(String(300))
     learner_ref: Mapped[str | None] = mapped_column(String(200))
     batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    wallet_link_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_links.id"), index=True)
     document: Mapped[dict[str, Any]]
     issued_at: Mapped[datetime]
+
+
+class StatusListRow(Base):
+    """One Bitstring Status List of a provider. The bits are derived from its entries; only
+    ``version`` changes on a write (an atomic increment), so concurrent revocations never
+    overwrite each other."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StatusEntryRow(Base):
+    """An allocated index. Rows are never deleted, so an index is never handed out twice,
+    even after the credential record is erased (``credential_id`` becomes NULL)."""
+
+    __tablename__ = "status_entries"
+    __table_args__ = (UniqueConstraint("list_id", "position"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    credential_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    is_set: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class WalletLinkRow(Base):
+    """A learner's private wallet link. Only the token's hash is stored."""
+
+    __tablename__ = "wallet_links"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    learner_ref: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class TrustEntryRow(Base):
+    """A recognized provider in the operator's trust registry."""
+
+    __tablename__ = "trust_entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    did: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    accrediting_body: Mapped[str | None] = mapped_column(String(300))
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    did_document: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class VerificationCountRow(Base):
+    """Aggregate verification counts per day and outcome: no content, no client."""
+
+    __tablename__ = "verification_counts"
+    __table_args__ = (UniqueConstraint("day", "outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
 class IdempotencyRow(Base):
@@ -140,4 +218,9 @@ __all__ = [
     "IssuerRow",
     "ModuleRow",
     "ProgrammeRow",
+    "StatusEntryRow",
+    "StatusListRow",
+    "TrustEntryRow",
+    "VerificationCountRow",
+    "WalletLinkRow",
 ]

@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -280,17 +281,29 @@ class Repository:
         request_hash: str,
         credential_ids: list[str],
         now: datetime,
-    ) -> None:
-        self.session.add(
-            IdempotencyRow(
+    ) -> bool:
+        """Claim ``key`` for this request's result; False if another request holds it already.
+
+        Two requests with one key can race past the replay check (a client retrying on a
+        timeout, two service processes). ``ON CONFLICT DO NOTHING`` makes the loser wait for
+        the winner's commit and then insert nothing, without an error that would abort this
+        transaction, so the caller can answer with the winner's result instead.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert_for(IdempotencyRow)
+            .values(
                 issuer_id=issuer_id,
                 key=key,
                 request_hash=request_hash,
                 credential_ids={"ids": credential_ids},
                 created_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["issuer_id", "key"])
         )
-        self.session.flush()
+        result = cast(CursorResult[Any], self.session.execute(statement))
+        return result.rowcount == 1
 
     # -- audit -----------------------------------------------------------------------------
 
