@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import problems
+from service.api import pages, problems
 from service.api.deps import AppState
 from service.api.routes import access, catalogue, issuing, public
 from service.config import Settings
@@ -47,6 +47,7 @@ def create_app(
     )
     app.state.tessera = state
     problems.install(app)
+    pages.install(app)
     for module in (public, catalogue, issuing, access):
         app.include_router(module.router)
     return app
