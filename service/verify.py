@@ -199,6 +199,22 @@ def _parse(
     except TesseraError as exc:
         checks["parse"] = _failed("parse", str(exc), exc.problem_type)
         return None
+    if not isinstance(raw, (bytes, str)):
+        # An already-parsed document gets the same size bound as raw input (after the
+        # structure check, so serializing it is bounded too).
+        try:
+            size = len(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+        except (TypeError, ValueError):
+            checks["parse"] = _failed("parse", "The input holds values that are not JSON.", parse_error)
+            return None
+        if size > verifier.max_bytes:
+            checks["parse"] = _failed(
+                "parse",
+                f"The input is {size} bytes; the limit is {verifier.max_bytes}. A credential is "
+                "rarely more than a few kilobytes.",
+                parse_error,
+            )
+            return None
     missing = [k for k in ("@context", "type", "issuer", "credentialSubject") if k not in document]
     types = document.get("type")
     type_list = types if isinstance(types, list) else [types]
@@ -226,15 +242,17 @@ def _parse(
 def _check_contexts(document: Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]) -> None:
     contexts = document.get("@context")
     items = contexts if isinstance(contexts, list) else [contexts]
-    for proof in _safe_proofs(document):
-        extra = proof.get("@context")
-        if extra is not None:
-            items = [*items, *(extra if isinstance(extra, list) else [extra])]
+    # The VC 2.0 rule is about the credential's own first context, not a proof's.
+    first = items[0] if items else None
+    # Contexts embedded anywhere below the top (a proof's, or a nested object's) change the
+    # meaning of terms just as much, so they get the same rules.
+    for extra in _embedded_contexts(document):
+        items = [*items, *(extra if isinstance(extra, list) else [extra])]
     problem = VC_DM + "MALFORMED_VALUE_ERROR"
-    if not items or items[0] != CREDENTIALS_V2:
+    if first != CREDENTIALS_V2:
         checks["context"] = _failed(
             "context",
-            f"The first @context must be {CREDENTIALS_V2} (VC Data Model 2.0); it is {items[0]!r}.",
+            f"The first @context must be {CREDENTIALS_V2} (VC Data Model 2.0); it is {first!r}.",
             problem,
         )
         return
@@ -267,6 +285,22 @@ def _check_contexts(document: Mapping[str, Any], verifier: Verifier, checks: dic
             checks["context"] = _failed("context", f"@context entry {item!r} is not a URL.", problem)
             return
     checks["context"] = _passed("context", "Every context is a pinned, trusted document.")
+
+
+def _embedded_contexts(document: Mapping[str, Any]) -> list[Any]:
+    """The ``@context`` values of every object below the top level (iterative; the
+    structure is already bounded by the parse check)."""
+    found: list[Any] = []
+    stack: list[Any] = [v for k, v in document.items() if k != "@context"]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            if "@context" in value:
+                found.append(value["@context"])
+            stack.extend(v for k, v in value.items() if k != "@context")
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 def _safe_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -430,7 +464,10 @@ def _check_validity(
 
 
 def _human(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        return moment.isoformat()
 
 
 __all__ = [

@@ -85,6 +85,10 @@ def add_proof(
     options["created"] = format_datetime(created)
     options["verificationMethod"] = signer.verification_method
     options["proofPurpose"] = proof_purpose
+    if getattr(suite, "embeds_context", False) and "@context" in base:
+        # eddsa-jcs-2022 §3.4.1 step 2: the proof carries the document's @context, because a
+        # JCS verifier hashes the proof options exactly as they are shipped.
+        options["@context"] = copy.deepcopy(base["@context"])
     config = {**options, "@context": copy.deepcopy(base.get("@context"))}
     signature = signer.sign(suite.hash_data(document=base, proof_config=config))
     proof = {**options, "proofValue": multibase_b58(signature)}

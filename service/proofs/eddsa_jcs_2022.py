@@ -28,6 +28,8 @@ class EddsaJcs2022:
 
     proof_type = "DataIntegrityProof"
     cryptosuite: str | None = "eddsa-jcs-2022"
+    #: The proof itself carries ``@context`` (§3.4.1 Create Proof, step 2).
+    embeds_context = True
 
     def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
         return hashlib.sha256(jcs(proof_config)).digest() + hashlib.sha256(jcs(document)).digest()
