@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +24,9 @@ from cli.common import (
     fetch_context,
     print_json,
 )
+from cli.export_commands import verify_qr_image
 from cli.service_commands import awards_app, db_app, issuers_app, keys_rotate, serve
+from cli.trust_commands import offline_status, offline_trust, status_app, trust_app
 from service.dids import StaticResolver, controller_document, did_key_document
 from service.errors import TesseraError
 from service.proofs import DEFAULT_CRYPTOSUITE, SIGNING_SUITES, sign
@@ -37,6 +40,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(issuers_app, name="issuers")
 app.add_typer(awards_app, name="awards")
+app.add_typer(trust_app, name="trust")
+app.add_typer(status_app, name="status")
 app.command("serve")(serve)
 keys_app.command("rotate")(keys_rotate)
 
@@ -204,7 +209,7 @@ def sign_command(
 
 @app.command("verify")
 def verify_command(
-    file: Annotated[str, typer.Argument(help="Credential JSON, or - for stdin.")],
+    file: Annotated[str | None, typer.Argument(help="Credential JSON, or - for stdin.")] = None,
     output: Annotated[str, typer.Option("--format", help="json, or text for people.")] = "json",
     did_documents: Annotated[
         list[Path] | None,
@@ -215,11 +220,26 @@ def verify_command(
     now: Annotated[
         str | None, typer.Option("--now", help="Verify as of this date-time (default: now).")
     ] = None,
+    trust: Annotated[
+        Path | None,
+        typer.Option("--trust", help="A `tessera trust export` file: trust check + DID documents."),
+    ] = None,
+    status_dir: Annotated[
+        Path | None,
+        typer.Option("--status-dir", help="Status lists saved by `tessera status fetch`."),
+    ] = None,
+    qr_image: Annotated[
+        Path | None,
+        typer.Option("--qr", help="A photo or scan (PNG, JPEG) of a QR code, instead of FILE."),
+    ] = None,
 ) -> None:
-    """Verify a credential. Exit 0 verified, 1 not verified, 2 input unreadable."""
+    """Verify a credential, or the QR code in an image (--qr). Exit 0 verified, 1 not
+    verified, 2 input unreadable."""
     if output not in ("json", "text"):
         fail("--format must be json or text.")
-    raw = _read_input(file)
+    if (file is None) == (qr_image is None):
+        fail("Give a credential FILE, or --qr IMAGE.")
+    raw = _read_input(file) if file is not None else b""
     moment = datetime.now(UTC)
     if now is not None:
         parsed = parse_datetime(now)
@@ -227,10 +247,31 @@ def verify_command(
             fail(f"--now {now!r} is not a date-time like 2025-01-31T00:00:00Z.")
         moment = parsed
     resolver = StaticResolver()
-    for path in did_documents or []:
-        resolver.add(_read_json_object(str(path)))
+    saved: list[dict[str, Any]] = []
+    registry = None
+    if trust is not None:
+        registry, documents = offline_trust(trust)
+        saved.extend(documents.values())
+    saved.extend(_read_json_object(str(path)) for path in did_documents or [])
+    for document in saved:
+        resolver.add(document)
     eng = engine()
-    result = verify_credential(raw, verifier=eng.verifier(resolver=resolver), now=moment)
+    verifier = eng.verifier(resolver=resolver, trust=registry.check if registry else None)
+    if status_dir is not None:
+        verifier = replace(verifier, status=offline_status(status_dir, verifier))
+    if qr_image is not None:
+        raise typer.Exit(
+            verify_qr_image(
+                qr_image,
+                documents=saved,
+                now=moment,
+                output=output,
+                render=render_text,
+                trust=verifier.trust,
+                status=verifier.status,
+            )
+        )
+    result = verify_credential(raw, verifier=verifier, now=moment)
     if output == "json":
         print_json(result.to_json())
     else:

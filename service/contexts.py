@@ -106,15 +106,24 @@ class ContextStore:
         self.directory = directory
         self._manifest = list(manifest) if manifest is not None else load_manifest()
         self._parsed: dict[str, JsonObject] = {}
+        self._pins: dict[str, Pin] | None = None
+        self._installed: set[str] = set()
         self._lock = threading.Lock()
 
     # -- pins ---------------------------------------------------------------------------
 
     def pins(self) -> dict[str, Pin]:
-        """Every trusted URL: the project manifest, then operator pins (which cannot override)."""
-        pins = {pin.url: pin for pin in self._manifest}
-        for pin in self._operator_pins():
-            pins.setdefault(pin.url, pin)
+        """Every trusted URL: the project manifest, then operator pins (which cannot override).
+
+        Read once per store and refreshed by :meth:`add`; a pin added by another process is
+        seen after a restart (verification is a hot path: no file reads per call).
+        """
+        pins = self._pins
+        if pins is None:
+            pins = {pin.url: pin for pin in self._manifest}
+            for pin in self._operator_pins():
+                pins.setdefault(pin.url, pin)
+            self._pins = pins
         return pins
 
     def _operator_pins(self) -> list[Pin]:
@@ -128,8 +137,13 @@ class ContextStore:
         return url in self.pins()
 
     def is_installed(self, url: str) -> bool:
+        if url in self._installed:
+            return True
         pin = self.pins().get(url)
-        return pin is not None and (pin.bundled or self._stored_path(pin).exists())
+        installed = pin is not None and (pin.bundled or self._stored_path(pin).exists())
+        if installed:
+            self._installed.add(url)
+        return installed
 
     def missing(self) -> list[str]:
         """Trusted URLs whose documents are not installed yet."""
@@ -209,6 +223,7 @@ class ContextStore:
         rows = json.loads(pins_path.read_text(encoding="utf-8")) if pins_path.exists() else {}
         rows[url] = digest
         _write_atomically(pins_path, (json.dumps(rows, indent=2, sort_keys=True) + "\n").encode())
+        self._pins = None
         return pin
 
     @staticmethod

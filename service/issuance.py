@@ -15,7 +15,8 @@ import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,13 +26,20 @@ from service.contexts import CREDENTIALS_V2
 from service.credentials import Award, IssuerProfile, build_achievement, build_credential, validate
 from service.credentials.schemas import find_sensitive
 from service.dids import controller_document
-from service.errors import AuthenticationError, PermissionDeniedError, ValidationFailed
+from service.errors import (
+    AuthenticationError,
+    ConflictError,
+    PermissionDeniedError,
+    ValidationFailed,
+)
 from service.keys import KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
 from service.proofs.data_integrity import format_datetime
+from service.revocation import reserve_entries
 from service.signing import BatchSigner
 from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
 from service.store.repository import NewCredential, Repository, new_id
+from service.wallet import IssuedLink, WalletAward, link_awards
 
 SCOPES = ("issue", "revoke", "admin")
 MAX_BATCH = 10_000
@@ -247,6 +255,10 @@ def create_module(
 # -- issuing ------------------------------------------------------------------------------
 
 
+Repositories = Callable[[], AbstractContextManager[Repository]]
+"""Opens a repository in a new transaction (committed when the block ends without error)."""
+
+
 @dataclass(frozen=True)
 class IssueSetup:
     """What issuing needs besides the repository."""
@@ -277,6 +289,36 @@ def _replay(
     return [r.document for r in rows]
 
 
+def _claim(
+    repo: Repository,
+    issuer: IssuerRow,
+    idempotency_key: str,
+    body_hash: str,
+    credential_ids: list[str],
+    now: datetime,
+) -> bool:
+    """Record the key before any other write; False when a concurrent request won it."""
+    return repo.remember_idempotent(
+        issuer_id=issuer.id,
+        key=idempotency_key,
+        request_hash=body_hash,
+        credential_ids=credential_ids,
+        now=now,
+    )
+
+
+def _replay_winner(
+    repo: Repository, issuer: IssuerRow, idempotency_key: str, body_hash: str
+) -> list[dict[str, Any]]:
+    """The committed result of the request that claimed ``idempotency_key`` first."""
+    replayed = _replay(repo, issuer, idempotency_key, body_hash)
+    if not replayed:
+        raise ConflictError(
+            "Another request with this Idempotency-Key is still being processed; retry shortly."
+        )
+    return replayed
+
+
 def _profile(issuer: IssuerRow) -> IssuerProfile:
     return IssuerProfile(id=issuer.did, name=issuer.name, url=issuer.url)
 
@@ -295,39 +337,28 @@ def _module_achievement(setup: IssueSetup, issuer: IssuerRow, module: ModuleRow)
     )
 
 
-def issue_awards(
-    repo: Repository,
-    setup: IssueSetup,
-    *,
-    issuer: IssuerRow,
-    module_id: str,
-    awards: Sequence[Mapping[str, Any]],
-    actor: str,
-    now: datetime,
-    idempotency_key: str | None = None,
-    idempotency_body: Any = None,
-) -> list[dict[str, Any]]:
-    """Issue one credential per award, all or nothing. Row errors -> :class:`ValidationFailed`
-    whose ``errors`` carry ``row`` numbers (1-based); nothing is written then."""
-    body_hash = request_hash(
-        idempotency_body if idempotency_body is not None else [module_id, list(awards)]
-    )
-    replayed = _replay(repo, issuer, idempotency_key, body_hash)
-    if replayed is not None:
-        return replayed
+@dataclass(frozen=True)
+class Issued:
+    """Signed credentials and, per credential uuid, the learner's wallet link (if any)."""
+
+    credentials: list[dict[str, Any]]
+    wallet_links: Mapping[str, IssuedLink]
+
+    def links_json(self) -> list[dict[str, Any]]:
+        return [{"credentialId": cid, **link.to_json()} for cid, link in self.wallet_links.items()]
+
+
+def _prepare_rows(
+    awards: Sequence[Mapping[str, Any]], module_id: str
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Validate every award row; all errors at once, with row numbers, or (uuid, award) pairs."""
     if not awards:
         raise ValidationFailed("No awards to issue.")
     if len(awards) > MAX_BATCH:
         raise ValidationFailed(
             f"A batch holds at most {MAX_BATCH} awards; split this one ({len(awards)})."
         )
-    module = repo.module(issuer.id, module_id)
-    achievement = _module_achievement(setup, issuer, module)
-    profile = _profile(issuer)
-    valid_from = format_datetime(now)
-    base = setup.base_url.rstrip("/")
     errors: list[dict[str, str]] = []
-    unsigned: list[dict[str, Any]] = []
     prepared: list[tuple[str, Mapping[str, Any]]] = []
     for index, award in enumerate(awards, start=1):
         try:
@@ -344,22 +375,7 @@ def issue_awards(
                 }
             )
             continue
-        credential_id = new_id()
-        unsigned.append(
-            build_credential(
-                credential_id=f"{base}/credentials/{credential_id}",
-                issuer=profile,
-                achievement=achievement,
-                award=Award(
-                    learner_name=award["learnerName"].strip(),
-                    completed_on=award["completedOn"],
-                    result=award.get("result"),
-                    learner_did=award.get("learnerDid"),
-                ),
-                valid_from=valid_from,
-            )
-        )
-        prepared.append((credential_id, award))
+        prepared.append((new_id(), award))
     if errors and len(awards) == 1:
         raise ValidationFailed(
             "The award is not valid: " + "; ".join(f"{e['path']}: {e['message']}" for e in errors),
@@ -372,10 +388,70 @@ def issue_awards(
             f"{'…' if len(rows) > 20 else ''}); nothing was issued. Fix them and send the batch again.",
             errors,
         )
-    key = repo.active_key(issuer.id)
-    signed = setup.signer.sign_all(
-        key.key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE
+    return prepared
+
+
+def issue_awards(
+    repositories: Repositories,
+    setup: IssueSetup,
+    *,
+    issuer_id: str,
+    module_id: str,
+    awards: Sequence[Mapping[str, Any]],
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    idempotency_body: Any = None,
+) -> Issued:
+    """Issue one credential per award, all or nothing.
+
+    Row errors -> :class:`ValidationFailed` whose ``errors`` carry 1-based ``row`` numbers,
+    and nothing is written. The work runs in four steps so that no database transaction is
+    open while a cohort is signed: (1) read the provider, module and key; (2) reserve status
+    list entries in a short transaction of their own; (3) build and sign, outside any
+    transaction; (4) store credentials, wallet links, the idempotency record and the audit
+    events in one transaction.
+    """
+    body_hash = request_hash(
+        idempotency_body if idempotency_body is not None else [module_id, list(awards)]
     )
+    with repositories() as repo:
+        issuer = repo.issuer(issuer_id)
+        replayed = _replay(repo, issuer, idempotency_key, body_hash)
+        if replayed is not None:
+            return Issued(replayed, {})
+        module = repo.module(issuer.id, module_id)
+        key_name = repo.active_key(issuer.id).key_name
+    prepared = _prepare_rows(awards, module_id)
+    with repositories() as repo:
+        reservations = reserve_entries(
+            repo,
+            issuer=issuer,
+            credential_ids=[cid for cid, _ in prepared],
+            base_url=setup.base_url,
+            now=now,
+        )
+    achievement = _module_achievement(setup, issuer, module)
+    profile = _profile(issuer)
+    valid_from = format_datetime(now)
+    base = setup.base_url.rstrip("/")
+    unsigned = []
+    for (credential_id, award), reservation in zip(prepared, reservations, strict=True):
+        document = build_credential(
+            credential_id=f"{base}/credentials/{credential_id}",
+            issuer=profile,
+            achievement=achievement,
+            award=Award(
+                learner_name=award["learnerName"].strip(),
+                completed_on=award["completedOn"],
+                result=award.get("result"),
+                learner_did=award.get("learnerDid"),
+            ),
+            valid_from=valid_from,
+        )
+        document["credentialStatus"] = reservation.entries
+        unsigned.append(document)
+    signed = setup.signer.sign_all(key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE)
     new = [
         NewCredential(
             id=cid,
@@ -386,38 +462,47 @@ def issue_awards(
         )
         for (cid, award), doc in zip(prepared, signed, strict=True)
     ]
-    batch_id = new_id() if len(new) > 1 else None
-    repo.add_credentials(issuer_id=issuer.id, credentials=new, batch_id=batch_id, now=now)
-    repo.audit_many(
-        actor=actor,
-        action="credential.issue",
-        now=now,
-        issuer_id=issuer.id,
-        subjects=[c.id for c in new],
-    )
-    if idempotency_key:
-        repo.remember_idempotent(
-            issuer_id=issuer.id,
-            key=idempotency_key,
-            request_hash=body_hash,
-            credential_ids=[c.id for c in new],
+    with repositories() as repo:
+        if idempotency_key and not _claim(
+            repo, issuer, idempotency_key, body_hash, [c.id for c in new], now
+        ):
+            return Issued(_replay_winner(repo, issuer, idempotency_key, body_hash), {})
+        batch_id = new_id() if len(new) > 1 else None
+        repo.add_credentials(issuer_id=issuer.id, credentials=new, batch_id=batch_id, now=now)
+        repo.audit_many(
+            actor=actor,
+            action="credential.issue",
             now=now,
+            issuer_id=issuer.id,
+            subjects=[c.id for c in new],
         )
-    return signed
+        links = link_awards(
+            repo,
+            issuer=issuer,
+            base_url=setup.base_url,
+            actor=actor,
+            now=now,
+            awards=[
+                WalletAward(c.id, c.learner_name, c.learner_ref, award.get("language"))
+                for c, (_, award) in zip(new, prepared, strict=True)
+            ],
+        )
+    return Issued(signed, links)
 
 
 def issue_vcapi(
-    repo: Repository,
+    repositories: Repositories,
     setup: IssueSetup,
     *,
-    issuer: IssuerRow,
+    issuer_id: str,
     request: Mapping[str, Any],
     actor: str,
     now: datetime,
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """W3C VC-API issue: the client's credential, with ``id``, ``issuer``, ``validFrom`` and
-    ``proof`` set by the server. A request that sets them itself is refused."""
+    """W3C VC-API issue: the client's credential, with ``id``, ``issuer``, ``validFrom``,
+    ``credentialStatus`` and ``proof`` set by the server. A request that sets them itself is
+    refused. Same four steps as :func:`issue_awards`."""
     credential = request.get("credential") if isinstance(request, Mapping) else None
     if isinstance(credential, Mapping):
         preset = [f for f in SERVER_SET_FIELDS if f in credential]
@@ -434,9 +519,12 @@ def issue_vcapi(
             [{"path": "$.credential['@context'][0]", "message": f"must be {CREDENTIALS_V2}"}],
         )
     body_hash = request_hash(request)
-    replayed = _replay(repo, issuer, idempotency_key, body_hash)
-    if replayed:
-        return replayed[0]
+    with repositories() as repo:
+        issuer = repo.issuer(issuer_id)
+        replayed = _replay(repo, issuer, idempotency_key, body_hash)
+        if replayed:
+            return replayed[0]
+        key_name = repo.active_key(issuer.id).key_name
     credential_id = new_id()
     document = {
         "@context": list(request["credential"]["@context"]),
@@ -451,36 +539,41 @@ def issue_vcapi(
     if sensitive:
         raise ValidationFailed(sensitive[0]["message"], sensitive)
     cryptosuite = request.get("options", {}).get("cryptosuite", DEFAULT_CRYPTOSUITE)
-    key = repo.active_key(issuer.id)
-    signed = setup.signer.sign_all(key.key_name, [document], created=now, cryptosuite=cryptosuite)[
-        0
-    ]
+    # Check the document before reserving anything: a refused request burns no index.
+    setup.canonicalizer.canonicalize(document)
+    with repositories() as repo:
+        [reservation] = reserve_entries(
+            repo, issuer=issuer, credential_ids=[credential_id], base_url=setup.base_url, now=now
+        )
+    document["credentialStatus"] = reservation.entries
+    signed = setup.signer.sign_all(key_name, [document], created=now, cryptosuite=cryptosuite)[0]
     subject = document.get("credentialSubject", {})
     learner = subject.get("name") if isinstance(subject, Mapping) else None
-    repo.add_credentials(
-        issuer_id=issuer.id,
-        credentials=[
-            NewCredential(
-                id=credential_id,
-                module_id=None,
-                learner_name=str(learner or ""),
-                learner_ref=None,
-                document=signed,
-            )
-        ],
-        batch_id=None,
-        now=now,
-    )
-    repo.audit(
-        actor=actor, action="credential.issue", now=now, issuer_id=issuer.id, subject=credential_id
-    )
-    if idempotency_key:
-        repo.remember_idempotent(
+    with repositories() as repo:
+        if idempotency_key and not _claim(
+            repo, issuer, idempotency_key, body_hash, [credential_id], now
+        ):
+            return _replay_winner(repo, issuer, idempotency_key, body_hash)[0]
+        repo.add_credentials(
             issuer_id=issuer.id,
-            key=idempotency_key,
-            request_hash=body_hash,
-            credential_ids=[credential_id],
+            credentials=[
+                NewCredential(
+                    id=credential_id,
+                    module_id=None,
+                    learner_name=str(learner or ""),
+                    learner_ref=None,
+                    document=signed,
+                )
+            ],
+            batch_id=None,
             now=now,
+        )
+        repo.audit(
+            actor=actor,
+            action="credential.issue",
+            now=now,
+            issuer_id=issuer.id,
+            subject=credential_id,
         )
     return signed
 
@@ -489,7 +582,9 @@ __all__ = [
     "MAX_BATCH",
     "SCOPES",
     "IssueSetup",
+    "Issued",
     "NewApiKey",
+    "Repositories",
     "authenticate",
     "create_api_key",
     "create_issuer",

@@ -3,19 +3,32 @@ settings pointing at temporary directories, and the reference JavaScript harness
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from service.config import Settings
 from service.contexts import ContextStore
+from service.dids import StaticResolver
 from service.engine import Engine, build_engine
 from service.keys import Ed25519Signer, decode_secret_multikey
 from service.proofs import Canonicalizer
+from service.store import Database, Repository
+from service.store.models import Base, IssuerRow
+from service.verify import VerificationResult, verify_credential
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
@@ -97,3 +110,281 @@ def node() -> Iterator[object]:
     harness.start([CONTEXTS_BUNDLE, ROOT / "schemas" / "contexts"])
     yield harness
     harness.close()
+
+
+# -- the issuing service: databases, providers, the app ----------------------------------
+#
+# Every store and API test runs twice: on a fresh SQLite file and on PostgreSQL. PostgreSQL
+# gets one schema per test session (migrated once with Alembic, truncated before each test,
+# dropped at the end); the server comes from TESSERA_TEST_POSTGRES_URL.
+
+POSTGRES_URL = os.environ.get(
+    "TESSERA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("TESSERA_TEST_REQUIRE_POSTGRES") == "1"
+SERVICE_BASE_URL = "https://credentials.example.org"
+SERVICE_HOST = "credentials.example.org"
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with every connection's ``search_path`` set to ``schema`` (libpq ``options``),
+    so a plain URL (``TESSERA_DATABASE_URL`` of a `tessera serve` process) reaches it too."""
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+
+
+@functools.cache
+def _postgres_problem() -> str | None:
+    """Why the test PostgreSQL server cannot be used, or None when it can."""
+    try:
+        probe = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        try:
+            with probe.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            probe.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test server's URL. Unreachable: skip, or fail under TESSERA_TEST_REQUIRE_POSTGRES=1."""
+    problem = _postgres_problem()
+    if problem is not None:
+        message = (
+            f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem}). To run the PostgreSQL "
+            "variants, start a server and set TESSERA_TEST_POSTGRES_URL (default "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test); TESSERA_TEST_REQUIRE_POSTGRES=1 "
+            "turns this skip into a failure."
+        )
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A new, empty schema on the server at ``url``; yields a URL that lives in it, drops it after."""
+    schema = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield schema_url(url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_url: str) -> Iterator[Database]:
+    """This session's PostgreSQL schema, migrated once."""
+    with postgres_schema(postgres_url) as url:
+        database = Database(url)
+        try:
+            database.migrate()
+            yield database
+        finally:
+            database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "tessera.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+def truncate_all(database: Database) -> None:
+    """Empty every table (TRUNCATE is allowed on the append-only audit log; DELETE is not)."""
+    tables = ", ".join(f'"{name}"' for name in Base.metadata.tables)
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "tessera.db"
+        shutil.copyfile(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+    else:
+        database = request.getfixturevalue("postgres_database")
+        truncate_all(database)
+        yield database
+
+
+@pytest.fixture
+def service_settings(settings: Settings) -> Settings:
+    """``settings`` with a public origin of the kind a real deployment has."""
+    return settings.model_copy(update={"base_url": SERVICE_BASE_URL})
+
+
+@pytest.fixture
+def service_engine(service_settings: Settings) -> Engine:
+    return build_engine(service_settings)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider made through the real use case, with its first (admin) API key."""
+
+    issuer: IssuerRow
+    token: str
+
+    @property
+    def slug(self) -> str:
+        return self.issuer.slug
+
+    @property
+    def did(self) -> str:
+        return self.issuer.did
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_provider(
+    db: Database, service_settings: Settings, service_engine: Engine
+) -> Callable[..., Provider]:
+    """Factory: ``make_provider("Name", slug=..., url=...)`` registers a provider."""
+    from service.issuance import create_issuer
+
+    def make(
+        name: str = "Vocational Training Centre Hamburg",
+        *,
+        slug: str | None = None,
+        url: str | None = "https://vtc-hamburg.example/",
+    ) -> Provider:
+        with db.transaction() as session:
+            issuer, key = create_issuer(
+                Repository(session),
+                service_engine.keys(),
+                name=name,
+                url=url,
+                slug=slug,
+                base_url=service_settings.base_url,
+                actor="test",
+                now=datetime.now(UTC),
+            )
+        return Provider(issuer=issuer, token=key.token)
+
+    return make
+
+
+@pytest.fixture
+def provider(make_provider: Callable[..., Provider]) -> Provider:
+    return make_provider()
+
+
+@pytest.fixture
+def app(service_settings: Settings, db: Database, service_engine: Engine) -> Any:
+    """The FastAPI app on ``db``, signing in this process (fast; one test uses the pool)."""
+    from service.api import create_app
+    from service.signing import LocalSigner
+
+    return create_app(
+        service_settings, database=db, signer=LocalSigner(service_engine), migrate=False
+    )
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def module_data(**overrides: Any) -> dict[str, Any]:
+    """A welding module as a provider defines it: four languages (one right-to-left),
+    outcomes, criteria, hours, credits, EQF, ISCED-F and ESCO."""
+    data: dict[str, Any] = {
+        "code": "WELD-101",
+        "defaultLanguage": "de",
+        "name": {
+            "de": "Schweißen Grundlagen (MIG/MAG)",
+            "en": "Welding basics (MIG/MAG)",
+            "ar": "أساسيات اللحام",
+            "uk": "Основи зварювання",
+        },
+        "description": {
+            "de": "Sichere Einrichtung und einfache Kehlnähte.",
+            "en": "Safe set-up and basic fillet welds.",
+            "ar": "الإعداد الآمن ولحامات الزاوية الأساسية.",
+        },
+        "learningOutcomes": [
+            {"de": "Richtet ein MIG/MAG-Gerät sicher ein", "en": "Sets up safely"}
+        ],
+        "assessmentCriteria": [
+            {"de": "Drei Kehlnähte nach ISO 5817 C", "en": "Three fillet welds"}
+        ],
+        "hours": 40,
+        "credits": 2,
+        "eqfLevel": 3,
+        "iscedField": "0715",
+        "escoSkills": ["http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d"],
+        "escoOccupations": [
+            "http://data.europa.eu/esco/occupation/5f3ab3c7-1e1a-4f4b-9f5d-6c0c3e6f2b11"
+        ],
+        "achievementType": "Certificate",
+    }
+    data.update(overrides)
+    return data
+
+
+def award_data(learner: str = "Amina Haddad", **overrides: Any) -> dict[str, Any]:
+    """One learner's completion, as a provider's registrar sends it."""
+    data: dict[str, Any] = {"learnerName": learner, "completedOn": "2025-06-30"}
+    data.update(overrides)
+    return data
+
+
+def cohort(size: int, *, prefix: str = "Learner") -> list[dict[str, Any]]:
+    return [award_data(f"{prefix} {i:05d}", learnerId=f"E-{i:05d}") for i in range(1, size + 1)]
+
+
+def table_counts(database: Database) -> dict[str, int]:
+    """Rows per table: the before/after evidence that a refused request wrote nothing."""
+    with database.engine.connect() as connection:
+        return {
+            name: int(connection.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one())
+            for name in Base.metadata.tables
+        }
+
+
+def verify_offline(
+    engine: Engine,
+    credential: Any,
+    did_documents: dict[str, Any],
+    *,
+    now: datetime | None = None,
+) -> VerificationResult:
+    """Tessera's own verifier, resolving keys from the given DID documents only."""
+    verifier = engine.verifier(resolver=StaticResolver(did_documents))
+    return verify_credential(credential, verifier=verifier, now=now or datetime.now(UTC))
+
+
+@pytest.fixture
+def module(client: Any, provider: Provider) -> dict[str, Any]:
+    """``module_data()`` defined over the API by ``provider``; the response body."""
+    response = client.post(
+        f"/issuers/{provider.slug}/modules", json=module_data(), headers=provider.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())

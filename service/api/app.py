@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
 from service.api import pages, problems
 from service.api.deps import AppState
-from service.api.routes import access, catalogue, issuing, public
+from service.api.routes import access, catalogue, issuing, public, status, verification, wallet
 from service.config import Settings
 from service.engine import build_engine
+from service.revocation import ListPublisher
 from service.signing import BatchSigner, PoolSigner
-from service.store import Database, database_url_from
+from service.store import Database, Repository, database_url_from
+
+
+@contextmanager
+def _repository(database: Database) -> Iterator[Repository]:
+    with database.transaction() as session:
+        yield Repository(session)
 
 
 def create_app(
@@ -28,8 +35,15 @@ def create_app(
     db = database or Database(database_url_from(settings))
     if migrate:
         db.migrate()
+    batch_signer = signer or PoolSigner(engine)
     state = AppState(
-        settings=settings, engine=engine, database=db, signer=signer or PoolSigner(engine)
+        settings=settings,
+        engine=engine,
+        database=db,
+        signer=batch_signer,
+        lists=ListPublisher(
+            repositories=lambda: _repository(db), signer=batch_signer, base_url=settings.base_url
+        ),
     )
 
     @asynccontextmanager
@@ -48,8 +62,9 @@ def create_app(
     app.state.tessera = state
     problems.install(app)
     pages.install(app)
-    for module in (public, catalogue, issuing, access):
+    for module in (public, catalogue, issuing, access, status, wallet):
         app.include_router(module.router)
+    verification.install(app)  # public verification: /credentials/verify, /verify, /v/{id}
     return app
 
 

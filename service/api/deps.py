@@ -19,6 +19,7 @@ from service.config import Settings
 from service.engine import Engine
 from service.errors import NotFoundError, PermissionDeniedError
 from service.issuance import IssueSetup, authenticate
+from service.revocation import ListPublisher
 from service.signing import BatchSigner
 from service.store import Database, Repository
 from service.store.models import IssuerRow
@@ -32,6 +33,7 @@ class AppState:
     engine: Engine
     database: Database
     signer: BatchSigner
+    lists: ListPublisher
 
     @contextmanager
     def repository(self) -> Iterator[Repository]:

@@ -14,12 +14,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating ("tessera" in ASCII).
+MIGRATION_LOCK = 0x74657373657261
 
 
 def database_url_from(settings: Settings) -> str:
@@ -31,6 +33,8 @@ def database_url_from(settings: Settings) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers proceed during a write; busy_timeout makes writers wait, not fail.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -38,6 +42,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY_SNAPSHOT
+    # when another connection committed in between (WAL). Taking the write lock at BEGIN makes
+    # writers queue (busy_timeout) instead. Transactions here are short: signing happens
+    # outside them.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -53,6 +65,7 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -64,6 +77,13 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes that start together (uvicorn workers, several hosts) would race to
+                # create the same tables; they migrate one at a time and the rest find the
+                # schema at head. (SQLite's BEGIN IMMEDIATE already serializes them.)
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -8,12 +8,12 @@ never see another's: a foreign id simply is not found.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from service.store.models import (
     IssuerRow,
     ModuleRow,
     ProgrammeRow,
+    TrustEntryRow,
+    VerificationCountRow,
+    WalletLinkRow,
 )
 
 
@@ -301,9 +304,10 @@ class Repository:
                 created_at=now,
             )
             .on_conflict_do_nothing(index_elements=["issuer_id", "key"])
+            .returning(IdempotencyRow.id)
         )
-        result = cast(CursorResult[Any], self.session.execute(statement))
-        return result.rowcount == 1
+        # RETURNING, not rowcount: psycopg reports -1 for this statement.
+        return self.session.execute(statement).first() is not None
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -352,6 +356,191 @@ class Repository:
         if issuer_id is not None:
             query = query.where(AuditRow.issuer_id == issuer_id)
         return self.session.scalars(query).all()
+
+    # -- public verification: trust registry, credential lookup, aggregate counts ---------
+
+    def trust_entries(self) -> Sequence[TrustEntryRow]:
+        return self.session.scalars(select(TrustEntryRow).order_by(TrustEntryRow.name)).all()
+
+    def put_trust_entry(
+        self,
+        *,
+        did: str,
+        name: str,
+        country: str | None,
+        accrediting_body: str | None,
+        valid_from: datetime | None,
+        valid_until: datetime | None,
+        withdrawn_at: datetime | None,
+        did_document: dict[str, Any] | None,
+        now: datetime,
+    ) -> bool:
+        """Insert or replace (whole) the entry for ``did``; True when it is new."""
+        row = self.session.scalar(select(TrustEntryRow).where(TrustEntryRow.did == did))
+        created = row is None
+        if row is None:
+            row = TrustEntryRow(id=new_id(), did=did, created_at=now)
+            self.session.add(row)
+        row.name = name
+        row.country = country
+        row.accrediting_body = accrediting_body
+        row.valid_from = valid_from
+        row.valid_until = valid_until
+        row.withdrawn_at = withdrawn_at
+        row.did_document = did_document
+        self.session.flush()
+        return created
+
+    def remove_trust_entries_except(self, keep: Collection[str]) -> int:
+        """Delete every registry entry whose DID is not in ``keep``; how many went."""
+        rows = self.session.scalars(select(TrustEntryRow)).all()
+        gone = [r for r in rows if r.did not in keep]
+        for row in gone:
+            self.session.delete(row)
+        self.session.flush()
+        return len(gone)
+
+    def issuer_by_did(self, did: str) -> IssuerRow | None:
+        return self.session.scalar(select(IssuerRow).where(IssuerRow.did == did))
+
+    def public_credential(self, credential_id: str) -> CredentialRow | None:
+        """A credential by id alone, for the public verification link (whoever holds the
+        link may see the credential; ids are random UUIDs)."""
+        return self.session.get(CredentialRow, credential_id)
+
+    def add_verification_counts(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Add ``{(day, outcome): n}`` to the aggregate counters (one upsert per pair)."""
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for (day, outcome), n in sorted(counts.items()):
+            statement = insert_for(VerificationCountRow).values(day=day, outcome=outcome, count=n)
+            statement = statement.on_conflict_do_update(
+                index_elements=["day", "outcome"],
+                set_={"count": VerificationCountRow.count + statement.excluded.count},
+            )
+            self.session.execute(statement)
+
+    def verification_counts(self) -> Sequence[VerificationCountRow]:
+        return self.session.scalars(
+            select(VerificationCountRow).order_by(
+                VerificationCountRow.day, VerificationCountRow.outcome
+            )
+        ).all()
+
+    # -- learner wallet links -----------------------------------------------------------------
+
+    def add_wallet_link(
+        self,
+        *,
+        issuer_id: str,
+        token_hash: str,
+        learner_ref: str | None,
+        language: str | None,
+        now: datetime,
+    ) -> WalletLinkRow:
+        row = WalletLinkRow(
+            id=new_id(),
+            issuer_id=issuer_id,
+            token_hash=token_hash,
+            learner_ref=learner_ref,
+            language=language,
+            created_at=now,
+            revoked_at=None,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def add_wallet_links(
+        self, *, issuer_id: str, links: Sequence[WalletLinkRow], now: datetime
+    ) -> None:
+        """Insert many new links in one statement (a cohort's); ids and hashes are set."""
+        if not links:
+            return
+        self.session.execute(
+            insert(WalletLinkRow),
+            [
+                {
+                    "id": link.id,
+                    "issuer_id": issuer_id,
+                    "token_hash": link.token_hash,
+                    "learner_ref": link.learner_ref,
+                    "language": link.language,
+                    "created_at": now,
+                    "revoked_at": None,
+                }
+                for link in links
+            ],
+        )
+
+    def wallet_link(self, issuer_id: str, link_id: str) -> WalletLinkRow:
+        row = self.session.get(WalletLinkRow, link_id)
+        if row is None or row.issuer_id != issuer_id:
+            raise NotFoundError(f"No wallet link {link_id!r}.")
+        return row
+
+    def wallet_link_by_token_hash(self, token_hash: str) -> WalletLinkRow | None:
+        return self.session.scalar(
+            select(WalletLinkRow).where(WalletLinkRow.token_hash == token_hash)
+        )
+
+    def wallet_links(
+        self, issuer_id: str, *, learner_ref: str | None, limit: int, offset: int
+    ) -> Sequence[WalletLinkRow]:
+        query = select(WalletLinkRow).where(WalletLinkRow.issuer_id == issuer_id)
+        if learner_ref is not None:
+            query = query.where(WalletLinkRow.learner_ref == learner_ref)
+        return self.session.scalars(
+            query.order_by(WalletLinkRow.created_at.desc(), WalletLinkRow.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+    def live_wallet_links_of(
+        self, issuer_id: str, learner_refs: Collection[str]
+    ) -> list[tuple[str, str, str]]:
+        """``(link id, learner ref, learner name of one of its credentials)`` for the live
+        links of these learners."""
+        found: list[tuple[str, str, str]] = []
+        refs = sorted(set(learner_refs))
+        for start in range(0, len(refs), 500):
+            rows = self.session.execute(
+                select(WalletLinkRow.id, WalletLinkRow.learner_ref, CredentialRow.learner_name)
+                .join(CredentialRow, CredentialRow.wallet_link_id == WalletLinkRow.id)
+                .where(
+                    WalletLinkRow.issuer_id == issuer_id,
+                    WalletLinkRow.revoked_at.is_(None),
+                    WalletLinkRow.learner_ref.in_(refs[start : start + 500]),
+                )
+                .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
+            ).all()
+            found.extend((r[0], r[1] or "", r[2]) for r in rows)
+        return found
+
+    def attach_to_wallet_links(self, issuer_id: str, assignments: Mapping[str, str]) -> None:
+        """Put each credential (id -> link id) in its link; all are ``issuer_id``'s own."""
+        if not assignments:
+            return
+        self.session.flush()
+        # On the connection, an executemany UPDATE is plain Core (one statement, any
+        # WHERE), not the ORM's bulk-update-by-primary-key.
+        self.session.connection().execute(
+            update(CredentialRow)
+            .where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.id == bindparam("credential_id"),
+            )
+            .values(wallet_link_id=bindparam("link_id")),
+            [{"credential_id": c, "link_id": link} for c, link in assignments.items()],
+        )
+        self.session.expire_all()
+
+    def wallet_credentials(self, link_id: str) -> Sequence[CredentialRow]:
+        return self.session.scalars(
+            select(CredentialRow)
+            .where(CredentialRow.wallet_link_id == link_id)
+            .order_by(CredentialRow.issued_at, CredentialRow.id)
+        ).all()
 
 
 __all__ = ["NewCredential", "Repository", "new_id"]

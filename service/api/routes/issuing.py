@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import CallerDep, IdempotencyKey, StateDep, issuer_for
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
-from service.issuance import MAX_BATCH, issue_awards, issue_vcapi
+from service.issuance import MAX_BATCH, Issued, issue_awards, issue_vcapi
 
 router = APIRouter(tags=["issuing"])
 Json = Annotated[dict[str, Any], Body()]
@@ -37,18 +37,23 @@ def post_award(
             "moduleId is required.", [{"path": "$.moduleId", "message": "required"}]
         )
     with state.repository() as repo:
-        signed = issue_awards(
-            repo,
-            state.issue_setup(),
-            issuer=issuer_for(repo, caller, issuer),
-            module_id=module_id,
-            awards=[body],
-            actor=caller.actor,
-            now=state.now(),
-            idempotency_key=idempotency_key,
-            idempotency_body=body,
-        )
-    return {"verifiableCredential": signed[0]}
+        issuer_id = issuer_for(repo, caller, issuer).id
+    issued = issue_awards(
+        state.repository,
+        state.issue_setup(),
+        issuer_id=issuer_id,
+        module_id=module_id,
+        awards=[body],
+        actor=caller.actor,
+        now=state.now(),
+        idempotency_key=idempotency_key,
+        idempotency_body=body,
+    )
+    result: dict[str, Any] = {"verifiableCredential": issued.credentials[0]}
+    link = next(iter(issued.wallet_links.values()), None)
+    if link is not None and link.url:
+        result["walletUrl"] = link.url
+    return result
 
 
 async def _batch_body(request: Request, module_id: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -110,22 +115,28 @@ async def post_award_batch(
     caller.require("issue")
     module, awards = await _batch_body(request, module_id)
 
-    def issue() -> list[dict[str, Any]]:
+    def issue() -> Issued:
         with state.repository() as repo:
-            return issue_awards(
-                repo,
-                state.issue_setup(),
-                issuer=issuer_for(repo, caller, issuer),
-                module_id=module,
-                awards=awards,
-                actor=caller.actor,
-                now=state.now(),
-                idempotency_key=idempotency_key,
-                idempotency_body=[module, awards],
-            )
+            issuer_id = issuer_for(repo, caller, issuer).id
+        return issue_awards(
+            state.repository,
+            state.issue_setup(),
+            issuer_id=issuer_id,
+            module_id=module,
+            awards=awards,
+            actor=caller.actor,
+            now=state.now(),
+            idempotency_key=idempotency_key,
+            idempotency_body=[module, awards],
+        )
 
-    signed = await run_in_threadpool(issue)
-    result: dict[str, Any] = {"issued": len(signed), "credentialIds": [c["id"] for c in signed]}
+    issued = await run_in_threadpool(issue)
+    signed = issued.credentials
+    result: dict[str, Any] = {
+        "issued": len(signed),
+        "credentialIds": [c["id"] for c in signed],
+        "walletLinks": issued.links_json(),
+    }
     if include == "credentials":
         result["verifiableCredentials"] = signed
     return result
@@ -140,16 +151,15 @@ def post_vcapi_issue(
     body: Json, state: StateDep, caller: CallerDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     caller.require("issue")
-    with state.repository() as repo:
-        signed = issue_vcapi(
-            repo,
-            state.issue_setup(),
-            issuer=repo.issuer(caller.issuer_id),
-            request=body,
-            actor=caller.actor,
-            now=state.now(),
-            idempotency_key=idempotency_key,
-        )
+    signed = issue_vcapi(
+        state.repository,
+        state.issue_setup(),
+        issuer_id=caller.issuer_id,
+        request=body,
+        actor=caller.actor,
+        now=state.now(),
+        idempotency_key=idempotency_key,
+    )
     return {"verifiableCredential": signed}
 
 

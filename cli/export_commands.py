@@ -1,0 +1,254 @@
+"""``tessera export json|qr|offline-qr|pdf CREDENTIAL`` (from the local database, like the
+other service commands) and ``tessera verify --qr IMAGE`` (decodes a QR photo or scan with
+zxing-cpp and checks what it holds, with no network)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_UNUSABLE, engine, fail, print_json
+from service.errors import TesseraError
+from service.export import qr
+from service.export.compact import PREFIX, SavedKeys, decode_offline, encode_offline, verify_offline
+from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
+from service.i18n import LANGUAGES
+from service.signing import LocalSigner
+from service.store import Database, Repository, database_url_from
+from service.store.models import CredentialRow
+from service.verify import StatusChecker, TrustChecker, VerificationResult
+
+export_app = typer.Typer(
+    help="Export a stored credential: its file, QR codes or printable certificate.",
+    no_args_is_help=True,
+)
+
+CredentialArg = Annotated[
+    str, typer.Argument(help="Credential id: its UUID, short check code, or URL.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+]
+
+
+def _load(credential: str) -> tuple[CredentialRow, str, str]:
+    """(stored credential, its issuer's active key name, the service's base URL)."""
+    eng = engine()
+    try:
+        credential_id = str(qr.credential_uuid(credential))
+    except TesseraError:
+        fail(f"{credential!r} is not a credential id, check code or credential URL.")
+    database = Database(database_url_from(eng.settings))
+    try:
+        with database.transaction() as session:
+            repo = Repository(session)
+            row = repo.public_credential(credential_id)
+            if row is None:
+                fail(f"No credential {credential_id} in {database.dialect} database.")
+            key_name = repo.active_key(row.issuer_id).key_name
+            session.expunge(row)
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    return row, key_name, eng.settings.base_url
+
+
+def _offline_text(row: CredentialRow, key_name: str) -> str:
+    try:
+        signer = LocalSigner(engine()).signer(key_name)
+        return encode_offline(row.document, signer=signer)
+    except TesseraError as exc:
+        fail(str(exc))
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(data)
+        typer.echo(f"wrote {out} ({len(data)} bytes)", err=True)
+
+
+def _image(text: str, image_format: str, scale: int) -> bytes:
+    symbol = qr.make_qr(text) if text.startswith(PREFIX) else qr.link_qr(text)
+    typer.echo(f"QR version {symbol.version}, error correction {symbol.level}", err=True)
+    if image_format == "svg":
+        return qr.svg(symbol)
+    if image_format == "png":
+        return qr.png(symbol, scale=scale)
+    fail("--format must be png or svg.")
+
+
+@export_app.command("json")
+def export_json(credential: CredentialArg, out: OutOption = None) -> None:
+    """The credential as a .json file that W3C wallets import."""
+    row, _, _ = _load(credential)
+    _write((json.dumps(row.document, ensure_ascii=False, indent=2) + "\n").encode(), out)
+
+
+@export_app.command("qr")
+def export_qr(
+    credential: CredentialArg,
+    out: OutOption = None,
+    image_format: Annotated[str, typer.Option("--format", help="png or svg.")] = "png",
+    scale: Annotated[int, typer.Option(help="PNG pixels per module.")] = 8,
+) -> None:
+    """The verification QR: a short link to the credential's public verification page."""
+    row, _, base_url = _load(credential)
+    _write(_image(qr.verification_url(base_url, row.id), image_format, scale), out)
+
+
+@export_app.command("offline-qr")
+def export_offline_qr(
+    credential: CredentialArg,
+    out: OutOption = None,
+    image_format: Annotated[str, typer.Option("--format", help="png, svg, or text.")] = "png",
+    scale: Annotated[int, typer.Option(help="PNG pixels per module.")] = 6,
+) -> None:
+    """The offline QR: a signed summary verifiable with no network (TSR1 format)."""
+    row, key_name, _ = _load(credential)
+    text = _offline_text(row, key_name)
+    if image_format == "text":
+        _write((text + "\n").encode(), out)
+    else:
+        _write(_image(text, image_format, scale), out)
+
+
+@export_app.command("pdf")
+def export_pdf(
+    credential: CredentialArg,
+    out: OutOption = None,
+    lang: Annotated[str, typer.Option("--lang", help=f"One of {', '.join(LANGUAGES)}.")] = "en",
+    paper: Annotated[str, typer.Option("--paper", help="a4 or letter.")] = "a4",
+) -> None:
+    """The printable certificate (PDF) in LANG, with both QR codes."""
+    language = lang.split("-")[0].lower()
+    if language not in LANGUAGES:
+        fail(f"--lang must be one of {', '.join(LANGUAGES)}.")
+    if paper not in ("a4", "letter"):
+        fail("--paper must be a4 or letter.")
+    row, key_name, base_url = _load(credential)
+    data = CertificateInput(
+        credential=row.document,
+        verification_url=qr.verification_url(base_url, row.id),
+        offline_qr=_offline_text(row, key_name),
+        language=language,
+        paper="letter" if paper == "letter" else "a4",
+    )
+    try:
+        body = certificate_pdf(data, fonts=find_fonts())
+    except TesseraError as exc:
+        fail(str(exc))
+    _write(body, out)
+
+
+# -- tessera verify --qr ----------------------------------------------------------------
+
+
+def read_qr_codes(path: Path) -> list[str]:
+    """The text of every QR code in an image (PNG, JPEG, a photo of a printed page)."""
+    import zxingcpp
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as opened:
+            image = ImageOps.exif_transpose(opened).convert("L")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise TesseraError(f"{path} is not an image this tool can read: {exc}") from None
+    found: list[str] = []
+    for attempt in (image, ImageOps.autocontrast(image)):
+        for barcode in zxingcpp.read_barcodes(
+            attempt,
+            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+            try_rotate=True,
+            try_downscale=True,
+        ):
+            if barcode.valid and barcode.text not in found:
+                found.append(barcode.text)
+        if found:
+            break
+    return found
+
+
+def verify_qr_image(
+    path: Path,
+    *,
+    documents: Sequence[Mapping[str, Any]],
+    now: datetime,
+    output: str,
+    render: Callable[[VerificationResult], str],
+    trust: TrustChecker | None = None,
+    status: StatusChecker | None = None,
+) -> int:
+    """Decode ``path`` and verify every QR code in it, with no network; the exit code for
+    ``tessera verify``: 0 an offline QR verified, 1 it did not, 2 nothing to verify offline
+    (no QR, or only a verification link, which needs the network)."""
+    try:
+        texts = read_qr_codes(path)
+    except TesseraError as exc:
+        fail(str(exc))
+    if not texts:
+        fail(
+            f"No QR code found in {path}. Photograph it flat, in focus and filling more of the frame."
+        )
+    keys = SavedKeys(documents)
+    eng = engine()
+    skew = eng.verifier().clock_skew
+    results: list[tuple[str, VerificationResult | None]] = []
+    for text in texts:
+        if text.startswith(PREFIX):
+            result = verify_offline(
+                text, keys=keys, now=now, clock_skew=skew, trust=trust, status=status
+            )
+            results.append((text, result))
+        else:
+            results.append((text, None))
+    reports: list[dict[str, Any]] = []
+    verdicts: list[bool] = []
+    for text, verdict in results:
+        if verdict is None:
+            link = qr.short_id_from_url(text)
+            message = (
+                f"This QR code is a verification link: {text}\nOpen it on a device with a "
+                "network to check the credential online; it cannot be checked offline."
+                if link
+                else f"This QR code holds no Tessera credential: {text[:200]}"
+            )
+            reports.append({"qr": text, "kind": "verification-link" if link else "other"})
+            if output == "text":
+                typer.echo(message)
+            continue
+        reports.append({"qr": text, "kind": "offline-credential", **verdict.to_json()})
+        if output == "text":
+            typer.echo(_offline_summary(text) + render(verdict))
+        verdicts.append(verdict.verified)
+    if output == "json":
+        print_json(reports)
+    if not verdicts:
+        return EXIT_UNUSABLE
+    return EXIT_OK if all(verdicts) else EXIT_NOT_VERIFIED
+
+
+def _offline_summary(text: str) -> str:
+    try:
+        payload = decode_offline(text)
+    except TesseraError:
+        return ""
+    lines = [
+        f"learner:  {payload.learner_name or '-'}",
+        f"module:   {payload.achievement_name or '-'}",
+        f"provider: {payload.issuer_name or '-'} ({payload.issuer})",
+        f"date:     {payload.completed_on or (payload.valid_from.date() if payload.valid_from else '-')}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["export_app", "read_qr_codes", "verify_qr_image"]

@@ -1,0 +1,257 @@
+"""``tessera trust``: the operator's registry of recognized providers, and ``tessera status
+fetch``: save status lists for offline verification. Also the offline collaborators of
+``tessera verify`` (``--trust FILE``, ``--status-dir DIR``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from cli.common import engine, fail, print_json
+from service.errors import TesseraError, ValidationFailed
+from service.issuance import did_document
+from service.store import Database, Repository, database_url_from
+from service.trust import (
+    TrustRegistry,
+    export_registry,
+    import_registry,
+    list_entries,
+    load_registry,
+)
+from service.verify import StatusChecker, Verifier
+
+trust_app = typer.Typer(
+    help="The trust registry: which providers this verifier recognizes.", no_args_is_help=True
+)
+status_app = typer.Typer(help="Bitstring status lists.", no_args_is_help=True)
+
+MAX_LIST_BYTES = 2 * 1024 * 1024
+
+
+def _database() -> Database:
+    return Database(database_url_from(engine().settings))
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        fail(f"{path}: no such file.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{path} is not valid JSON: {exc}")
+
+
+def _fail_validation(exc: ValidationFailed) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    for error in exc.errors[:50]:
+        typer.echo(f"  {error.get('path', '$')}: {error.get('message', '')}", err=True)
+    raise typer.Exit(2)
+
+
+@trust_app.command("import")
+def trust_import(
+    file: Annotated[
+        Path, typer.Argument(help="A registry file (the format `trust export` writes).")
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Also remove the entries the file does not list.")
+    ] = False,
+) -> None:
+    """Add or update the providers a registry file lists (all or nothing)."""
+    data = _read_json(file)
+    database = _database()
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            summary = import_registry(
+                Repository(session),
+                data,
+                replace=replace,
+                actor="cli",
+                now=datetime.now(UTC),
+            )
+    except ValidationFailed as exc:
+        _fail_validation(exc)
+        return
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    typer.echo(
+        f"trust registry: {summary.added} added, {summary.updated} updated, "
+        f"{summary.removed} removed"
+    )
+
+
+@trust_app.command("export")
+def trust_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Write the registry, with DID documents, for offline verification (`verify --trust`)."""
+    database = _database()
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            repo = Repository(session)
+            own = {issuer.did: did_document(repo, issuer) for issuer in repo.issuers()}
+            data = export_registry(repo, now=datetime.now(UTC), own_did_documents=own)
+    finally:
+        database.dispose()
+    if out is None:
+        print_json(data)
+        return
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {len(data['providers'])} providers to {out}")
+
+
+@trust_app.command("list")
+def trust_list() -> None:
+    """The recognized providers, one per line."""
+    database = _database()
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            entries = list_entries(Repository(session))
+    finally:
+        database.dispose()
+    if not entries:
+        typer.echo("the trust registry is empty; add providers with `tessera trust import FILE`")
+    now = datetime.now(UTC)
+    for entry in entries:
+        state = "recognized"
+        if entry.withdrawn_at is not None and entry.withdrawn_at <= now:
+            state = f"withdrawn {entry.withdrawn_at:%Y-%m-%d}"
+        elif entry.valid_until is not None and entry.valid_until < now:
+            state = f"ended {entry.valid_until:%Y-%m-%d}"
+        elif entry.valid_from is not None and now < entry.valid_from:
+            state = f"from {entry.valid_from:%Y-%m-%d}"
+        body = f"  [{entry.accrediting_body}]" if entry.accrediting_body else ""
+        doc = "  +did-document" if entry.did_document else ""
+        typer.echo(f"{state:22} {entry.country or '--'}  {entry.name}  {entry.did}{body}{doc}")
+
+
+# -- status lists for offline verification ------------------------------------------------
+
+
+def saved_list_path(directory: Path, url: str) -> Path:
+    """Where a fetched list is saved (the name ``service.status_check.DirectoryLists`` reads)."""
+    try:
+        from service.status_check import saved_list_path as shared
+    except ImportError:  # pragma: no cover - the status module is part of the service
+        return directory / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
+    return shared(directory, url)
+
+
+def _list_urls(credential: Any) -> list[str]:
+    status = credential.get("credentialStatus") if isinstance(credential, dict) else None
+    entries = status if isinstance(status, list) else [status] if status else []
+    urls = [e.get("statusListCredential") for e in entries if isinstance(e, dict)]
+    return sorted({u for u in urls if isinstance(u, str)})
+
+
+def _download(url: str) -> bytes:
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            follow_redirects=True,
+            timeout=20.0,
+            headers={"Accept": "application/vc+ld+json, application/json"},
+        ) as response:
+            response.raise_for_status()
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_LIST_BYTES:
+                    fail(f"{url} is larger than {MAX_LIST_BYTES} bytes; refusing it.")
+            return body
+    except httpx.HTTPError as exc:
+        fail(f"could not download {url}: {exc}")
+
+
+@status_app.command("fetch")
+def status_fetch(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Status list URLs, or credential files whose lists to fetch."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to save the lists in.")] = Path(
+        "status-lists"
+    ),
+) -> None:
+    """Download status list credentials into a folder, for `tessera verify --status-dir`.
+
+    Each list is saved as it was served (its signature is checked when it is used); an
+    ``index.json`` records which URL each file came from and when."""
+    urls: list[str] = []
+    for source in sources:
+        if source.startswith(("https://", "http://")):
+            urls.append(source)
+        else:
+            found = _list_urls(_read_json(Path(source)))
+            if not found:
+                typer.echo(f"{source}: names no status list", err=True)
+            urls.extend(found)
+    if not urls:
+        fail("nothing to fetch: give status list URLs or credentials that name one.")
+    out.mkdir(parents=True, exist_ok=True)
+    index_path = out / "index.json"
+    index: dict[str, Any] = {}
+    if index_path.is_file():
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            index = {}
+    for url in dict.fromkeys(urls):
+        body = _download(url)
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            fail(f"{url} did not answer with JSON.")
+        if not isinstance(document, dict):
+            fail(f"{url} did not answer with a JSON object.")
+        path = saved_list_path(out, url)
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        index[url] = {
+            "file": path.name,
+            "fetchedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "validUntil": document.get("validUntil"),
+        }
+        typer.echo(f"saved {url} -> {path}")
+    index_path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+
+
+# -- offline collaborators of `tessera verify` ---------------------------------------------
+
+
+def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]:
+    """The registry and every DID document a `trust export` file carries."""
+    try:
+        return load_registry(_read_json(path))
+    except ValidationFailed as exc:
+        _fail_validation(exc)
+        raise  # unreachable: _fail_validation exits
+
+
+def offline_status(directory: Path, verifier: Verifier) -> StatusChecker:
+    """A status check reading the lists `tessera status fetch` saved in ``directory``."""
+    if not directory.is_dir():
+        fail(f"{directory}: no such folder (save lists there with `tessera status fetch`).")
+    from service.status_check import DirectoryLists
+    from service.status_check import StatusChecker as BitstringStatusChecker
+
+    return BitstringStatusChecker(
+        lists=DirectoryLists(directory),
+        list_verifier=verifier,
+    )
+
+
+__all__ = ["offline_status", "offline_trust", "saved_list_path", "status_app", "trust_app"]

@@ -1,0 +1,612 @@
+"""Public verification: the W3C VC-API ``POST /credentials/verify``, the ``/verify`` page
+(upload a JSON file, a QR image or a PDF, or paste text) and the short link ``/v/{id}``.
+
+No authentication. Every request spends a token of the client's bucket (429 with
+``Retry-After``), bodies are size-limited (413), verifications run behind a concurrency cap
+(503 with ``Retry-After``), and only aggregate counts are kept. The pages show only what the
+credential's signature covers, and only when the signature verified.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.formparsers import MultiPartException
+from starlette.types import Message
+
+from service.api.deps import AppState
+from service.api.pages import page_language, render
+from service.api.problems import problem
+from service.errors import TesseraError, ValidationFailed
+from service.public_verify import (
+    OFFLINE_PREFIX,
+    PayloadTooLarge,
+    PublicVerification,
+    RateLimited,
+    UnreadableInput,
+    VerifierBusy,
+    build_public_verification,
+    texts_from_upload,
+    verdict_of,
+)
+from service.trust import TrustAssessment
+from service.verify import VerificationResult, issuer_of, parse_datetime
+
+router = APIRouter(tags=["verification"])
+_BUILD_LOCK = threading.Lock()
+
+
+def get_public(request: Request) -> PublicVerification:
+    """The process's public verifier, built on first use (tests may set their own on
+    ``app.state.public_verification`` first)."""
+    public: PublicVerification | None = getattr(request.app.state, "public_verification", None)
+    if public is None:
+        with _BUILD_LOCK:
+            public = getattr(request.app.state, "public_verification", None)
+            if public is None:
+                state: AppState = request.app.state.tessera
+                public = build_public_verification(
+                    settings=state.settings,
+                    engine=state.engine,
+                    database=state.database,
+                    own_lists=lambda url: state.lists.by_url(url, now=state.now()),
+                )
+                request.app.state.public_verification = public
+    return public
+
+
+PublicDep = Annotated[PublicVerification, Depends(get_public)]
+
+
+def _client(request: Request) -> str:
+    # Used only as the rate limiter's (hashed) bucket key; never stored or logged.
+    return request.client.host if request.client else "unknown"
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# -- the VC-API endpoint --------------------------------------------------------------------
+
+_VERIFY_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["verifiableCredential"],
+                    "properties": {
+                        "verifiableCredential": {
+                            "description": "The credential (a JSON object), or the text of an "
+                            f"offline QR code ({OFFLINE_PREFIX}…).",
+                            "oneOf": [{"type": "object"}, {"type": "string"}],
+                        },
+                        "options": {"type": "object"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _vcapi_credential(body: bytes) -> dict[str, Any] | str:
+    try:
+        envelope = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ValidationFailed(
+            'The body is not JSON. Send {"verifiableCredential": {...}, "options": {}}.'
+        ) from None
+    if not isinstance(envelope, dict) or "verifiableCredential" not in envelope:
+        raise ValidationFailed(
+            'Send {"verifiableCredential": {...}, "options": {}}: the credential goes under '
+            "verifiableCredential.",
+            [{"path": "$.verifiableCredential", "message": "required"}],
+        )
+    options = envelope.get("options", {})
+    if not isinstance(options, dict):
+        raise ValidationFailed(
+            "options must be a JSON object.",
+            [{"path": "$.options", "message": "must be an object"}],
+        )
+    credential = envelope["verifiableCredential"]
+    if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
+        return credential
+    if not isinstance(credential, dict):
+        raise ValidationFailed(
+            "verifiableCredential must be the credential (a JSON object) or the text of an "
+            f"offline QR code ({OFFLINE_PREFIX}…).",
+            [{"path": "$.verifiableCredential", "message": "must be an object"}],
+        )
+    return credential
+
+
+@router.post(
+    "/credentials/verify",
+    summary="W3C VC-API: verify a credential (public, no authentication)",
+    description=(
+        "Runs every check (parse, context, proof, issuer, validity, status, trust) and answers "
+        "`{verified, checks, problemDetails}`: HTTP 200 when verified, 400 when not (the body "
+        "says why). Nothing about the credential or the caller is stored; limits: 413 for a "
+        "body over the size limit, 429 (Retry-After) per client address, 503 (Retry-After) "
+        "when the verifier is saturated."
+    ),
+    openapi_extra=_VERIFY_REQUEST,
+    responses={
+        200: {"description": "Verified"},
+        400: {"description": "Not verified (same body shape)"},
+        413: {"description": "Too large"},
+        429: {"description": "Rate limited"},
+        503: {"description": "Busy"},
+    },
+)
+async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
+    public.admit(_client(request))
+    credential = _vcapi_credential(await _read_limited(request, public.policy.max_request_bytes))
+    result = await public.verify_async(credential, now=datetime.now(UTC))
+    return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
+
+
+# -- what the page shows --------------------------------------------------------------------
+
+#: Characters that reorder or hide text: shown as visible marks, never interpreted.
+_BIDI_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_RTL = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"})
+
+
+def reveal(text: str) -> str:
+    """``text`` with every bidi/invisible control replaced by a visible ``[U+XXXX]`` mark."""
+    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Signed text to show: its language and direction, controls made visible."""
+
+    text: str
+    lang: str | None = None
+    dir: str = "auto"
+
+
+def _text(value: Any, lang: str | None = None) -> Text | None:
+    """A string or JSON-LD value object (``@value``/``@language``/``@direction``) as Text;
+    for a list of them, the one in ``lang`` if there is one, else the first."""
+    if isinstance(value, list):
+        texts = [t for t in (_text(v) for v in value) if t is not None]
+        if not texts:
+            return None
+        return next((t for t in texts if t.lang and t.lang.split("-")[0] == lang), texts[0])
+    if isinstance(value, str):
+        cleaned = unicodedata.normalize("NFC", value).strip()
+        return Text(reveal(cleaned[:500])) if cleaned else None
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        language = value.get("@language")
+        language = language if isinstance(language, str) and _LANG_TAG.match(language) else None
+        direction = value.get("@direction")
+        if direction not in ("ltr", "rtl"):
+            direction = "rtl" if language and language.split("-")[0].lower() in _RTL else "auto"
+        base = _text(value["@value"])
+        return Text(base.text, language, direction) if base else None
+    return None
+
+
+def _translated(primary: Any, translations: Any, lang: str, default_language: Any) -> Text | None:
+    """The text in the page language when the credential carries it, else the primary one."""
+    if isinstance(translations, list):
+        for item in translations:
+            found = _text(item)
+            if found and found.lang and found.lang.split("-")[0].lower() == lang:
+                return found
+    text = _text(primary, lang)
+    if (
+        text
+        and text.lang is None
+        and isinstance(default_language, str)
+        and _LANG_TAG.match(default_language)
+    ):
+        return Text(
+            text.text, default_language, "rtl" if default_language.split("-")[0] in _RTL else "auto"
+        )
+    return text
+
+
+def _link(value: Any) -> str | None:
+    """An http(s) URL that is safe to put in href, or None."""
+    if not isinstance(value, str) or len(value) > 500:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _day(value: Any) -> str | None:
+    moment = parse_datetime(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else None
+
+
+def _number(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: Text | None
+    url: str | None
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a person reads: from the signed credential only."""
+
+    issuer_name: Text | None
+    issuer_id: str | None
+    learner: Text | None
+    module: Text | None
+    code: Text | None
+    description: Text | None
+    skills: list[Skill] = field(default_factory=list)
+    eqf: str | None = None
+    hours: str | None = None
+    credits: str | None = None
+    field_of_study: Text | None = None
+    result: Text | None = None
+    issued: str | None = None
+    completed: str | None = None
+    valid_until: str | None = None
+
+
+def summarize(document: Mapping[str, Any], lang: str) -> Summary:
+    """The facts of an Open Badges (or plain VC) credential, in the page language if it has it."""
+    issuer = document.get("issuer")
+    subject = document.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else {}
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    default_language = achievement.get("inLanguage")
+    skills: list[Skill] = []
+    eqf = _number(achievement.get("eqfLevel"))
+    alignments = achievement.get("alignment")
+    for alignment in alignments if isinstance(alignments, list) else []:
+        if not isinstance(alignment, Mapping):
+            continue
+        framework = str(alignment.get("targetFramework", ""))
+        kind = str(alignment.get("targetType", ""))
+        if framework == "ESCO" or "ESCO" in kind:
+            code = alignment.get("targetCode")
+            skills.append(
+                Skill(
+                    name=_text(alignment.get("targetName"), lang),
+                    url=_link(alignment.get("targetUrl")),
+                    code=code if isinstance(code, str) else None,
+                )
+            )
+        elif framework == "European Qualifications Framework" and eqf is None:
+            code = alignment.get("targetCode")
+            eqf = code if isinstance(code, str) and len(code) <= 3 else None
+    results = subject.get("result")
+    first_result = results[0] if isinstance(results, list) and results else None
+    return Summary(
+        issuer_name=_text(issuer.get("name"), lang) if isinstance(issuer, Mapping) else None,
+        issuer_id=issuer_of(document),
+        learner=_text(subject.get("name"), lang),
+        module=_translated(
+            achievement.get("name") or document.get("name"),
+            achievement.get("nameTranslation"),
+            lang,
+            default_language,
+        ),
+        code=_text(achievement.get("humanCode")),
+        description=_translated(
+            achievement.get("description"),
+            achievement.get("descriptionTranslation"),
+            lang,
+            default_language,
+        ),
+        skills=skills[:50],
+        eqf=eqf,
+        hours=_number(achievement.get("learningHours")),
+        credits=_number(achievement.get("creditsAvailable")),
+        field_of_study=_text(achievement.get("fieldOfStudy"), lang),
+        result=_text(first_result.get("value"), lang)
+        if isinstance(first_result, Mapping)
+        else None,
+        issued=_day(document.get("validFrom")),
+        completed=_day(subject.get("activityEndDate")),
+        valid_until=_day(document.get("validUntil")),
+    )
+
+
+_VERDICT_CLASS = {"valid": "ok", "invalid": "bad", "incomplete": "warn"}
+
+
+def _result_page(
+    request: Request,
+    public: PublicVerification,
+    result: VerificationResult,
+    *,
+    lang: str,
+    now: datetime,
+) -> HTMLResponse:
+    verdict = verdict_of(result)
+    reason = None
+    if verdict != "valid":
+        wanted = "failed" if verdict == "invalid" else "unknown"
+        first = next(c for c in result.checks if c.status == wanted)
+        reason = f"verify.reason_{first.check}_{first.status}"
+    summary = None
+    assessment: TrustAssessment | None = None
+    if result.credential is not None and result.check("proof").status == "passed":
+        summary = summarize(result.credential, lang)
+        issuer = result.issuer or ""
+        valid_from = parse_datetime(result.credential.get("validFrom"))
+        found = public.directory.registry().assess(issuer, valid_from, now)
+        if found.status == result.check("trust").status:
+            assessment = found
+    trust_date = None
+    if assessment is not None and assessment.entry is not None:
+        entry = assessment.entry
+        moment = {
+            "withdrawn": entry.withdrawn_at,
+            "ended": entry.valid_until,
+            "not_yet": entry.valid_from,
+        }.get(assessment.reason)
+        trust_date = moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else None
+    return render(
+        request,
+        "verify_result.html",
+        lang=lang,
+        status_code=200,
+        verdict=verdict,
+        lines=_check_lines(result),
+        technical=[(c.check, c.status, reveal(c.detail)) for c in result.checks],
+        issuer_id=reveal(result.issuer or ""),
+        trust_date=trust_date,
+        verdict_class=_VERDICT_CLASS[verdict],
+        reason=reason,
+        result=result,
+        summary=summary,
+        assessment=assessment,
+        offline=bool(result.credential and "offlinePayload" in result.credential),
+    )
+
+
+#: Checks that run only after another passed: when it did not, they were skipped, not failed.
+_DEPENDS_ON = {"issuer": "proof", "status": "proof", "trust": "issuer"}
+
+
+def _check_lines(result: VerificationResult) -> list[tuple[str, str, str]]:
+    """(check, status, catalog key) for each check's plain-language line."""
+    lines: list[tuple[str, str, str]] = []
+    for c in result.checks:
+        before = _DEPENDS_ON.get(c.check)
+        skipped = (
+            c.status == "unknown" and before is not None and result.check(before).status != "passed"
+        )
+        key = "verify.check_skipped" if skipped else f"verify.check_{c.check}_{c.status}"
+        lines.append((c.check, c.status, key))
+    return lines
+
+
+def _form_page(
+    request: Request, *, lang: str, error: str | None = None, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    return render(
+        request, "verify.html", lang=lang, status_code=status_code, error=error, values=values
+    )
+
+
+# -- the pages ------------------------------------------------------------------------------
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _credential_id(token: str) -> str | None:
+    """The credential UUID behind a short id, a UUID, or a link to either; None if neither."""
+    try:
+        from service.export.qr import credential_uuid
+    except ImportError:  # pragma: no cover - the wallet module is part of the service
+        match = _UUID.fullmatch(token.strip())
+        return match.group().lower() if match else None
+    try:
+        return str(credential_uuid(token))
+    except (TesseraError, ValueError):
+        return None
+
+
+def _own_link(text: str, base_url: str) -> str | None:
+    """The credential id in a link to this service (``/v/{id}`` or ``/credentials/{id}``)."""
+    candidate = text.strip()
+    if not candidate.startswith(base_url.rstrip("/") + "/"):
+        return None
+    path = urlsplit(candidate).path
+    match = re.search(r"/(?:v|credentials)/([^/?#]+)/?$", path)
+    return _credential_id(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a visitor handed in, recognized: a credential, an offline QR text, or a link."""
+
+    credential: dict[str, Any] | str | None = None
+    credential_id: str | None = None
+
+
+def recognize(text: str, *, base_url: str) -> Submission:
+    """Tell a credential (JSON, or a VC-API body holding one), an offline QR text
+    (``TSR1:…``) and a link to one of this service's credentials apart."""
+    stripped = text.strip().lstrip("\ufeff")
+    if stripped.startswith("{"):
+        try:
+            value = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            raise UnreadableInput("not_json") from None
+        if isinstance(value, dict) and isinstance(value.get("verifiableCredential"), dict):
+            value = value["verifiableCredential"]
+        if isinstance(value, dict):
+            return Submission(credential=value)
+        raise UnreadableInput("not_json")
+    if stripped.startswith(OFFLINE_PREFIX):
+        return Submission(credential=stripped)
+    linked = _own_link(stripped, base_url)
+    if linked is not None:
+        return Submission(credential_id=linked)
+    if stripped.startswith(("http://", "https://")):
+        raise UnreadableInput("foreign_link")
+    raise UnreadableInput("not_recognized")
+
+
+def _stored_document(public: PublicVerification, credential_id: str) -> dict[str, Any] | None:
+    from service.store import Repository
+
+    with public.database.transaction() as session:
+        row = Repository(session).public_credential(credential_id)
+        return dict(row.document) if row is not None else None
+
+
+@router.get("/verify", response_class=HTMLResponse, summary="Verification page: upload or paste")
+def get_verify_page(request: Request) -> HTMLResponse:
+    return _form_page(request, lang=page_language(request))
+
+
+async def _form(request: Request, body: bytes, limit: int) -> tuple[bytes | None, str]:
+    """(uploaded file bytes or None, pasted text) from a multipart or urlencoded form."""
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(
+            max_files=1, max_fields=8, max_part_size=limit
+        )
+    except MultiPartException:
+        raise UnreadableInput("bad_form") from None
+    upload = form.get("file")
+    data = None
+    if upload is not None and not isinstance(upload, str):
+        data = await upload.read()
+        data = data or None
+    text = form.get("text")
+    return data, text if isinstance(text, str) else ""
+
+
+@router.post("/verify", response_class=HTMLResponse, summary="Verification page: the verdict")
+async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
+    lang = page_language(request)
+    public.admit(_client(request))
+    body = await _read_limited(request, public.policy.max_upload_bytes)
+    base_url = request.app.state.tessera.settings.base_url
+    try:
+        data, pasted = await _form(request, body, public.policy.max_upload_bytes)
+        if data is not None:
+            texts = await public.gate.run(lambda: texts_from_upload(data))
+        elif pasted.strip():
+            texts = [pasted]
+        else:
+            raise UnreadableInput("empty")
+        submission: Submission | None = None
+        problem_code = "not_recognized"
+        for text in texts:
+            try:
+                submission = recognize(text, base_url=base_url)
+                break
+            except UnreadableInput as exc:
+                problem_code = exc.code
+        if submission is None:
+            raise UnreadableInput(problem_code)
+    except UnreadableInput as exc:
+        # The page never echoes what was sent (it may be a whole credential, or hostile).
+        return _form_page(request, lang=lang, error=f"verify.error_{exc.code}", status_code=422)
+    now = datetime.now(UTC)
+    credential = submission.credential
+    if submission.credential_id is not None:
+        credential = _stored_document(public, submission.credential_id)
+        if credential is None:
+            return _form_page(request, lang=lang, error="verify.error_not_found", status_code=404)
+    if credential is None:  # pragma: no cover - recognize() returns one or the other
+        raise UnreadableInput("not_recognized")
+    result = await public.verify_async(credential, now=now)
+    return _result_page(request, public, result, lang=lang, now=now)
+
+
+@router.get("/v/{token}", response_class=HTMLResponse, summary="The verification link in a QR code")
+async def get_short_link(token: str, request: Request, public: PublicDep) -> HTMLResponse:
+    lang = page_language(request)
+    public.admit(_client(request))
+    credential_id = _credential_id(token)
+    document = _stored_document(public, credential_id) if credential_id else None
+    if document is None:
+        return render(request, "verify_missing.html", lang=lang, status_code=404)
+    now = datetime.now(UTC)
+    result = await public.verify_async(document, now=now)
+    return _result_page(request, public, result, lang=lang, now=now)
+
+
+# -- errors: problem+json for the API, a page in the reader's language for the pages -------
+
+
+def _retry_headers(exc: TesseraError) -> dict[str, str]:
+    retry = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry)} if retry is not None else {}
+
+
+_STATUS = {PayloadTooLarge: 413, RateLimited: 429, VerifierBusy: 503}
+
+
+async def _limit_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, (PayloadTooLarge, RateLimited, VerifierBusy))
+    status = _STATUS[type(exc)]
+    headers = _retry_headers(exc)
+    if request.url.path.startswith("/credentials/"):
+        response: Response = problem(
+            status, type_=exc.problem_type, title=exc.title, detail=exc.message
+        )
+        response.headers.update(headers)
+        return response
+    lang = page_language(request)
+    key = {413: "too_large", 429: "rate_limited", 503: "busy"}[status]
+    page = _form_page(request, lang=lang, error=f"verify.error_{key}", status_code=status)
+    page.headers.update(headers)
+    return page
+
+
+def install(app: FastAPI) -> None:
+    """Add the verification routes and their 413/429/503 answers to ``app``."""
+    before = len(app.router.routes)
+    app.include_router(router)
+    # The public endpoints carry the traffic: match them first rather than after every other
+    # route (their paths overlap no other route, so the order changes nothing else).
+    added = app.router.routes[before:]
+    del app.router.routes[before:]
+    app.router.routes[0:0] = added
+    for error in _STATUS:
+        app.add_exception_handler(error, _limit_error)
+
+
+__all__ = ["Submission", "Summary", "get_public", "install", "recognize", "router", "summarize"]

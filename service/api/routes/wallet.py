@@ -1,0 +1,400 @@
+"""The learner's wallet (``/wallet/{token}``: a page and its downloads, no account, no
+JavaScript) and the provider's API for wallet links (``/issuers/{issuer}/wallet-links``).
+
+Wallet responses are private: ``X-Robots-Tag: noindex`` keeps them out of search engines,
+``Cache-Control: no-store`` out of shared caches, and the app-wide ``Referrer-Policy:
+no-referrer`` keeps the token out of the Referer header of any link followed from them.
+An unknown or malformed token answers 404 and a revoked one 410, both with a kind page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
+
+from service.api.deps import AppState, CallerDep, StateDep, issuer_for
+from service.api.pages import render
+from service.errors import ConflictError, InputError, NotFoundError, ValidationFailed
+from service.export import qr
+from service.export.compact import encode_offline
+from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
+from service.export.view import CredentialView, format_date
+from service.i18n import LANGUAGES, negotiate, translate
+from service.keys import Signer
+from service.signing import LocalSigner
+from service.store import Repository
+from service.store.models import CredentialRow
+from service.wallet import (
+    Wallet,
+    WalletLinkRevoked,
+    WalletNotFound,
+    create_wallet_link,
+    describe,
+    open_wallet,
+    presentation,
+    renew_wallet_link,
+    revoke_wallet_link,
+)
+
+router = APIRouter(tags=["wallet"])
+
+PRIVATE = {
+    "X-Robots-Tag": "noindex, nofollow, noarchive",
+    "Cache-Control": "no-store",
+}
+#: VC Data Model 2.0 §6.3 media types, registered with IANA in 2024.
+VC_MEDIA_TYPE = "application/vc"
+VP_MEDIA_TYPE = "application/vp"
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _language(request: Request, preferred: str | None) -> str:
+    """``?lang=``, else the language the learner chose at enrolment, else the browser's."""
+    requested = request.query_params.get("lang")
+    if requested and requested.split("-")[0].lower() in LANGUAGES:
+        return requested.split("-")[0].lower()
+    if preferred and preferred in LANGUAGES:
+        return preferred
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _bidi_translator(lang: str) -> Callable[..., Markup]:
+    """``t()`` for messages whose ``{placeholders}`` hold names: each value is escaped and
+    isolated in ``<bdi>``, so an Arabic provider name cannot reorder an English sentence."""
+
+    def tb(key: str, /, **values: object) -> Markup:
+        text = escape(translate(lang, key))
+        isolated = {k: Markup("<bdi>{}</bdi>").format(v) for k, v in values.items()}
+        try:
+            return text.format(**isolated)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    return tb
+
+
+def _signer_for(state: AppState) -> Callable[[str], Signer]:
+    """Sign with the process's cached, decrypted keys (decrypting is deliberately slow)."""
+    batch = state.signer
+    local = batch if isinstance(batch, LocalSigner) else getattr(batch, "local", None)
+    if not isinstance(local, LocalSigner):
+        local = LocalSigner(state.engine)
+    return local.signer
+
+
+def _status(repo: Repository, wallet: Wallet, row: CredentialRow) -> tuple[bool, bool]:
+    """(revoked, suspended) from the provider's status lists."""
+    from service.revocation import credential_status
+
+    status = credential_status(repo, issuer=wallet.issuer, credential_id=row.id)
+    return status.revoked, status.suspended
+
+
+def _file_name(view: CredentialView, code: str, extension: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", (view.achievement_name or "credential")).strip("-")
+    return f"{(stem or 'credential')[:40].lower()}-{code[:8].lower()}.{extension}"
+
+
+def _download(body: bytes | str, media_type: str, file_name: str | None) -> Response:
+    headers = dict(PRIVATE)
+    if file_name:
+        headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@contextmanager
+def _opened(state: AppState, token: str) -> Iterator[tuple[Repository, Wallet]]:
+    with state.repository() as repo:
+        yield repo, open_wallet(repo, token)
+
+
+def _gone_page(request: Request, error: WalletNotFound | WalletLinkRevoked) -> HTMLResponse:
+    revoked = isinstance(error, WalletLinkRevoked)
+    lang = _language(request, None)
+    response = render(
+        request,
+        "wallet_gone.html",
+        lang=lang,
+        status_code=410 if revoked else 404,
+        revoked=revoked,
+    )
+    response.headers.update(PRIVATE)
+    return response
+
+
+@dataclass(frozen=True)
+class _Item:
+    row: CredentialRow
+    view: CredentialView
+    code: str
+    revoked: bool
+    suspended: bool
+    completed: str
+    issued: str
+
+
+def _find(wallet: Wallet, code: str) -> CredentialRow:
+    try:
+        wanted = str(qr.uuid_from_short_id(code))
+    except InputError:
+        raise NotFoundError("No such credential in this wallet.") from None
+    return wallet.credential(wanted)
+
+
+def _credential_response(
+    request: Request, state: AppState, token: str, code: str, make: Callable[..., Response]
+) -> Response:
+    try:
+        with _opened(state, token) as (repo, wallet):
+            row = _find(wallet, code)
+            return make(repo, wallet, row)
+    except (WalletNotFound, WalletLinkRevoked) as exc:
+        return _gone_page(request, exc)
+
+
+# -- the learner's pages ----------------------------------------------------------------
+
+
+@router.get("/wallet/{token}", response_class=HTMLResponse, summary="A learner's wallet page")
+def wallet_page(token: str, request: Request, state: StateDep) -> Response:
+    try:
+        with _opened(state, token) as (repo, wallet):
+            lang = _language(request, wallet.link.language)
+            items = []
+            for row in wallet.credentials:
+                view = CredentialView.of(row.document, lang)
+                revoked, suspended = _status(repo, wallet, row)
+                items.append(
+                    _Item(
+                        row=row,
+                        view=view,
+                        code=qr.short_id(row.id),
+                        revoked=revoked,
+                        suspended=suspended,
+                        completed=format_date(view.completed_on, lang),
+                        issued=format_date(view.issued_on, lang),
+                    )
+                )
+            provider = wallet.issuer.name
+    except (WalletNotFound, WalletLinkRevoked) as exc:
+        return _gone_page(request, exc)
+    response = render(
+        request,
+        "wallet.html",
+        lang=lang,
+        items=items,
+        provider=provider,
+        base=f"/wallet/{token}",
+        tb=_bidi_translator(lang),
+    )
+    response.headers.update(PRIVATE)
+    return response
+
+
+@router.get("/wallet/{token}/credentials.json", summary="All the wallet's credentials")
+def wallet_bundle(token: str, request: Request, state: StateDep) -> Response:
+    try:
+        with _opened(state, token) as (_repo, wallet):
+            bundle = presentation([row.document for row in wallet.credentials])
+            slug = wallet.issuer.slug
+    except (WalletNotFound, WalletLinkRevoked) as exc:
+        return _gone_page(request, exc)
+    return _download(
+        json.dumps(bundle, ensure_ascii=False, indent=2),
+        VP_MEDIA_TYPE,
+        f"credentials-{slug}.json",
+    )
+
+
+@router.get("/wallet/{token}/{code}/credential.json", summary="One credential file")
+def wallet_credential(token: str, code: str, request: Request, state: StateDep) -> Response:
+    def make(_repo: Repository, _wallet: Wallet, row: CredentialRow) -> Response:
+        view = CredentialView.of(row.document, "en")
+        return _download(
+            json.dumps(row.document, ensure_ascii=False, indent=2),
+            VC_MEDIA_TYPE,
+            _file_name(view, qr.short_id(row.id), "json"),
+        )
+
+    return _credential_response(request, state, token, code, make)
+
+
+def _qr_response(symbol: qr.QrSymbol, kind: str, image: str) -> Response:
+    if image == "svg":
+        return _download(qr.svg(symbol, title=kind), "image/svg+xml", None)
+    return _download(qr.png(symbol, scale=8), "image/png", None)
+
+
+@router.get("/wallet/{token}/{code}/verify-qr.{image}", summary="The verification QR code")
+def wallet_verify_qr(
+    token: str, code: str, image: str, request: Request, state: StateDep
+) -> Response:
+    if image not in ("png", "svg"):
+        raise NotFoundError("QR codes come as .png or .svg.")
+
+    def make(_repo: Repository, _wallet: Wallet, row: CredentialRow) -> Response:
+        url = qr.verification_url(state.settings.base_url, row.id)
+        return _qr_response(qr.link_qr(url), "verification link", image)
+
+    return _credential_response(request, state, token, code, make)
+
+
+def _offline_text(state: AppState, repo: Repository, wallet: Wallet, row: CredentialRow) -> str:
+    revoked, suspended = _status(repo, wallet, row)
+    if revoked or suspended:
+        raise ConflictError(
+            "This credential is revoked or suspended: no new offline QR or certificate is made."
+        )
+    key = repo.active_key(wallet.issuer.id)
+    return encode_offline(row.document, signer=_signer_for(state)(key.key_name))
+
+
+@router.get("/wallet/{token}/{code}/offline-qr.{image}", summary="The offline-verifiable QR code")
+def wallet_offline_qr(
+    token: str, code: str, image: str, request: Request, state: StateDep
+) -> Response:
+    if image not in ("png", "svg"):
+        raise NotFoundError("QR codes come as .png or .svg.")
+
+    def make(repo: Repository, wallet: Wallet, row: CredentialRow) -> Response:
+        text = _offline_text(state, repo, wallet, row)
+        return _qr_response(qr.make_qr(text), "offline credential", image)
+
+    return _credential_response(request, state, token, code, make)
+
+
+@router.get("/wallet/{token}/{code}/certificate.pdf", summary="The printable certificate")
+def wallet_certificate(
+    token: str,
+    code: str,
+    request: Request,
+    state: StateDep,
+    paper: Annotated[str, Query(pattern="^(a4|letter)$")] = "a4",
+) -> Response:
+    def make(repo: Repository, wallet: Wallet, row: CredentialRow) -> Response:
+        lang = _language(request, wallet.link.language)
+        data = CertificateInput(
+            credential=row.document,
+            verification_url=qr.verification_url(state.settings.base_url, row.id),
+            offline_qr=_offline_text(state, repo, wallet, row),
+            language=lang,
+            paper="letter" if paper == "letter" else "a4",
+        )
+        body = certificate_pdf(data, fonts=find_fonts())
+        view = CredentialView.of(row.document, lang)
+        return _download(body, "application/pdf", _file_name(view, qr.short_id(row.id), "pdf"))
+
+    return _credential_response(request, state, token, code, make)
+
+
+# -- the provider's API -----------------------------------------------------------------
+
+
+@router.post(
+    "/issuers/{issuer}/wallet-links",
+    status_code=201,
+    summary="Make a wallet link for credentials that have none (the URL is shown once)",
+)
+def post_wallet_link(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[{"credentialIds": ["…"], "language": "ar", "learnerRef": "E-00042"}]),
+    ],
+) -> dict[str, Any]:
+    caller.require("issue")
+    ids = body.get("credentialIds")
+    language, learner_ref = body.get("language"), body.get("learnerRef")
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        raise ValidationFailed(
+            "Send {'credentialIds': [...]} (and optionally language, learnerRef)."
+        )
+    if not isinstance(language, (str, type(None))) or not isinstance(
+        learner_ref, (str, type(None))
+    ):
+        raise ValidationFailed("language and learnerRef must be strings.")
+    with state.repository() as repo:
+        made = create_wallet_link(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            credential_ids=ids,
+            language=language,
+            learner_ref=learner_ref,
+            base_url=state.settings.base_url,
+            actor=caller.actor,
+            now=state.now(),
+        )
+        return {**describe(repo, made.row), "url": made.url}
+
+
+@router.get("/issuers/{issuer}/wallet-links", summary="The provider's wallet links (never tokens)")
+def list_wallet_links(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    learner_ref: Annotated[str | None, Query(alias="learnerRef", max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    with state.repository() as repo:
+        owner = issuer_for(repo, caller, issuer)
+        rows = repo.wallet_links(owner.id, learner_ref=learner_ref, limit=limit, offset=offset)
+        return [describe(repo, row) for row in rows]
+
+
+@router.get("/issuers/{issuer}/wallet-links/{link_id}", summary="One wallet link")
+def get_wallet_link(
+    issuer: str, link_id: str, state: StateDep, caller: CallerDep
+) -> dict[str, Any]:
+    with state.repository() as repo:
+        return describe(repo, repo.wallet_link(issuer_for(repo, caller, issuer).id, link_id))
+
+
+@router.post(
+    "/issuers/{issuer}/wallet-links/{link_id}/renew",
+    summary="A new address for a wallet link (the old one stops working; shown once)",
+)
+def post_renew_wallet_link(
+    issuer: str, link_id: str, state: StateDep, caller: CallerDep
+) -> dict[str, Any]:
+    caller.require("issue")
+    with state.repository() as repo:
+        made = renew_wallet_link(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            link_id=link_id,
+            base_url=state.settings.base_url,
+            actor=caller.actor,
+            now=state.now(),
+        )
+        return {**describe(repo, made.row), "url": made.url}
+
+
+@router.delete(
+    "/issuers/{issuer}/wallet-links/{link_id}", status_code=204, summary="Revoke a wallet link"
+)
+def delete_wallet_link(issuer: str, link_id: str, state: StateDep, caller: CallerDep) -> None:
+    caller.require("revoke")
+    with state.repository() as repo:
+        revoke_wallet_link(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            link_id=link_id,
+            actor=caller.actor,
+            now=state.now(),
+        )
+
+
+__all__ = ["router"]

@@ -1,0 +1,58 @@
+"""Wallet exports: the credential file, the verification QR, the offline-verifiable QR and
+the printable certificate. Bytes in, bytes out: nothing here touches the database or the
+network (``service.wallet`` and the routes do that).
+
+- :mod:`service.export.qr`       short ids, verification links, QR symbols as PNG/SVG
+- :mod:`service.export.compact`  the offline QR payload (``TSR1:``): encode, decode, verify
+- :mod:`service.export.binary`   Base45, Crockford Base32, the strict CBOR subset
+- :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL)
+- :mod:`service.export.view`     what a person reads off a credential, translated
+"""
+
+from service.export.compact import (
+    PREFIX,
+    IssuerKeys,
+    OfflinePayload,
+    SavedKeys,
+    StatusReference,
+    credential_digest,
+    decode_offline,
+    encode_offline,
+    matches_credential,
+    verify_offline,
+)
+from service.export.qr import (
+    QrSymbol,
+    credential_uuid,
+    make_qr,
+    png,
+    qr_version,
+    short_id,
+    short_id_from_url,
+    svg,
+    uuid_from_short_id,
+    verification_url,
+)
+
+__all__ = [
+    "PREFIX",
+    "IssuerKeys",
+    "OfflinePayload",
+    "QrSymbol",
+    "SavedKeys",
+    "StatusReference",
+    "credential_digest",
+    "credential_uuid",
+    "decode_offline",
+    "encode_offline",
+    "make_qr",
+    "matches_credential",
+    "png",
+    "qr_version",
+    "short_id",
+    "short_id_from_url",
+    "svg",
+    "uuid_from_short_id",
+    "verification_url",
+    "verify_offline",
+]

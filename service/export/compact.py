@@ -1,0 +1,722 @@
+"""The offline QR: a compact, signed summary of one credential that a verifier checks with no
+network at all, given the issuer's public key (a did:key, or a saved DID document / trust list).
+
+A full Open Badges credential needs a version 33 QR code even deflated and Base45-encoded, and
+a small VC 2.0 one version 18, which cheap phones cannot read from paper. This format keeps
+what a person checking a certificate reads (who, what, which provider, when, where its
+revocation status lives), binds it to the full credential by a digest, and signs it with the
+provider's key. A typical module credential fits a version 13 QR at error correction M.
+
+Text form: ``TSR1:`` followed by Base45 (RFC 9285) of the binary form, so the whole text uses
+the QR alphanumeric alphabet. Binary form, format 1::
+
+    0x01 | CBOR claims | Ed25519 signature (64 bytes)
+
+The signature covers ``SIGNING_DOMAIN || 0x01 || CBOR claims`` (the domain string keeps a
+signature made for this format from meaning anything elsewhere). The claims are one CBOR map
+(deterministic encoding, see :mod:`service.export.binary`) with these unsigned-integer keys:
+
+==  ======================  ==============================================================
+ 1  credential id           URL item (below) under ``/credentials/``; optional
+ 2  issuer                  the issuer's DID (text); required
+ 3  issuer name             text; optional
+ 4  learner name            text (``credentialSubject.name``); optional
+ 5  achievement name        text (``credentialSubject.achievement.name``, else ``name``)
+ 6  completed on            days since 1970-01-01 (``credentialSubject.activityEndDate``)
+ 7  valid from              seconds since 1970-01-01T00:00:00Z (``validFrom``)
+ 8  valid until             seconds since the epoch (``validUntil``); optional
+ 9  status                  array of ``[purpose, list URL item under /status/, index]``,
+                            purpose 0 = revocation, 1 = suspension, or text
+10  digest                  SHA-256 of the RFC 8785 (JCS) bytes of the whole signed credential
+11  result                  text (the first ``credentialSubject.result[].value``); optional
+==  ======================  ==============================================================
+
+The QR does not name the key: a verifier tries the issuer's ``assertionMethod`` keys from its
+DID document (computed for did:key, saved for did:web), which is what DID resolution hands it
+anyway. That saves the 34 bytes of a key id, and keys rotated since still verify old QRs.
+
+A URL item is 16 bytes (a UUID: ``ORIGIN + path + uuid``), text starting with ``/`` (a path
+under ORIGIN), or any other text (the URL itself). ORIGIN is ``https://HOST`` of a did:web
+issuer, so a service's own credential and status-list URLs cost 17 bytes instead of ~70.
+
+Nothing is in the payload that the credential does not state, and everything in it is
+readable after decoding without any key (:func:`decode_offline`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from service.dids import VerificationMethod, did_key_document, method_from_document
+from service.errors import (
+    VC_DM,
+    DidResolutionError,
+    InputError,
+    InvalidSignature,
+    MalformedDocumentError,
+    TesseraError,
+)
+from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
+from service.keys import Signer, verify_signature
+from service.proofs.eddsa_jcs_2022 import jcs
+from service.verify import (
+    CHECK_IDS,
+    REQUIRED_TO_PASS,
+    Check,
+    Status,
+    StatusChecker,
+    TrustChecker,
+    VerificationResult,
+    parse_datetime,
+)
+
+PREFIX = "TSR1:"
+FORMAT_VERSION = 1
+SIGNING_DOMAIN = b"tessera/offline-credential/v1\x00"
+SIGNATURE_BYTES = 64
+#: The longest text a QR code holds in alphanumeric mode (version 40, level L).
+MAX_TEXT = 4296
+STATUS_PURPOSES = ("revocation", "suspension")
+EPOCH = date(1970, 1, 1)
+#: At most this many of an issuer's keys are tried (a DID document lists a handful).
+MAX_KEYS_TRIED = 32
+
+_ID, _ISSUER, _ISSUER_NAME, _LEARNER, _ACHIEVEMENT = 1, 2, 3, 4, 5
+_COMPLETED, _VALID_FROM, _VALID_UNTIL, _STATUS, _DIGEST, _RESULT = 6, 7, 8, 9, 10, 11
+_KNOWN = frozenset(range(1, 12))
+_CREDENTIALS_PATH, _STATUS_PATH = "/credentials/", "/status/"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_MAX_TEXT_FIELD = 1000
+_MAX_STATUS = 8
+
+
+@dataclass(frozen=True)
+class StatusReference:
+    """Where the credential's status bit lives: a Bitstring Status List and an index in it."""
+
+    purpose: str
+    list_credential: str
+    index: int
+
+    def entry(self) -> dict[str, str]:
+        """The ``BitstringStatusListEntry`` this reference stands for."""
+        return {
+            "id": f"{self.list_credential}#{self.index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": self.purpose,
+            "statusListIndex": str(self.index),
+            "statusListCredential": self.list_credential,
+        }
+
+
+@dataclass(frozen=True)
+class OfflinePayload:
+    """The claims of an offline QR (readable without any key), and the bytes its signature
+    covers once decoded."""
+
+    issuer: str
+    digest: bytes
+    credential_id: str | None = None
+    issuer_name: str | None = None
+    learner_name: str | None = None
+    achievement_name: str | None = None
+    completed_on: date | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    result: str | None = None
+    status: tuple[StatusReference, ...] = ()
+    signature: bytes = field(default=b"", repr=False, compare=False)
+    signed_data: bytes = field(default=b"", repr=False, compare=False)
+
+    def status_document(self) -> dict[str, Any]:
+        """A document holding only ``id`` and ``credentialStatus``: the shape a
+        :data:`~service.verify.StatusChecker` reads."""
+        return {"id": self.credential_id, "credentialStatus": [s.entry() for s in self.status]}
+
+    def to_json(self) -> dict[str, Any]:
+        """The signed facts, shaped like the credential they summarize (without ``@context``,
+        ``type`` or ``proof``, so that nothing mistakes it for a verifiable credential)."""
+        subject: dict[str, Any] = {
+            "name": self.learner_name,
+            "achievement": {"name": self.achievement_name},
+            "activityEndDate": f"{self.completed_on.isoformat()}T00:00:00Z"
+            if self.completed_on
+            else None,
+        }
+        if self.result is not None:
+            subject["result"] = [{"value": self.result}]
+        return {
+            "id": self.credential_id,
+            "issuer": {"id": self.issuer, "name": self.issuer_name},
+            "validFrom": _iso(self.valid_from),
+            "validUntil": _iso(self.valid_until),
+            "credentialSubject": subject,
+            "credentialStatus": [s.entry() for s in self.status],
+            "offlinePayload": {
+                "format": PREFIX.rstrip(":"),
+                "credentialDigest": "sha256:" + self.digest.hex(),
+            },
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+# -- reading a credential ---------------------------------------------------------------
+
+
+def credential_digest(credential: Mapping[str, Any]) -> bytes:
+    """SHA-256 of the credential's RFC 8785 (JCS) bytes, proof included: formatting and key
+    order do not change it; any changed value does."""
+    return hashlib.sha256(jcs(credential)).digest()
+
+
+def _text(value: Any) -> str | None:
+    """A plain string, or the ``@value`` of a JSON-LD value object (the first of a list)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        return str(value["@value"])
+    if isinstance(value, list):
+        for item in value:
+            text = _text(item)
+            if text is not None:
+                return text
+    return None
+
+
+def _issuer(credential: Mapping[str, Any]) -> tuple[str, str | None]:
+    raw = credential.get("issuer")
+    if isinstance(raw, Mapping):
+        issuer, name = raw.get("id"), _text(raw.get("name"))
+    else:
+        issuer, name = raw, None
+    if not isinstance(issuer, str) or not issuer.startswith("did:"):
+        raise InputError("An offline QR needs a credential whose issuer is a DID.")
+    return issuer, name
+
+
+def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else None
+    return subject if isinstance(subject, Mapping) else {}
+
+
+def _status_references(credential: Mapping[str, Any]) -> tuple[StatusReference, ...]:
+    raw = credential.get("credentialStatus")
+    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    references = []
+    for entry in entries:
+        if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
+            continue
+        index, url, purpose = (
+            entry.get("statusListIndex"),
+            entry.get("statusListCredential"),
+            entry.get("statusPurpose"),
+        )
+        if (
+            isinstance(index, str)
+            and re.fullmatch(r"0|[1-9][0-9]{0,17}", index)
+            and isinstance(url, str)
+            and isinstance(purpose, str)
+        ):
+            references.append(StatusReference(purpose, url, int(index)))
+    return tuple(references[:_MAX_STATUS])
+
+
+def _to_second(moment: datetime | None) -> datetime | None:
+    # The QR carries whole seconds; the digest still binds the exact value.
+    return moment.astimezone(UTC).replace(microsecond=0) if moment else None
+
+
+def payload_for(credential: Mapping[str, Any]) -> OfflinePayload:
+    """The (unsigned) offline claims that summarize ``credential``."""
+    issuer, issuer_name = _issuer(credential)
+    subject = _subject(credential)
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    results = subject.get("result")
+    first_result = results[0] if isinstance(results, list) and results else None
+    result = _text(first_result.get("value")) if isinstance(first_result, Mapping) else None
+    ended = parse_datetime(subject.get("activityEndDate"))
+    credential_id = credential.get("id")
+    return OfflinePayload(
+        issuer=issuer,
+        digest=credential_digest(credential),
+        credential_id=credential_id if isinstance(credential_id, str) else None,
+        issuer_name=issuer_name,
+        learner_name=_text(subject.get("name")),
+        achievement_name=_text(achievement.get("name")) or _text(credential.get("name")),
+        completed_on=ended.astimezone(UTC).date() if ended else None,
+        valid_from=_to_second(parse_datetime(credential.get("validFrom"))),
+        valid_until=_to_second(parse_datetime(credential.get("validUntil"))),
+        result=result,
+        status=_status_references(credential),
+    )
+
+
+# -- claims <-> CBOR --------------------------------------------------------------------
+
+
+def _origin(issuer: str) -> str | None:
+    """``https://HOST`` of a did:web issuer: the base its own URLs are shortened against."""
+    if not issuer.startswith("did:web:"):
+        return None
+    host = unquote(issuer.removeprefix("did:web:").split(":")[0])
+    return f"https://{host}" if host else None
+
+
+def _url_item(url: str, origin: str | None, path: str) -> Cbor:
+    if origin and url.startswith(origin + "/"):
+        tail = url[len(origin) :]
+        rest = tail.removeprefix(path)
+        if rest != tail and _UUID.fullmatch(rest):
+            return uuid.UUID(rest).bytes
+        return tail
+    return url
+
+
+def _url_from(item: Cbor, origin: str | None, path: str, what: str) -> str:
+    if isinstance(item, bytes) and len(item) == 16 and origin:
+        return f"{origin}{path}{uuid.UUID(bytes=item)}"
+    if isinstance(item, str) and item.startswith("/") and origin:
+        return origin + item
+    if isinstance(item, str) and item and not item.startswith("/"):
+        return item
+    raise MalformedDocumentError(f"The offline QR's {what} is not a URL it can rebuild.")
+
+
+def _seconds(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp())
+
+
+def _claims(payload: OfflinePayload) -> dict[int, Cbor]:
+    origin = _origin(payload.issuer)
+    claims: dict[int, Cbor] = {_ISSUER: payload.issuer, _DIGEST: payload.digest}
+    if payload.credential_id is not None:
+        claims[_ID] = _url_item(payload.credential_id, origin, _CREDENTIALS_PATH)
+    texts = (
+        (_ISSUER_NAME, payload.issuer_name),
+        (_LEARNER, payload.learner_name),
+        (_ACHIEVEMENT, payload.achievement_name),
+        (_RESULT, payload.result),
+    )
+    claims.update({k: v for k, v in texts if v is not None})
+    if payload.completed_on is not None:
+        claims[_COMPLETED] = (payload.completed_on - EPOCH).days
+    if payload.valid_from is not None:
+        claims[_VALID_FROM] = _seconds(payload.valid_from)
+    if payload.valid_until is not None:
+        claims[_VALID_UNTIL] = _seconds(payload.valid_until)
+    if payload.status:
+        claims[_STATUS] = [
+            [
+                STATUS_PURPOSES.index(s.purpose) if s.purpose in STATUS_PURPOSES else s.purpose,
+                _url_item(s.list_credential, origin, _STATUS_PATH),
+                s.index,
+            ]
+            for s in payload.status
+        ]
+    return claims
+
+
+def _get_text(claims: Mapping[int, Cbor], key: int, what: str) -> str | None:
+    value = claims.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT_FIELD:
+        raise MalformedDocumentError(f"The offline QR's {what} is not a short text.")
+    return value
+
+
+def _get_int(claims: Mapping[int, Cbor], key: int, what: str) -> int | None:
+    value = claims.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or abs(value) > 10**11:
+        raise MalformedDocumentError(f"The offline QR's {what} is not a date it can read.")
+    return value
+
+
+def _status_from(raw: Cbor, origin: str | None) -> tuple[StatusReference, ...]:
+    if not isinstance(raw, list) or len(raw) > _MAX_STATUS:
+        raise MalformedDocumentError("The offline QR's status references are not a short list.")
+    references = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3):
+            raise MalformedDocumentError(
+                "An offline QR status reference is not [purpose, list, index]."
+            )
+        purpose, url, index = item
+        if isinstance(purpose, int) and 0 <= purpose < len(STATUS_PURPOSES):
+            purpose = STATUS_PURPOSES[purpose]
+        if not isinstance(purpose, str) or not purpose or not isinstance(index, int) or index < 0:
+            raise MalformedDocumentError("An offline QR status reference is not valid.")
+        references.append(
+            StatusReference(purpose, _url_from(url, origin, _STATUS_PATH, "status list"), index)
+        )
+    return tuple(references)
+
+
+def _payload_from(claims: Cbor) -> OfflinePayload:
+    if not isinstance(claims, dict):
+        raise MalformedDocumentError("The offline QR's claims are not a CBOR map.")
+    unknown = set(claims) - _KNOWN
+    if unknown:
+        raise MalformedDocumentError(
+            f"The offline QR has fields format {FORMAT_VERSION} does not define ({sorted(unknown)})."
+        )
+    issuer = _get_text(claims, _ISSUER, "issuer")
+    if not issuer or not issuer.startswith("did:"):
+        raise MalformedDocumentError("The offline QR does not name its issuer's DID.")
+    digest = claims.get(_DIGEST)
+    if not isinstance(digest, bytes) or len(digest) != 32:
+        raise MalformedDocumentError("The offline QR carries no SHA-256 credential digest.")
+    origin = _origin(issuer)
+    completed = _get_int(claims, _COMPLETED, "completion date")
+    valid_from = _get_int(claims, _VALID_FROM, "validFrom")
+    valid_until = _get_int(claims, _VALID_UNTIL, "validUntil")
+    raw_id = claims.get(_ID)
+    try:
+        return OfflinePayload(
+            issuer=issuer,
+            digest=digest,
+            credential_id=None
+            if raw_id is None
+            else _url_from(raw_id, origin, _CREDENTIALS_PATH, "credential id"),
+            issuer_name=_get_text(claims, _ISSUER_NAME, "issuer name"),
+            learner_name=_get_text(claims, _LEARNER, "learner name"),
+            achievement_name=_get_text(claims, _ACHIEVEMENT, "achievement name"),
+            completed_on=None if completed is None else EPOCH + timedelta(days=completed),
+            valid_from=None if valid_from is None else datetime.fromtimestamp(valid_from, UTC),
+            valid_until=None if valid_until is None else datetime.fromtimestamp(valid_until, UTC),
+            result=_get_text(claims, _RESULT, "result"),
+            status=_status_from(claims.get(_STATUS, []), origin),
+        )
+    except (OverflowError, OSError, ValueError) as exc:
+        raise MalformedDocumentError(f"The offline QR holds a date out of range: {exc}") from None
+
+
+# -- encode and decode ------------------------------------------------------------------
+
+
+def encode_offline(credential: Mapping[str, Any], *, signer: Signer) -> str:
+    """The offline QR text for ``credential``, signed by ``signer``: a key of the
+    credential's issuer (else the QR would not verify)."""
+    payload = payload_for(credential)
+    if not signer.verification_method.startswith(payload.issuer + "#"):
+        raise InputError(
+            f"The key {signer.verification_method} does not belong to the credential's issuer "
+            f"{payload.issuer}; an offline QR signed with it would not verify."
+        )
+    body = bytes([FORMAT_VERSION]) + cbor_encode(_claims(payload))
+    signature = signer.sign(SIGNING_DOMAIN + body)
+    text = PREFIX + base45_encode(body + signature)
+    decoded = decode_offline(text)
+    if decoded != payload:
+        # Every field must survive the round trip exactly, or the QR would misstate the
+        # credential (a value the format cannot carry, such as an over-long name).
+        differing = [
+            f.name for f in fields(payload) if getattr(decoded, f.name) != getattr(payload, f.name)
+        ]
+        raise InputError(f"The credential's {', '.join(differing)} cannot be carried in a QR.")
+    return text
+
+
+def decode_offline(text: str) -> OfflinePayload:
+    """Read an offline QR's text without checking its signature (see :func:`verify_offline`).
+    Raises :class:`MalformedDocumentError` when it is not a well-formed format 1 payload."""
+    text = text.strip()
+    if not text.startswith(PREFIX):
+        raise MalformedDocumentError(
+            f"This is not a Tessera offline QR: its text does not start with {PREFIX!r}."
+        )
+    if len(text) > MAX_TEXT:
+        raise MalformedDocumentError("The text is longer than any QR code can hold.")
+    try:
+        raw = base45_decode(text[len(PREFIX) :])
+    except MalformedDocumentError as exc:
+        raise MalformedDocumentError(f"The offline QR is damaged: {exc}") from None
+    if len(raw) < 2 + SIGNATURE_BYTES:
+        raise MalformedDocumentError("The offline QR is too short to hold claims and a signature.")
+    if raw[0] != FORMAT_VERSION:
+        raise MalformedDocumentError(
+            f"The offline QR uses format {raw[0]}; this verifier reads format {FORMAT_VERSION}."
+        )
+    body, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
+    payload = _payload_from(cbor_decode(body[1:]))
+    return replace(payload, signature=signature, signed_data=SIGNING_DOMAIN + body)
+
+
+def matches_credential(payload: OfflinePayload, credential: Mapping[str, Any]) -> bool:
+    """Whether ``payload`` was made for exactly this credential (their digests match)."""
+    try:
+        return credential_digest(credential) == payload.digest
+    except InputError:
+        return False
+
+
+# -- keys -------------------------------------------------------------------------------
+
+
+class IssuerKeys(Protocol):
+    """The keys an issuer authorizes to issue (its DID document's ``assertionMethod``)."""
+
+    def assertion_methods(self, issuer: str) -> Sequence[VerificationMethod]: ...
+
+
+class SavedKeys:
+    """Issuer keys with no network: computed for did:key, read from saved DID documents (a
+    trust list, ``did.json`` files) for anything else."""
+
+    def __init__(self, documents: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._documents: dict[str, Mapping[str, Any]] = {}
+        for document in documents:
+            self.add(document)
+
+    def add(self, document: Mapping[str, Any]) -> None:
+        if not isinstance(document.get("id"), str):
+            raise InputError("A DID document needs an 'id'.")
+        self._documents[str(document["id"])] = document
+
+    def assertion_methods(self, issuer: str) -> list[VerificationMethod]:
+        if issuer.startswith("did:key:"):
+            multikey = issuer.removeprefix("did:key:")
+            try:
+                document: Mapping[str, Any] = did_key_document(multikey)
+            except InputError as exc:
+                raise DidResolutionError(
+                    f"{issuer!r} is not a valid Ed25519 did:key: {exc}"
+                ) from exc
+        else:
+            found = self._documents.get(issuer)
+            if found is None:
+                raise DidResolutionError(
+                    f"The DID document of {issuer} is not saved here. Save it once (from its "
+                    "did.json, or the trust list) to check this provider's QR codes offline."
+                )
+            document = found
+        references = document.get("assertionMethod") or []
+        ids = [
+            r if isinstance(r, str) else r.get("id")
+            for r in references
+            if isinstance(r, (str, Mapping))
+        ]
+        methods = []
+        for ref in ids[:MAX_KEYS_TRIED]:
+            if not isinstance(ref, str):
+                continue
+            absolute = f"{issuer}{ref}" if ref.startswith("#") else ref
+            try:
+                methods.append(method_from_document(document, absolute))
+            except DidResolutionError:
+                continue  # a key type Tessera cannot use; the others may still verify
+        return methods
+
+
+# -- verify -----------------------------------------------------------------------------
+
+
+def _check(check: str, status: Status, detail: str, problem: str | None = None) -> Check:
+    return Check(check, status, detail, problem)
+
+
+def verify_offline(
+    text: str,
+    *,
+    keys: IssuerKeys,
+    now: datetime,
+    clock_skew: timedelta = timedelta(minutes=5),
+    status: StatusChecker | None = None,
+    trust: TrustChecker | None = None,
+    credential: Mapping[str, Any] | None = None,
+) -> VerificationResult:
+    """Check an offline QR with no network: the checks of
+    :func:`service.verify.verify_credential`, in the same shape.
+
+    ``keys`` supplies the issuer's keys (:class:`SavedKeys`). ``status`` may check a status
+    list the verifier has cached; without it the status check is ``unknown`` and says where
+    the list is. ``credential``, when the verifier also holds the full credential, is checked
+    against the QR's digest. ``result.credential`` is :meth:`OfflinePayload.to_json`.
+    """
+    checks: dict[str, Check] = {}
+    try:
+        payload = decode_offline(text)
+    except TesseraError as exc:
+        checks["parse"] = _check("parse", "failed", str(exc), VC_DM + "PARSING_ERROR")
+        ordered = tuple(
+            checks.get(c) or _check(c, "unknown", "Not checked: the QR could not be read.")
+            for c in CHECK_IDS
+        )
+        return VerificationResult(verified=False, checks=ordered)
+    checks["parse"] = _check(
+        "parse", "passed", "A Tessera offline QR (format 1): every field could be read."
+    )
+    checks["context"] = _check(
+        "context",
+        "passed",
+        "The offline format fixes the meaning of every field; no JSON-LD contexts are involved.",
+    )
+    checks["proof"], method = _check_signature(payload, keys, credential)
+    checks["issuer"] = _check_issuer(payload, method)
+    checks["validity"] = _check_validity(payload, now, clock_skew)
+    checks["status"] = _check_status(payload, status, checks["proof"], now)
+    checks["trust"] = (
+        trust(payload.issuer, payload.valid_from, now)
+        if trust is not None and checks["issuer"].status == "passed"
+        else _check(
+            "trust", "unknown", "Whether a registry recognizes this issuer was not checked."
+        )
+    )
+    ordered = tuple(checks[c] for c in CHECK_IDS)
+    verified = all(c.status != "failed" for c in ordered) and all(
+        checks[c].status == "passed" for c in REQUIRED_TO_PASS
+    )
+    return VerificationResult(
+        verified=verified, checks=ordered, credential=payload.to_json(), issuer=payload.issuer
+    )
+
+
+def _check_signature(
+    payload: OfflinePayload, keys: IssuerKeys, credential: Mapping[str, Any] | None
+) -> tuple[Check, VerificationMethod | None]:
+    security = VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR"
+    try:
+        methods = list(keys.assertion_methods(payload.issuer))[:MAX_KEYS_TRIED]
+    except DidResolutionError as exc:
+        return _check("proof", "unknown", f"The issuer's keys are not known here: {exc}"), None
+    if not methods:
+        return (
+            _check(
+                "proof",
+                "unknown",
+                f"The DID document of {payload.issuer} lists no key for issuing.",
+            ),
+            None,
+        )
+    method = None
+    for candidate in methods:
+        try:
+            verify_signature(
+                public_key=candidate.public_key,
+                data=payload.signed_data,
+                signature=payload.signature,
+            )
+        except InvalidSignature:
+            continue
+        method = candidate
+        break
+    if method is None:
+        return (
+            _check(
+                "proof",
+                "failed",
+                "The signature does not match the QR's content with any of the issuer's keys: "
+                "the QR was changed after it was signed, or someone else signed it.",
+                security,
+            ),
+            None,
+        )
+    if credential is not None and not matches_credential(payload, credential):
+        return (
+            _check(
+                "proof",
+                "failed",
+                "The QR's signature is genuine, but it was made for a different credential "
+                "file than the one given (their SHA-256 digests differ).",
+                security,
+            ),
+            method,
+        )
+    bound = " and it matches the credential file" if credential is not None else ""
+    return (
+        _check(
+            "proof",
+            "passed",
+            f"The Ed25519 signature verified with {method.id}{bound}; the QR is unchanged.",
+        ),
+        method,
+    )
+
+
+def _check_issuer(payload: OfflinePayload, method: VerificationMethod | None) -> Check:
+    security = VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR"
+    if method is None:
+        return _check("issuer", "unknown", "Not checked: no signature was verified.")
+    if method.controller != payload.issuer:
+        return _check(
+            "issuer",
+            "failed",
+            f"The QR names {payload.issuer} as issuer, but was signed with a key controlled by "
+            f"{method.controller}.",
+            security,
+        )
+    if "assertionMethod" not in method.relationships:
+        return _check(
+            "issuer",
+            "failed",
+            f"The key {method.id} is not authorized by {payload.issuer} to issue credentials.",
+            security,
+        )
+    return _check(
+        "issuer", "passed", f"Signed by {payload.issuer} with a key it authorizes for issuing."
+    )
+
+
+def _check_validity(payload: OfflinePayload, now: datetime, skew: timedelta) -> Check:
+    problem = VC_DM + "RANGE_ERROR"
+    start, end = payload.valid_from, payload.valid_until
+    if start and end and end < start:
+        return _check("validity", "failed", "validUntil is before validFrom.", problem)
+    if start and start > now + skew:
+        return _check(
+            "validity", "failed", f"The credential is not valid yet (from {_iso(start)}).", problem
+        )
+    if end and end < now - skew:
+        return _check("validity", "failed", f"The credential expired on {_iso(end)}.", problem)
+    if start and end:
+        return _check("validity", "passed", f"Valid from {_iso(start)} until {_iso(end)}.")
+    if start:
+        return _check("validity", "passed", f"Valid since {_iso(start)}, with no end date.")
+    return _check("validity", "passed", "The credential states no validity period.")
+
+
+def _check_status(
+    payload: OfflinePayload, status: StatusChecker | None, proof: Check, now: datetime
+) -> Check:
+    if not payload.status:
+        return _check("status", "unknown", "The credential names no status list.")
+    if status is not None and proof.status == "passed":
+        return status(payload.status_document(), now)
+    where = "; ".join(f"{s.purpose}: {s.list_credential}, entry {s.index}" for s in payload.status)
+    return _check(
+        "status",
+        "unknown",
+        f"Revocation cannot be checked without a network or a saved status list ({where}).",
+    )
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PREFIX",
+    "SIGNING_DOMAIN",
+    "IssuerKeys",
+    "OfflinePayload",
+    "SavedKeys",
+    "StatusReference",
+    "credential_digest",
+    "decode_offline",
+    "encode_offline",
+    "matches_credential",
+    "payload_for",
+    "verify_offline",
+]

@@ -1,0 +1,336 @@
+"""The printable certificate: one PDF page (A4 or US Letter) in the learner's language, with
+both QR codes drawn as vector squares (sharp at any printer resolution) and a line on how to
+check it.
+
+Text is laid out by fpdf2 with HarfBuzz shaping (``uharfbuzz``) and fpdf2's Unicode
+bidirectional algorithm, so Arabic is joined and runs right to left, and a Latin module code
+or URL inside Arabic text keeps its order. Fonts are Noto from Debian's ``fonts-noto-core``
+(DejaVu from ``fonts-dejavu-core`` as a fallback); a script not covered by the page's main
+font (an Arabic name on a German certificate, an Ethiopic one on an English certificate)
+falls back to the Noto font for that script. Nothing third-party is bundled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from fpdf import FPDF
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+
+from service.errors import ConfigurationError, InputError
+from service.export.qr import QrSymbol, link_qr, make_qr, short_id
+from service.export.view import CredentialView, format_date
+from service.i18n import direction, translate
+
+Paper = Literal["a4", "letter"]
+PAPER_SIZES: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("/usr/share/fonts"),
+)
+#: The page's main face per writing direction, then (regular, bold) file names to look for.
+_MAIN_FACES = {
+    "ltr": (
+        ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+        ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ),
+    "rtl": (
+        ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"),
+        ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+        ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ),
+}
+#: Scripts a learner's name or a module name may be written in, by Unicode block, and the
+#: Noto face that covers each. Only the faces a certificate needs are loaded.
+_SCRIPT_FACES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]",
+        "NotoNaskhArabic",
+        "NotoSansArabic",
+    ),
+    (r"[\u0590-\u05ff]", "NotoSansHebrew", "NotoSansHebrew"),
+    (r"[\u0530-\u058f]", "NotoSansArmenian", "NotoSansArmenian"),
+    (r"[\u10a0-\u10ff\u1c90-\u1cbf]", "NotoSansGeorgian", "NotoSansGeorgian"),
+    (r"[\u1200-\u139f\u2d80-\u2ddf]", "NotoSansEthiopic", "NotoSansEthiopic"),
+    (r"[\u0700-\u074f]", "NotoSansSyriac", "NotoSansSyriac"),
+    (r"[\u0780-\u07bf]", "NotoSansThaana", "NotoSansThaana"),
+    (r"[\u0900-\u097f]", "NotoSansDevanagari", "NotoSansDevanagari"),
+    (r"[\u0980-\u09ff]", "NotoSansBengali", "NotoSansBengali"),
+    (r"[\u0a00-\u0a7f]", "NotoSansGurmukhi", "NotoSansGurmukhi"),
+    (r"[\u0a80-\u0aff]", "NotoSansGujarati", "NotoSansGujarati"),
+    (r"[\u0b80-\u0bff]", "NotoSansTamil", "NotoSansTamil"),
+    (r"[\u0c00-\u0c7f]", "NotoSansTelugu", "NotoSansTelugu"),
+    (r"[\u0c80-\u0cff]", "NotoSansKannada", "NotoSansKannada"),
+    (r"[\u0d00-\u0d7f]", "NotoSansMalayalam", "NotoSansMalayalam"),
+    (r"[\u0d80-\u0dff]", "NotoSansSinhala", "NotoSansSinhala"),
+    (r"[\u0e00-\u0e7f]", "NotoSansThai", "NotoSansThai"),
+    (r"[\u0e80-\u0eff]", "NotoSansLao", "NotoSansLao"),
+    (r"[\u1000-\u109f]", "NotoSansMyanmar", "NotoSansMyanmar"),
+    (r"[\u1780-\u17ff]", "NotoSansKhmer", "NotoSansKhmer"),
+    (r"[\u2d30-\u2d7f]", "NotoSansTifinagh", "NotoSansTifinagh"),
+    (r"[\U0001e900-\U0001e95f]", "NotoSansAdlam", "NotoSansAdlam"),
+    (r"[\u07c0-\u07ff]", "NotoSansNKo", "NotoSansNKo"),
+)
+INK = (27, 27, 27)
+MUTED = (85, 85, 85)
+ACCENT = (11, 74, 110)
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Where the certificate's font files are. ``find_fonts()`` looks in Debian's places."""
+
+    directories: tuple[Path, ...] = FONT_DIRS
+    _cache: dict[str, Path | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def file(self, name: str) -> Path | None:
+        if name not in self._cache:
+            found = None
+            for directory in self.directories:
+                candidate = directory / name
+                if candidate.is_file():
+                    found = candidate
+                    break
+                if directory.is_dir() and found is None:
+                    matches = sorted(directory.rglob(name))
+                    if matches:
+                        found = matches[0]
+                        break
+            self._cache[name] = found
+        return self._cache[name]
+
+    def main_face(self, text_direction: str) -> tuple[Path, Path]:
+        for regular, bold in _MAIN_FACES[text_direction]:
+            regular_path, bold_path = self.file(regular), self.file(bold)
+            if regular_path is not None:
+                return regular_path, bold_path or regular_path
+        raise ConfigurationError(
+            "No font for the certificate was found. Install Debian's fonts: "
+            "`apt-get install fonts-noto-core fonts-dejavu-core`."
+        )
+
+
+def find_fonts(extra: Iterable[Path] = ()) -> Fonts:
+    """Fonts from ``extra`` directories first, then the system's."""
+    return Fonts(directories=(*extra, *FONT_DIRS))
+
+
+@dataclass(frozen=True)
+class CertificateInput:
+    """Everything the certificate shows besides the credential's own statements."""
+
+    credential: Mapping[str, Any]
+    verification_url: str
+    offline_qr: str
+    language: str
+    paper: Paper = "a4"
+
+
+def _face_files(fonts: Fonts, family: str) -> tuple[Path, Path] | None:
+    regular = fonts.file(f"{family}-Regular.ttf")
+    if regular is None:
+        return None
+    return regular, fonts.file(f"{family}-Bold.ttf") or regular
+
+
+def _add_family(pdf: FPDF, name: str, files: tuple[Path, Path]) -> None:
+    pdf.add_font(name, style="", fname=str(files[0]))
+    pdf.add_font(name, style="B", fname=str(files[1]))
+
+
+def _setup_fonts(pdf: FPDF, fonts: Fonts, texts: Sequence[str]) -> None:
+    """``main`` (Latin, Cyrillic, Greek) for every language, and a fallback face for each
+    other script the texts use: each script in its own design, and Latin punctuation in a
+    URL on an Arabic page stays Latin."""
+    _add_family(pdf, "main", fonts.main_face("ltr"))
+    fallbacks: list[str] = []
+    joined = "".join(texts)
+    for pattern, face, alternative in _SCRIPT_FACES:
+        if re.search(pattern, joined):
+            files = _face_files(fonts, face) or _face_files(fonts, alternative)
+            if files is not None and face not in fallbacks:
+                _add_family(pdf, face, files)
+                fallbacks.append(face)
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
+
+
+def _draw_qr(pdf: FPDF, symbol: QrSymbol, x: float, y: float, side: float) -> None:
+    """Dark runs as filled rectangles on a white square with the four-module quiet zone."""
+    modules = symbol.size + 8
+    unit = side / modules
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, side, side, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for row, cells in enumerate(symbol.modules):
+        column = 0
+        while column < len(cells):
+            if cells[column]:
+                start = column
+                while column < len(cells) and cells[column]:
+                    column += 1
+                pdf.rect(
+                    x + (start + 4) * unit,
+                    y + (row + 4) * unit,
+                    (column - start) * unit,
+                    unit,
+                    style="F",
+                )
+            else:
+                column += 1
+
+
+def certificate_pdf(
+    data: CertificateInput, *, fonts: Fonts, created: datetime | None = None
+) -> bytes:
+    """One certificate page as PDF bytes (``created`` fixes the PDF's creation date)."""
+    if data.paper not in PAPER_SIZES:
+        raise InputError(f"Paper must be one of {', '.join(PAPER_SIZES)}.")
+    language = data.language
+    t = partial(translate, language)
+    view = CredentialView.of(data.credential, language)
+    rtl = direction(language) == "rtl"
+    provider = view.issuer_name or view.issuer_id or ""
+    width, height = PAPER_SIZES[data.paper]
+    facts = view.facts(language)
+    if view.result:
+        facts.append(t("wallet.result", result=view.result))
+    identifiers = []
+    if view.credential_id:
+        identifiers.append(t("wallet.pdf_code", code=short_id(view.credential_id)))
+    if view.issuer_id:
+        identifiers.append(t("wallet.pdf_provider_id", did=view.issuer_id))
+    body: list[tuple[str, float, bool, tuple[int, int, int], float]] = [
+        (provider, 14, True, ACCENT, 11),
+        (t("wallet.pdf_title"), 30, True, INK, 9),
+        (t("wallet.pdf_certifies"), 13, False, MUTED, 4),
+        (view.learner_name or "", 26, True, INK, 5),
+        (t("wallet.pdf_completed"), 13, False, MUTED, 4),
+        (view.achievement_name or "", 20, True, ACCENT, 3),
+        ("  ·  ".join(facts), 11, False, MUTED, 2),
+        (
+            t("wallet.completed_on", date=format_date(view.completed_on, language))
+            if view.completed_on
+            else "",
+            12,
+            False,
+            INK,
+            2,
+        ),
+        (
+            t("wallet.pdf_issued", provider=provider, date=format_date(view.issued_on, language)),
+            11,
+            False,
+            MUTED,
+            2,
+        ),
+    ]
+    how = t("wallet.pdf_how", provider=provider)
+    captions = {
+        "online": (t("wallet.pdf_check_online"), t("wallet.pdf_check_online_hint")),
+        "offline": (t("wallet.pdf_check_offline"), t("wallet.pdf_check_offline_hint")),
+    }
+    texts = [b[0] for b in body] + [
+        how,
+        *identifiers,
+        *(c for pair in captions.values() for c in pair),
+    ]
+
+    pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(18, 16, 18)
+    pdf.set_creator("Tessera")
+    pdf.set_title(f"{t('wallet.pdf_title')}: {view.achievement_name or ''}")
+    pdf.set_author(provider)
+    pdf.set_lang(language)
+    if created is not None:
+        pdf.set_creation_date(created)
+    _setup_fonts(pdf, fonts, texts)
+    pdf.set_text_shaping(
+        use_shaping_engine=True, direction="rtl" if rtl else "ltr", language=language
+    )
+    pdf.add_page()
+    usable = width - pdf.l_margin - pdf.r_margin
+
+    def write(
+        text: str,
+        size: float,
+        *,
+        bold: bool,
+        color: tuple[int, int, int],
+        x: float,
+        w: float,
+        align: Align = Align.C,
+        fit: bool = False,
+    ) -> None:
+        pdf.set_font("main", style="B" if bold else "", size=size)
+        while fit and size > 5 and pdf.get_string_width(text) > w - 1:
+            size -= 0.25  # a URL must stay on one line to be typed
+            pdf.set_font("main", style="B" if bold else "", size=size)
+        pdf.set_text_color(*color)
+        pdf.set_x(x)
+        pdf.multi_cell(w, size * 0.47, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    # A double frame, then the provider, the title, who, what and when.
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.8)
+    pdf.rect(9, 9, width - 18, height - 18)
+    pdf.set_line_width(0.2)
+    pdf.rect(11, 11, width - 22, height - 22)
+    pdf.set_y(24)
+    for text, size, bold, color, gap in body:
+        if text:
+            write(text, size, bold=bold, color=color, x=pdf.l_margin, w=usable)
+            pdf.ln(gap)
+    content_bottom = pdf.get_y()
+
+    # How to check, at the foot of the page.
+    pdf.set_font("main", size=8.5)
+    lines = pdf.multi_cell(usable, 4, how, dry_run=True, output=MethodReturnValue.LINES)
+    how_lines = len(lines) if isinstance(lines, list) else 3
+    how_top = height - 20 - how_lines * 4 - 5
+    # The two codes side by side ("check online" first in reading order), captions under
+    # them, as large as the space between the text and the foot allows.
+    caption_height = 16.0
+    room = how_top - 6 - caption_height - (content_bottom + 8)
+    sides = {"online": min(46.0, room * 0.74), "offline": min(62.0, room)}
+    symbols = {"online": link_qr(data.verification_url), "offline": make_qr(data.offline_qr)}
+    order = ["offline", "online"] if rtl else ["online", "offline"]
+    half = usable / 2
+    caption_top = how_top - 4 - caption_height
+    for position, kind in enumerate(order):
+        side = sides[kind]
+        left = pdf.l_margin + position * half
+        _draw_qr(pdf, symbols[kind], left + (half - side) / 2, caption_top - side - 1, side)
+        pdf.set_y(caption_top)
+        title, hint = captions[kind]
+        write(title, 10, bold=True, color=INK, x=left + 2, w=half - 4)
+        write(hint, 8, bold=False, color=MUTED, x=left + 2, w=half - 4)
+        if kind == "online":
+            write(
+                data.verification_url, 8, bold=False, color=ACCENT, x=left + 2, w=half - 4, fit=True
+            )
+    pdf.set_y(how_top)
+    write(
+        how,
+        8.5,
+        bold=False,
+        color=MUTED,
+        x=pdf.l_margin,
+        w=usable,
+        align=Align.R if rtl else Align.J,
+    )
+    pdf.ln(1.5)
+    write("     ".join(identifiers), 7, bold=False, color=MUTED, x=pdf.l_margin, w=usable)
+    return bytes(pdf.output())
+
+
+__all__ = ["PAPER_SIZES", "CertificateInput", "Fonts", "Paper", "certificate_pdf", "find_fonts"]

@@ -1,0 +1,726 @@
+"""Public verification for employers: the composition behind ``POST /credentials/verify``,
+the ``/verify`` page and the short link ``/v/{id}``.
+
+It puts together, once per process:
+
+- a resolver over this service's own providers' DID documents (read from the database), the
+  DID documents saved in the trust registry, and did:key; cached briefly, re-read when a key
+  is missing (a provider rotated its key a moment ago);
+- the trust registry (:mod:`service.trust`) as the pipeline's ``trust`` check;
+- the ``status`` check (:func:`status_checker`: the one place it is built);
+- a memo of the canonical hashes (:class:`HashMemo`): the same credential verified again
+  skips canonicalization, and nothing else: the signature, validity, status and trust are
+  checked afresh every time;
+- a per-client token bucket (:class:`RateLimiter`), a cap on concurrent verifications
+  (:class:`ConcurrencyGate`) and aggregate counters (:class:`VerificationCounter`).
+
+Nothing here stores credential content or a client address: the rate limiter keys its
+buckets by a keyed hash of the address that changes with every process, and the counters are
+per day and verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import io
+import json
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from service.config import Settings
+from service.dids import (
+    StaticResolver,
+    VerificationMethod,
+    did_key_document,
+    method_from_document,
+)
+from service.engine import Engine
+from service.errors import TESSERA, DidResolutionError, InputError, TesseraError
+from service.issuance import did_document
+from service.proofs.data_integrity import Cryptosuite
+from service.store import Database, Repository
+from service.trust import TrustRegistry, entry_from_row
+from service.verify import (
+    Check,
+    StatusChecker,
+    VerificationResult,
+    Verifier,
+    verify_credential,
+)
+
+Verdict = Literal["valid", "invalid", "incomplete"]
+JsonObject = dict[str, Any]
+
+
+def verdict_of(result: VerificationResult) -> Verdict:
+    """Green, red or amber: ``valid`` when every check passed, ``invalid`` when any failed,
+    ``incomplete`` when something could not be checked (e.g. an unlisted provider)."""
+    if any(c.status == "failed" for c in result.checks):
+        return "invalid"
+    if all(c.status == "passed" for c in result.checks):
+        return "valid"
+    return "incomplete"
+
+
+# -- errors the HTTP layer turns into 413 / 429 / 503 --------------------------------------
+
+
+class PayloadTooLarge(TesseraError):
+    problem_type = TESSERA + "payload-too-large"
+    title = "Request too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request is larger than {limit} bytes. A credential is a few kilobytes; send "
+            "the credential alone."
+        )
+        self.limit = limit
+
+
+class RateLimited(TesseraError):
+    problem_type = TESSERA + "rate-limited"
+    title = "Too many verifications"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(
+            f"Too many verifications from this address; try again in {self.retry_after} s."
+        )
+
+
+class VerifierBusy(TesseraError):
+    problem_type = TESSERA + "busy"
+    title = "Verifier busy"
+
+    def __init__(self, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"The verifier is busy; try again in {retry_after} s.")
+
+
+# -- policy --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicPolicy:
+    """Limits of the public endpoints. Defaults suit one 2-core machine.
+
+    ``from_settings`` reads ``verify_*`` fields when :class:`~service.config.Settings` has them,
+    so they can become ``TESSERA_VERIFY_*`` variables without a change here.
+    """
+
+    #: Bytes of a ``POST /credentials/verify`` body (the credential limit plus the envelope).
+    max_request_bytes: int = 256 * 1024 + 16 * 1024
+    #: Bytes of an upload on the ``/verify`` page (a phone photo of a QR code, a PDF).
+    max_upload_bytes: int = 8 * 1024 * 1024
+    #: Sustained verifications per second per client address, and the burst allowed.
+    rate_per_second: float = 10.0
+    burst: int = 60
+    #: Verifications canonicalizing at once in this process (CPU-bound: about the core count),
+    #: how many may wait for a turn, and for how long before the answer is 503.
+    max_concurrent: int = 2
+    max_waiting: int = 256
+    queue_seconds: float = 2.0
+    #: Run verifications in worker threads (the event loop stays free for other requests) or
+    #: on the event loop itself (no thread hand-off; canonicalization is bounded to
+    #: ``max_canonicalization_seconds`` either way).
+    in_thread: bool = True
+    #: Canonical hashes remembered (``0``: no memo).
+    memo_entries: int = 4096
+    #: How long the provider directory (DID documents, trust registry) is cached.
+    directory_seconds: float = 30.0
+    #: How often the aggregate counters are written (``0``: on every verification).
+    count_flush_seconds: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PublicPolicy:
+        values = {
+            f.name: getattr(settings, f"verify_{f.name}")
+            for f in dataclasses.fields(cls)
+            if hasattr(settings, f"verify_{f.name}")
+        }
+        return cls(**values)
+
+
+# -- rate limiting -------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """A token bucket per client, in memory.
+
+    Buckets are keyed by an HMAC of the client address under a random per-process key, so
+    the addresses themselves are never kept, and idle buckets are dropped. With several
+    server processes each has its own buckets (the limit is per process).
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 100_000,
+    ) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self._clock = clock
+        self._max_clients = max_clients
+        self._secret = secrets.token_bytes(32)
+        self._buckets: dict[bytes, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def _key(self, client: str) -> bytes:
+        return hmac.digest(self._secret, client.encode("utf-8", "replace"), "sha256")[:16]
+
+    def take(self, client: str) -> float:
+        """Spend one token for ``client``: 0.0 when allowed, else seconds until one is free."""
+        if not self.enabled:
+            return 0.0
+        key = self._key(client)
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            self._calls += 1
+            if self._calls % 4096 == 0 or len(self._buckets) >= self._max_clients:
+                self._sweep(now)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+    def _sweep(self, now: float) -> None:
+        """Forget buckets that have refilled (their clients are idle); if still too many,
+        forget the oldest."""
+        full_after = self.burst / self.rate
+        for key in [k for k, (_, last) in self._buckets.items() if now - last >= full_after]:
+            del self._buckets[key]
+        while len(self._buckets) >= self._max_clients:
+            del self._buckets[next(iter(self._buckets))]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+# -- bounded concurrency -------------------------------------------------------------------
+
+
+class ConcurrencyGate:
+    """At most ``limit`` verifications at once in this event loop; up to ``max_waiting``
+    more wait up to ``wait_seconds`` for a turn, anything beyond is :class:`VerifierBusy`."""
+
+    def __init__(
+        self, *, limit: int, max_waiting: int, wait_seconds: float, in_thread: bool = True
+    ) -> None:
+        self.limit = limit
+        self.in_thread = in_thread
+        self.max_waiting = max_waiting
+        self.wait_seconds = wait_seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self.waiting = 0
+        self.running = 0
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._loop is not loop:
+            self._loop, self._semaphore = loop, asyncio.Semaphore(self.limit)
+        return self._semaphore
+
+    async def run(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in a worker thread once a slot is free."""
+        semaphore = self._gate()
+        if semaphore.locked():
+            if self.waiting >= self.max_waiting:
+                raise VerifierBusy()
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
+            except TimeoutError:
+                raise VerifierBusy() from None
+            finally:
+                self.waiting -= 1
+        else:
+            await semaphore.acquire()
+        self.running += 1
+        try:
+            return await asyncio.to_thread(work) if self.in_thread else work()
+        finally:
+            self.running -= 1
+            semaphore.release()
+
+
+# -- aggregate counters --------------------------------------------------------------------
+
+
+class VerificationCounter:
+    """Counts verifications per UTC day and verdict in memory; written to the database in one
+    small upsert every ``flush_seconds``. Nothing about the credential or the client."""
+
+    def __init__(
+        self,
+        database: Database | None,
+        *,
+        flush_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._flush_seconds = flush_seconds
+        self._clock = clock
+        self._pending: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+        self._last_flush = clock()
+
+    def record(self, verdict: Verdict, now: datetime) -> None:
+        day = now.astimezone(UTC).strftime("%Y-%m-%d")
+        with self._lock:
+            self._pending[(day, verdict)] = self._pending.get((day, verdict), 0) + 1
+            due = self._clock() - self._last_flush >= self._flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what has been counted since the last flush (kept for the next one on error)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._last_flush = self._clock()
+        if not pending or self._database is None:
+            return
+        try:
+            with self._database.transaction() as session:
+                Repository(session).add_verification_counts(pending)
+        except Exception:
+            with self._lock:
+                for key, n in pending.items():
+                    self._pending[key] = self._pending.get(key, 0) + n
+            raise
+
+
+# -- the canonical-hash memo ---------------------------------------------------------------
+
+
+class HashMemo:
+    """A bounded LRU of ``hash_data`` outputs, keyed by SHA-256 of the exact JSON of
+    (suite, document, proof configuration).
+
+    Canonicalization is a pure function of that JSON (contexts are pinned by hash), so a hit
+    is exactly what recomputing would give; failures are never remembered.
+    """
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def wrap(self, suites: Sequence[Cryptosuite]) -> list[Cryptosuite]:
+        if self.entries <= 0:
+            return list(suites)
+        return [_MemoizedSuite(s, self) for s in suites]
+
+    def get_or_compute(
+        self, suite: Cryptosuite, document: Mapping[str, Any], proof_config: Mapping[str, Any]
+    ) -> bytes:
+        try:
+            raw = json.dumps(
+                [suite.proof_type, suite.cryptosuite, document, proof_config],
+                sort_keys=True,
+                ensure_ascii=False,
+                separators=(",", ":"),
+                allow_nan=False,
+            )
+        except (TypeError, ValueError):
+            return suite.hash_data(document=document, proof_config=proof_config)
+        key = hashlib.sha256(raw.encode("utf-8")).digest()
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        value = suite.hash_data(document=document, proof_config=proof_config)
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+        return value
+
+
+class _MemoizedSuite:
+    def __init__(self, suite: Cryptosuite, memo: HashMemo) -> None:
+        self.suite = suite
+        self.memo = memo
+        self.proof_type = suite.proof_type
+        self.cryptosuite = suite.cryptosuite
+
+    def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
+        return self.memo.get_or_compute(self.suite, document, proof_config)
+
+
+# -- who can be resolved, who is trusted ---------------------------------------------------
+
+
+class ServiceDirectory:
+    """Resolves verification methods and supplies the trust registry, from the database.
+
+    did:key is computed. Any other controller is looked up among this service's own
+    providers (their live DID documents: every key they ever had), then among the DID
+    documents saved in the trust registry. Both are cached for ``ttl`` seconds; a method
+    missing from a cached document triggers one fresh read (a key rotated a moment ago).
+    Being resolvable is not being trusted: trust comes from the registry alone.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._registry: tuple[float, TrustRegistry] | None = None
+        self._documents: dict[str, tuple[float, JsonObject | None]] = {}
+        self._did_key = StaticResolver()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._registry = None
+            self._documents.clear()
+
+    def registry(self) -> TrustRegistry:
+        now = self._clock()
+        cached = self._registry
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self._database.transaction() as session:
+            registry = TrustRegistry(entry_from_row(r) for r in Repository(session).trust_entries())
+        with self._lock:
+            self._registry = (now + self._ttl, registry)
+        return registry
+
+    def _load(self, controller: str) -> JsonObject | None:
+        with self._database.transaction() as session:
+            repo = Repository(session)
+            issuer = repo.issuer_by_did(controller)
+            if issuer is not None:
+                return did_document(repo, issuer)
+        entry = self.registry().entry(controller)
+        return entry.did_document if entry is not None else None
+
+    def document(self, controller: str, *, fresh: bool = False) -> JsonObject | None:
+        now = self._clock()
+        cached = self._documents.get(controller)
+        if cached is not None and cached[0] > now and not fresh:
+            return cached[1]
+        document = self._load(controller)
+        with self._lock:
+            if len(self._documents) > 10_000:
+                self._documents.clear()
+            self._documents[controller] = (now + self._ttl, document)
+        return document
+
+    def resolve(self, verification_method: str) -> VerificationMethod:
+        controller = verification_method.partition("#")[0]
+        if controller.startswith("did:key:"):
+            return self._did_key.resolve(verification_method)
+        document = self.document(controller)
+        if document is not None:
+            try:
+                return method_from_document(document, verification_method)
+            except DidResolutionError:
+                pass
+        document = self.document(controller, fresh=True)
+        if document is None:
+            raise DidResolutionError(
+                f"The provider {controller!r} is not known to this service: it is neither one of "
+                "its own providers nor in its trust registry with a DID document."
+            )
+        return method_from_document(document, verification_method)
+
+    def assertion_methods(self, issuer: str) -> list[VerificationMethod]:
+        """The keys ``issuer`` authorizes to issue (for offline QR payloads, which name the
+        issuer and may leave the key implicit)."""
+        if issuer.startswith("did:key:"):
+            try:
+                document: JsonObject | None = did_key_document(issuer.removeprefix("did:key:"))
+            except InputError as exc:
+                raise DidResolutionError(f"{issuer!r} is not a valid did:key: {exc}") from exc
+        else:
+            document = self.document(issuer)
+        if document is None:
+            raise DidResolutionError(
+                f"The provider {issuer!r} is not known to this service: it is neither one of its "
+                "own providers nor in its trust registry with a DID document."
+            )
+        methods = []
+        for ref in document.get("assertionMethod") or []:
+            ref_id = ref.get("id") if isinstance(ref, Mapping) else ref
+            if not isinstance(ref_id, str):
+                continue
+            try:
+                methods.append(
+                    method_from_document(
+                        document, f"{issuer}{ref_id}" if ref_id.startswith("#") else ref_id
+                    )
+                )
+            except DidResolutionError:
+                continue
+        return methods
+
+    def trust(self, issuer: str, valid_from: datetime | None, now: datetime) -> Check:
+        """The pipeline's ``trust`` check, against the current registry."""
+        return self.registry().check(issuer, valid_from, now)
+
+
+# -- reading what a visitor uploaded ---------------------------------------------------------
+
+
+class UnreadableInput(InputError):
+    """An upload or pasted text that holds no credential; ``code`` names why (the pages have a
+    sentence for each in every language)."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message or f"Unreadable input ({code}).")
+        self.code = code
+
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_PDF_PAGES = 3
+PDF_DPI = 150
+PDF_SECONDS = 15.0
+
+
+def _is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def qr_texts(image_bytes: bytes) -> list[str]:
+    """The text of every QR code in an image (PNG, JPEG, GIF, BMP, WebP), by zxing-cpp.
+
+    Refuses images over :data:`MAX_IMAGE_PIXELS` before decoding them (a small file can
+    claim an enormous canvas)."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(
+            io.BytesIO(image_bytes), formats=["PNG", "JPEG", "GIF", "BMP", "WEBP"]
+        ) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise UnreadableInput("image_too_large")
+            gray = image.convert("L")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise UnreadableInput("bad_image") from None
+    found = zxingcpp.read_barcodes(
+        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
+    return [b.text for b in found if b.valid and b.text]
+
+
+def pdf_page_images(pdf_bytes: bytes) -> list[bytes]:
+    """PNG images of the first pages of a PDF, rendered by poppler's ``pdftoppm`` in a
+    separate process with a time limit."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        raise UnreadableInput("pdf_unsupported", "pdftoppm (poppler-utils) is not installed.")
+    with tempfile.TemporaryDirectory(prefix="tessera-pdf-") as folder:
+        source = Path(folder) / "upload.pdf"
+        source.write_bytes(pdf_bytes)
+        try:
+            subprocess.run(  # noqa: S603 - fixed program, arguments we made
+                [
+                    pdftoppm,
+                    "-png",
+                    "-r",
+                    str(PDF_DPI),
+                    "-f",
+                    "1",
+                    "-l",
+                    str(MAX_PDF_PAGES),
+                    str(source),
+                    str(Path(folder) / "page"),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=PDF_SECONDS,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            raise UnreadableInput("bad_pdf") from None
+        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
+
+
+def texts_from_upload(data: bytes) -> list[str]:
+    """Candidate texts in an uploaded file: a JSON file's text, or the QR codes in an image
+    or in the first pages of a PDF."""
+    if data.startswith(b"%PDF-"):
+        texts = [t for page in pdf_page_images(data) for t in qr_texts(page)]
+        if not texts:
+            raise UnreadableInput("no_qr")
+        return texts
+    if _is_image(data):
+        texts = qr_texts(data)
+        if not texts:
+            raise UnreadableInput("no_qr")
+        return texts
+    try:
+        return [data.decode("utf-8-sig")]
+    except UnicodeDecodeError:
+        raise UnreadableInput("not_recognized") from None
+
+
+# -- the whole thing -----------------------------------------------------------------------
+
+
+class PublicVerification:
+    """Everything one process needs to verify for the public."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        database: Database,
+        policy: PublicPolicy,
+        status: StatusChecker | None = None,
+        directory: ServiceDirectory | None = None,
+    ) -> None:
+        self.policy = policy
+        self.engine = engine
+        self.database = database
+        self.directory = directory or ServiceDirectory(database, ttl=policy.directory_seconds)
+        self.memo = HashMemo(policy.memo_entries)
+        base = engine.verifier(resolver=self.directory, trust=self.directory.trust)
+        self.verifier = dataclasses.replace(base, suites=self.memo.wrap(base.suites), status=status)
+        self.limiter = RateLimiter(rate=policy.rate_per_second, burst=policy.burst)
+        self.gate = ConcurrencyGate(
+            limit=policy.max_concurrent,
+            max_waiting=policy.max_waiting,
+            wait_seconds=policy.queue_seconds,
+            in_thread=policy.in_thread,
+        )
+        self.counter = VerificationCounter(database, flush_seconds=policy.count_flush_seconds)
+
+    def admit(self, client: str) -> None:
+        """Spend one of ``client``'s tokens, or raise :class:`RateLimited`."""
+        wait = self.limiter.take(client)
+        if wait > 0:
+            raise RateLimited(wait)
+
+    def verify(
+        self, credential: bytes | str | Mapping[str, Any], *, now: datetime
+    ) -> VerificationResult:
+        """Verify a credential, or an offline QR text (``TSR1:…``), and count the verdict."""
+        if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
+            result = self._verify_offline(credential, now=now)
+        else:
+            result = verify_credential(credential, verifier=self.verifier, now=now)
+        self.counter.record(verdict_of(result), now)
+        return result
+
+    def _verify_offline(self, text: str, *, now: datetime) -> VerificationResult:
+        from service.export.compact import verify_offline
+
+        return verify_offline(
+            text,
+            keys=self.directory,
+            now=now,
+            clock_skew=self.verifier.clock_skew,
+            status=self.verifier.status,
+            trust=self.verifier.trust,
+        )
+
+    async def verify_async(
+        self, credential: bytes | str | Mapping[str, Any], *, now: datetime
+    ) -> VerificationResult:
+        """:meth:`verify` in a worker thread, behind the concurrency gate."""
+        result: VerificationResult = await self.gate.run(lambda: self.verify(credential, now=now))
+        return result
+
+
+#: The text every offline QR payload starts with (``service.export.compact.PREFIX``).
+OFFLINE_PREFIX = "TSR1:"
+
+
+def status_checker(
+    verifier: Verifier, own_lists: Callable[[str], JsonObject | None] | None
+) -> StatusChecker | None:
+    """The ``status`` check of the public verifier: the one place it is built.
+
+    Lists come from this service itself (``own_lists``: URL -> signed list, no network) and,
+    for other providers, over HTTPS from the issuer's own did:web host only
+    (:class:`service.status_check.HttpsLists`). The lists' own signatures are checked with
+    ``verifier`` (same resolver and policy, no status check of their own).
+    """
+    try:
+        from service.status_check import ChainedLists, FunctionLists, HttpsLists
+        from service.status_check import StatusChecker as BitstringStatusChecker
+    except ImportError:  # the status module is not there: status stays 'unknown'
+        return None
+    sources = [FunctionLists(own_lists)] if own_lists is not None else []
+    return BitstringStatusChecker(
+        lists=ChainedLists(*sources, HttpsLists()),
+        list_verifier=dataclasses.replace(verifier, status=None, trust=None),
+    )
+
+
+def build_public_verification(
+    *,
+    settings: Settings,
+    engine: Engine,
+    database: Database,
+    own_lists: Callable[[str], JsonObject | None] | None = None,
+    policy: PublicPolicy | None = None,
+) -> PublicVerification:
+    """The public verifier for a service process (see the module docstring)."""
+    policy = policy or PublicPolicy.from_settings(settings)
+    public = PublicVerification(engine=engine, database=database, policy=policy)
+    public.verifier = dataclasses.replace(
+        public.verifier, status=status_checker(public.verifier, own_lists)
+    )
+    return public
+
+
+__all__ = [
+    "OFFLINE_PREFIX",
+    "ConcurrencyGate",
+    "HashMemo",
+    "PayloadTooLarge",
+    "PublicPolicy",
+    "PublicVerification",
+    "RateLimited",
+    "RateLimiter",
+    "ServiceDirectory",
+    "UnreadableInput",
+    "Verdict",
+    "VerificationCounter",
+    "VerifierBusy",
+    "build_public_verification",
+    "qr_texts",
+    "status_checker",
+    "texts_from_upload",
+    "verdict_of",
+]

@@ -1,0 +1,202 @@
+"""W3C Bitstring Status List v1.0: encode, decode, read bits, and shape entries. Pure.
+
+The bitstring is read most-significant bit first: index 0 is the left-most bit of the first
+byte (§3.1). ``encodedList`` is the GZIP-compressed bitstring, base64url-encoded without
+padding, with the multibase prefix ``u`` (§2.1). Decoding is bounded: a list must inflate
+to at least 16 KiB (131,072 entries, the minimum for herd privacy, §6.1) and at most
+``MAX_LIST_BYTES``, so a gzip bomb costs nothing. Errors carry the type names the spec
+defines (§3.6), as :class:`StatusListError` with ``code``.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from service.contexts import CREDENTIALS_V2
+from service.errors import InputError
+
+MIN_LIST_BITS = 131_072
+DEFAULT_LIST_BITS = 131_072
+MAX_LIST_BYTES = 16 * 1024 * 1024  # 134 million entries: far above any real list
+PURPOSES = ("revocation", "suspension")
+STATUS_TYPE_BASE = "https://www.w3.org/ns/credentials/status-list#"
+
+
+class StatusListError(InputError):
+    """A status list or entry that cannot be used; ``code`` is the spec's error type name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.problem_type = STATUS_TYPE_BASE + code
+        self.title = code.replace("_", " ").title()
+
+
+def encode_list(bits: bytes) -> str:
+    """``encodedList`` for a raw bitstring (``u`` + base64url(gzip(bits)))."""
+    compressed = gzip.compress(bits, compresslevel=9, mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
+
+
+def decode_list(encoded: Any, *, max_bytes: int = MAX_LIST_BYTES) -> bytes:
+    """The raw bitstring from ``encodedList``; bounded inflation, spec-named errors."""
+    if not isinstance(encoded, str) or not encoded.startswith("u"):
+        raise StatusListError(
+            "MALFORMED_VALUE_ERROR",
+            "encodedList must be a multibase base64url string starting with 'u'.",
+        )
+    body = encoded[1:]
+    try:
+        compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (ValueError, TypeError):
+        raise StatusListError(
+            "MALFORMED_VALUE_ERROR", "encodedList is not valid base64url."
+        ) from None
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip container
+    try:
+        bits = inflater.decompress(compressed, max_bytes + 1)
+    except zlib.error:
+        raise StatusListError(
+            "MALFORMED_VALUE_ERROR", "encodedList is not GZIP-compressed data."
+        ) from None
+    if len(bits) > max_bytes or inflater.unconsumed_tail:
+        raise StatusListError(
+            "STATUS_LIST_LENGTH_ERROR",
+            f"The status list inflates to more than {max_bytes} bytes; refusing it (possible gzip bomb).",
+        )
+    if not inflater.eof:
+        raise StatusListError("MALFORMED_VALUE_ERROR", "encodedList is truncated GZIP data.")
+    if len(bits) * 8 < MIN_LIST_BITS:
+        raise StatusListError(
+            "STATUS_LIST_LENGTH_ERROR",
+            f"The status list has {len(bits) * 8} entries; the minimum is {MIN_LIST_BITS}.",
+        )
+    return bits
+
+
+def bit_at(bits: bytes, index: int) -> bool:
+    """The bit at ``index`` (0 = most significant bit of the first byte)."""
+    if index < 0 or index >= len(bits) * 8:
+        raise StatusListError(
+            "RANGE_ERROR", f"statusListIndex {index} is outside the list (0..{len(bits) * 8 - 1})."
+        )
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def bitstring(size: int, set_indices: Iterable[int]) -> bytes:
+    """A bitstring of ``size`` bits with exactly ``set_indices`` set."""
+    if size % 8:
+        raise ValueError("a status list size is a whole number of bytes")
+    buffer = bytearray(size // 8)
+    for index in set_indices:
+        buffer[index // 8] |= 0x80 >> (index % 8)
+    return bytes(buffer)
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """A parsed ``BitstringStatusListEntry``."""
+
+    purpose: str
+    index: int
+    list_url: str
+
+
+def entry_json(list_url: str, index: int, purpose: str) -> dict[str, str]:
+    """The ``credentialStatus`` entry for ``index`` in the list at ``list_url`` (§2.1)."""
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+def parse_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
+    """Every ``BitstringStatusListEntry`` of a credential; malformed ones raise."""
+    raw = credential.get("credentialStatus")
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    entries = []
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("type") != "BitstringStatusListEntry":
+            continue
+        index_text = item.get("statusListIndex")
+        url = item.get("statusListCredential")
+        purpose = item.get("statusPurpose")
+        if not isinstance(index_text, str) or not index_text.isdigit():
+            raise StatusListError(
+                "MALFORMED_VALUE_ERROR", "statusListIndex must be a string of digits."
+            )
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise StatusListError("MALFORMED_VALUE_ERROR", "statusListCredential must be a URL.")
+        if not isinstance(purpose, str):
+            raise StatusListError("MALFORMED_VALUE_ERROR", "statusPurpose must be a string.")
+        entries.append(StatusEntry(purpose=purpose, index=int(index_text), list_url=url))
+    return entries
+
+
+def list_credential(
+    *, list_url: str, issuer: str, purpose: str, encoded: str, valid_from: str, valid_until: str
+) -> dict[str, Any]:
+    """An unsigned ``BitstringStatusListCredential`` (§2.2); ``validUntil`` tells caches when to refresh."""
+    return {
+        "@context": [CREDENTIALS_V2],
+        "id": list_url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": valid_from,
+        "validUntil": valid_until,
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encoded,
+        },
+    }
+
+
+def read_list_credential(document: Mapping[str, Any], *, purpose: str) -> bytes:
+    """Check a status list credential's shape and purpose, return its bitstring."""
+    types = document.get("type")
+    if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
+        raise StatusListError(
+            "STATUS_VERIFICATION_ERROR", "The status list is not a BitstringStatusListCredential."
+        )
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, Mapping) or subject.get("type") != "BitstringStatusList":
+        raise StatusListError(
+            "STATUS_VERIFICATION_ERROR", "The status list has no BitstringStatusList subject."
+        )
+    purposes = subject.get("statusPurpose")
+    listed = purposes if isinstance(purposes, list) else [purposes]
+    if purpose not in listed:
+        raise StatusListError(
+            "STATUS_VERIFICATION_ERROR",
+            f"The credential's entry is for {purpose!r} but the list is for {purposes!r}.",
+        )
+    return decode_list(subject.get("encodedList"))
+
+
+__all__ = [
+    "DEFAULT_LIST_BITS",
+    "MIN_LIST_BITS",
+    "PURPOSES",
+    "StatusEntry",
+    "StatusListError",
+    "bit_at",
+    "bitstring",
+    "decode_list",
+    "encode_list",
+    "entry_json",
+    "list_credential",
+    "parse_entries",
+    "read_list_credential",
+]

@@ -1,0 +1,257 @@
+"""The verifier's ``status`` check: fetch each referenced status list, verify it, read the bit.
+
+Status lists come from a :class:`ListSource`: this service's own lists (no network), lists
+saved in a folder (``tessera status fetch``, for offline verification), or HTTPS under strict
+rules (:class:`HttpsLists`): only ``https``, only from the issuer's own did:web host or a host
+the trust registry names, a short timeout, a size cap, bounded decompression, and a cache
+that honours the list's ``validUntil``. When a list cannot be had, the check is ``unknown``:
+a credential is never shown as valid without saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from service.errors import TesseraError
+from service.status import StatusListError, bit_at, parse_entries, read_list_credential
+from service.verify import Check, Verifier, issuer_of, parse_datetime, verify_credential
+
+MAX_LIST_RESPONSE_BYTES = 2 * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = 5.0
+
+
+class ListSource(Protocol):
+    """Returns the status list credential at a URL, or raises :class:`StatusListError`."""
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]: ...
+
+
+def saved_list_path(directory: Path, url: str) -> Path:
+    """Where ``tessera status fetch`` saves the list for ``url``."""
+    return directory / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
+
+
+class DirectoryLists:
+    """Lists saved in a folder for offline verification."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]:
+        path = saved_list_path(self.directory, url)
+        if not path.is_file():
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not saved in {self.directory}."
+            )
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
+
+
+class FunctionLists:
+    """Lists produced in-process (the service's own), by a callable taking the URL."""
+
+    def __init__(self, produce: Callable[[str], dict[str, Any] | None]) -> None:
+        self._produce = produce
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]:
+        document = self._produce(url)
+        if document is None:
+            raise StatusListError("STATUS_RETRIEVAL_ERROR", f"No status list at {url}.")
+        return document
+
+
+def did_web_host(did: str) -> str | None:
+    if not did.startswith("did:web:"):
+        return None
+    return did.removeprefix("did:web:").split(":")[0].replace("%3A", ":").lower()
+
+
+class HttpsLists:
+    """Fetch lists over HTTPS, strictly, with a small cache honouring ``validUntil``."""
+
+    def __init__(
+        self,
+        *,
+        allowed_hosts: Callable[[str], Sequence[str]] = lambda issuer: (),
+        client: httpx.Client | None = None,
+        max_cache_seconds: float = 300.0,
+    ) -> None:
+        self._allowed_hosts = allowed_hosts
+        self._client = client or httpx.Client(
+            timeout=FETCH_TIMEOUT_SECONDS,
+            follow_redirects=False,
+            headers={"Accept": "application/vc+ld+json, application/json"},
+        )
+        self._max_cache = max_cache_seconds
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]:
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"Status lists are fetched only over https; not {url}."
+            )
+        host = (parts.netloc or "").lower()
+        allowed = {h.lower() for h in self._allowed_hosts(issuer)}
+        own = did_web_host(issuer)
+        if own:
+            allowed.add(own)
+        if host not in allowed:
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR",
+                f"The status list host {host} is neither the issuer's own did:web host nor named for "
+                "it in the trust registry, so it was not contacted.",
+            )
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            with self._client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise StatusListError(
+                        "STATUS_RETRIEVAL_ERROR",
+                        f"The status list {url} answered HTTP {response.status_code}.",
+                    )
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_LIST_RESPONSE_BYTES:
+                        raise StatusListError(
+                            "STATUS_RETRIEVAL_ERROR", f"The status list {url} is too large."
+                        )
+        except httpx.HTTPError as exc:
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"The status list {url} could not be fetched: {exc}."
+            ) from None
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not JSON."
+            ) from None
+        if not isinstance(document, dict):
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not a JSON object."
+            )
+        ttl = self._max_cache
+        until = parse_datetime(document.get("validUntil"))
+        if until is not None:
+            ttl = max(0.0, min(ttl, until.timestamp() - time.time()))
+        with self._lock:
+            self._cache[url] = (time.monotonic() + ttl, document)
+        return document
+
+
+class ChainedLists:
+    """Try sources in order; the first that has the list wins."""
+
+    def __init__(self, *sources: ListSource) -> None:
+        self.sources = sources
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]:
+        last: StatusListError | None = None
+        for source in self.sources:
+            try:
+                return source.get(url, issuer=issuer)
+            except StatusListError as exc:
+                last = exc
+        raise last or StatusListError("STATUS_RETRIEVAL_ERROR", f"No source for {url}.")
+
+
+@dataclass
+class StatusChecker:
+    """A :data:`service.verify.StatusChecker`: checks every BitstringStatusListEntry.
+
+    ``list_verifier`` verifies the status list credentials themselves (same resolver and
+    policy as the credential, without a status check of its own).
+    """
+
+    lists: ListSource
+    list_verifier: Verifier
+
+    def __call__(self, credential: Mapping[str, Any], now: datetime) -> Check:
+        try:
+            entries = parse_entries(credential)
+        except StatusListError as exc:
+            return Check("status", "failed", str(exc), exc.problem_type)
+        if not entries:
+            return Check(
+                "status", "passed", "The credential has no status entry: it cannot be revoked."
+            )
+        issuer = issuer_of(credential) or ""
+        states: list[str] = []
+        for entry in entries:
+            try:
+                document = self.lists.get(entry.list_url, issuer=issuer)
+                result = verify_credential(document, verifier=self.list_verifier, now=now)
+                if not result.verified:
+                    failed = next(
+                        (
+                            c
+                            for c in result.checks
+                            if c.status != "passed"
+                            and c.check in ("proof", "issuer", "validity", "context", "parse")
+                        ),
+                        None,
+                    )
+                    raise StatusListError(
+                        "STATUS_VERIFICATION_ERROR",
+                        "The status list's own signature or dates do not check out"
+                        + (f": {failed.detail}" if failed else "."),
+                    )
+                if issuer_of(document) != issuer:
+                    raise StatusListError(
+                        "STATUS_VERIFICATION_ERROR",
+                        "The status list was not issued by the credential's issuer.",
+                    )
+                bits = read_list_credential(document, purpose=entry.purpose)
+                if bit_at(bits, entry.index):
+                    states.append(entry.purpose)
+            except StatusListError as exc:
+                if exc.code in ("STATUS_RETRIEVAL_ERROR",):
+                    return Check("status", "unknown", f"The status could not be checked: {exc}")
+                return Check("status", "failed", str(exc), exc.problem_type)
+            except TesseraError as exc:
+                return Check("status", "unknown", f"The status could not be checked: {exc}")
+        if "revocation" in states:
+            return Check(
+                "status",
+                "failed",
+                "The issuer has revoked this credential.",
+                "https://www.w3.org/ns/credentials/status-list#REVOKED",
+            )
+        if "suspension" in states:
+            return Check(
+                "status",
+                "failed",
+                "The issuer has suspended this credential for now; it may be reinstated.",
+                "https://www.w3.org/ns/credentials/status-list#SUSPENDED",
+            )
+        return Check(
+            "status", "passed", "Not revoked" + (" or suspended." if len(entries) > 1 else ".")
+        )
+
+
+__all__ = [
+    "ChainedLists",
+    "DirectoryLists",
+    "FunctionLists",
+    "HttpsLists",
+    "ListSource",
+    "StatusChecker",
+    "did_web_host",
+    "saved_list_path",
+]

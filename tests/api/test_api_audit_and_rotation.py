@@ -1,0 +1,190 @@
+"""The append-only audit log (who, what, when; never credential content) and key rotation
+(new credentials use the new key, old ones keep verifying against the published document)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import Provider, award_data, cohort, verify_offline
+from sqlalchemy import text
+
+from service.engine import Engine
+from service.issuance import rotate_key
+from service.store import Database, Repository
+
+
+def audit_rows(db: Database) -> list[dict[str, Any]]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM audit_log ORDER BY id")).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def award(client: Any, provider: Provider, module: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json={"moduleId": module["id"], **award_data(**fields)},
+        headers=provider.headers,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json()["verifiableCredential"])
+
+
+def test_issue_key_and_api_key_events_are_recorded_with_actor_and_time(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database, service_engine: Engine
+) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=5)
+    minted = client.post(
+        f"/issuers/{provider.slug}/api-keys", json={"scopes": ["issue"]}, headers=provider.headers
+    ).json()
+    client.delete(f"/issuers/{provider.slug}/api-keys/{minted['id']}", headers=provider.headers)
+    single = award(client, provider, module)
+    cohort_ids = client.post(
+        f"/issuers/{provider.slug}/awards/batch",
+        json={"moduleId": module["id"], "awards": cohort(2)},
+        headers=provider.headers,
+    ).json()["credentialIds"]
+    with db.transaction() as session:
+        repo = Repository(session)
+        new_vm = rotate_key(
+            repo, service_engine.keys(), issuer=provider.issuer, actor="cli", now=datetime.now(UTC)
+        )
+    end = datetime.now(UTC) + timedelta(seconds=5)
+
+    rows = audit_rows(db)
+    admin_key_id = client.get(
+        f"/issuers/{provider.slug}/api-keys", headers=provider.headers
+    ).json()[0]["id"]
+    admin = f"api-key:{admin_key_id}"
+    events = [(r["action"], r["actor"], r["subject"]) for r in rows]
+    assert events[:3] == [
+        ("issuer.create", "test", provider.did),
+        ("key.create", "test", events[1][2]),
+        ("api_key.create", "test", admin_key_id),
+    ]
+    issued_ids = [single["id"], *cohort_ids]
+    assert events[3:] == [
+        ("module.create", admin, module["id"]),
+        ("api_key.create", admin, minted["id"]),
+        ("api_key.revoke", admin, minted["id"]),
+        *[("credential.issue", admin, i.rsplit("/", 1)[1]) for i in issued_ids],
+        ("key.create", "cli", new_vm),
+    ]
+    for row in rows:
+        at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(row["at"])
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        assert start <= at <= end
+        assert row["issuer_id"] == provider.issuer.id
+
+    served = client.get(f"/issuers/{provider.slug}/audit", headers=provider.headers).json()
+    assert [(e["action"], e["actor"], e["subject"]) for e in served] == events[::-1]
+
+
+def test_the_audit_log_holds_no_credential_content(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database
+) -> None:
+    learners = ["Amina Haddad", "ليلى حداد", "Oleksandr Kovalenko"]
+    award(client, provider, module, learner=learners[0], learnerId="ENR-0001", result="Distinction")
+    client.post(
+        f"/issuers/{provider.slug}/awards/batch",
+        json={
+            "moduleId": module["id"],
+            "awards": [award_data(n, learnerId=f"ENR-{i}") for i, n in enumerate(learners[1:])],
+        },
+        headers=provider.headers,
+    )
+    client.post(
+        "/credentials/issue",
+        json={
+            "credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"name": "Chidi Okafor"},
+            }
+        },
+        headers=provider.headers,
+    )
+
+    dump = json.dumps(
+        [{k: str(v) for k, v in r.items()} for r in audit_rows(db)], ensure_ascii=False
+    )
+    assert dump.count("credential.issue") == 4
+    for secret in [*learners, "Chidi Okafor", "ENR-0001", "Distinction", "Haddad", "Schweißen"]:
+        assert secret not in dump
+    served = client.get(f"/issuers/{provider.slug}/audit", headers=provider.headers).text
+    for learner in learners:
+        assert learner not in served
+
+
+def test_a_refused_request_leaves_no_audit_trace(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database
+) -> None:
+    before = audit_rows(db)
+    response = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json={"moduleId": module["id"], **award_data(), "nationality": "SY"},
+        headers=provider.headers,
+    )
+    assert response.status_code == 422
+    assert audit_rows(db) == before
+
+
+def test_after_rotation_new_credentials_use_the_new_key_and_old_ones_still_verify(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database, service_engine: Engine
+) -> None:
+    old_vc = award(client, provider, module, learner="Before Rotation")
+    old_document = client.get(f"/issuers/{provider.slug}/did.json").json()
+    with db.transaction() as session:
+        new_vm = rotate_key(
+            Repository(session),
+            service_engine.keys(),
+            issuer=provider.issuer,
+            actor="cli",
+            now=datetime.now(UTC),
+        )
+
+    new_vc = award(client, provider, module, learner="After Rotation")
+    document = client.get(f"/issuers/{provider.slug}/did.json").json()
+
+    old_vm = old_vc["proof"]["verificationMethod"]
+    assert new_vc["proof"]["verificationMethod"] == new_vm != old_vm
+    assert [m["id"] for m in document["verificationMethod"]] == [old_vm, new_vm]
+    assert document["assertionMethod"] == [old_vm, new_vm]
+    for vc in (old_vc, new_vc):
+        result = verify_offline(service_engine, vc, {provider.did: document})
+        assert result.verified, [c.to_json() for c in result.checks]
+    # The document from before the rotation does not know the new key: the check can fail.
+    assert not verify_offline(service_engine, new_vc, {provider.did: old_document}).verified
+    # Without the old key, the old credential would not verify either.
+    without_old = copy.deepcopy(document)
+    without_old["verificationMethod"] = without_old["verificationMethod"][1:]
+    without_old["assertionMethod"] = [new_vm]
+    assert not verify_offline(service_engine, old_vc, {provider.did: without_old}).verified
+
+
+@pytest.mark.interop
+def test_the_reference_verifier_accepts_credentials_from_before_a_rotation(
+    client: Any,
+    provider: Provider,
+    module: dict[str, Any],
+    db: Database,
+    service_engine: Engine,
+    node: Any,
+) -> None:
+    old_vc = award(client, provider, module)
+    with db.transaction() as session:
+        rotate_key(
+            Repository(session),
+            service_engine.keys(),
+            issuer=provider.issuer,
+            actor="cli",
+            now=datetime.now(UTC),
+        )
+    new_vc = award(client, provider, module)
+    documents = {provider.did: client.get(f"/issuers/{provider.slug}/did.json").json()}
+    for vc in (old_vc, new_vc):
+        outcome = node.request({"op": "verify", "credential": vc, "didDocuments": documents})
+        assert outcome == {"verified": True, "errors": []}

@@ -1,0 +1,246 @@
+"""The W3C VC-API issue endpoint: the client builds the credential, the server sets id,
+issuer, validFrom and proof, and refuses anything it could not sign faithfully."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import SERVICE_BASE_URL, Provider, table_counts, verify_offline
+from factories import open_badge_credential
+
+from service.engine import Engine
+from service.store import Database, Repository
+
+VC2 = "https://www.w3.org/ns/credentials/v2"
+SERVER_SET = ("id", "issuer", "validFrom", "proof")
+
+
+def plain_request() -> dict[str, Any]:
+    """A minimal VC 2.0 credential as a client would send it (no server-set fields)."""
+    return {
+        "credential": {
+            "@context": [VC2],
+            "type": ["VerifiableCredential"],
+            "name": "Forklift safety briefing",
+            "credentialSubject": {
+                "id": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+                "name": "Amina Haddad",
+            },
+        }
+    }
+
+
+def badge_request() -> dict[str, Any]:
+    """An Open Badges 3.0 credential from the shared factory, minus the server's fields."""
+    credential = open_badge_credential()
+    for field in SERVER_SET:
+        credential.pop(field, None)
+    return {"credential": credential, "options": {"cryptosuite": "eddsa-rdfc-2022"}}
+
+
+def issue(client: Any, provider: Provider, body: Any, **headers: str) -> Any:
+    return client.post("/credentials/issue", json=body, headers={**provider.headers, **headers})
+
+
+def did_documents(client: Any, provider: Provider) -> dict[str, Any]:
+    return {provider.did: client.get(f"/issuers/{provider.slug}/did.json").json()}
+
+
+def test_issue_returns_201_with_the_signed_credential(
+    client: Any, provider: Provider, service_engine: Engine, db: Database
+) -> None:
+    request = plain_request()
+    response = issue(client, provider, request)
+
+    assert response.status_code == 201, response.text
+    assert list(response.json()) == ["verifiableCredential"]
+    vc = response.json()["verifiableCredential"]
+    assert vc["id"].startswith(f"{SERVICE_BASE_URL}/credentials/")
+    assert vc["issuer"] == provider.did
+    assert vc["validFrom"].endswith("Z")
+    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    for field, value in request["credential"].items():
+        assert vc[field] == value
+    assert set(vc) == set(request["credential"]) | set(SERVER_SET)
+
+    result = verify_offline(service_engine, vc, did_documents(client, provider))
+    assert result.verified, [c.to_json() for c in result.checks]
+    with db.transaction() as session:
+        (row,) = Repository(session).credentials(provider.issuer.id, limit=5, offset=0)
+    assert row.document == vc
+    assert row.learner_name == "Amina Haddad"
+
+
+def test_an_open_badge_gets_the_provider_profile_as_issuer(
+    client: Any, provider: Provider, service_engine: Engine
+) -> None:
+    response = issue(client, provider, badge_request())
+
+    assert response.status_code == 201, response.text
+    vc = response.json()["verifiableCredential"]
+    assert vc["issuer"] == {
+        "id": provider.did,
+        "type": ["Profile"],
+        "name": "Vocational Training Centre Hamburg",
+    }
+    assert verify_offline(service_engine, vc, did_documents(client, provider)).verified
+
+
+@pytest.mark.interop
+def test_the_reference_javascript_verifier_accepts_vcapi_credentials(
+    client: Any, provider: Provider, node: Any
+) -> None:
+    documents = did_documents(client, provider)
+    for request in (plain_request(), badge_request()):
+        vc = issue(client, provider, request).json()["verifiableCredential"]
+        outcome = node.request({"op": "verify", "credential": vc, "didDocuments": documents})
+        assert outcome == {"verified": True, "errors": []}
+        forged = copy.deepcopy(vc)
+        forged["credentialSubject"]["name"] = "Someone Else"
+        refused = node.request({"op": "verify", "credential": forged, "didDocuments": documents})
+        assert refused["verified"] is False
+
+
+def test_eddsa_jcs_2022_on_request(client: Any, provider: Provider, service_engine: Engine) -> None:
+    request = {**plain_request(), "options": {"cryptosuite": "eddsa-jcs-2022"}}
+    vc = issue(client, provider, request).json()["verifiableCredential"]
+    assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert verify_offline(service_engine, vc, did_documents(client, provider)).verified
+
+
+def test_the_client_may_not_set_server_fields(
+    client: Any, provider: Provider, db: Database
+) -> None:
+    before = table_counts(db)
+    for field in (*SERVER_SET, "credentialStatus"):
+        request = plain_request()
+        request["credential"][field] = (
+            {"type": "DataIntegrityProof"} if field in ("proof", "credentialStatus") else "urn:x"
+        )
+        response = issue(client, provider, request)
+
+        assert response.status_code == 422, field
+        body = response.json()
+        assert field in body["detail"], field
+        assert {"path": f"$.credential.{field}", "message": "set by the server"} in body["errors"]
+    assert table_counts(db) == before
+
+
+def test_all_preset_fields_are_named_at_once(client: Any, provider: Provider) -> None:
+    request = plain_request()
+    request["credential"].update(id="urn:x", issuer="did:example:me", validFrom="2020-01-01")
+    body = issue(client, provider, request).json()
+    assert sorted(e["path"] for e in body["errors"]) == [
+        "$.credential.id",
+        "$.credential.issuer",
+        "$.credential.validFrom",
+    ]
+
+
+#: Requests outside the schema -> (how to break a valid request, the error path).
+OUTSIDE_THE_SCHEMA: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
+    "unknown-request-field": (lambda r: r.__setitem__("holder", "did:example:me"), "$"),
+    "unknown-credential-field": (
+        lambda r: r["credential"].__setitem__("holder", "did:example:me"),
+        "$.credential",
+    ),
+    "unknown-cryptosuite": (
+        lambda r: r.__setitem__("options", {"cryptosuite": "rsa"}),
+        "$.options.cryptosuite",
+    ),
+    "unknown-option": (lambda r: r.__setitem__("options", {"proofPurpose": "x"}), "$.options"),
+    "no-VerifiableCredential-type": (
+        lambda r: r["credential"].__setitem__("type", ["OpenBadgeCredential"]),
+        "$.credential.type",
+    ),
+    "no-subject": (lambda r: r["credential"].pop("credentialSubject"), "$.credential"),
+    "no-credential": (lambda r: r.pop("credential"), "$"),
+}
+
+
+def test_fields_outside_the_schema_are_422(client: Any, provider: Provider, db: Database) -> None:
+    before = table_counts(db)
+    for case, (change, path) in OUTSIDE_THE_SCHEMA.items():
+        request = plain_request()
+        change(request)
+        response = issue(client, provider, request)
+
+        assert response.status_code == 422, (case, response.text)
+        assert path in [e["path"] for e in response.json()["errors"]], (case, response.json())
+    assert table_counts(db) == before
+
+
+def test_an_undefined_term_is_422_naming_it(client: Any, provider: Provider, db: Database) -> None:
+    request = plain_request()
+    request["credential"]["credentialSubject"]["favouriteColour"] = "teal"
+    before = table_counts(db)
+    response = issue(client, provider, request)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "favouriteColour" in response.json()["detail"]
+    assert table_counts(db) == before
+
+
+def test_the_first_context_must_be_vc_2(client: Any, provider: Provider, db: Database) -> None:
+    before = table_counts(db)
+    for contexts in (
+        ["https://www.w3.org/2018/credentials/v1"],
+        ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", VC2],
+        ["https://example.org/my-context", VC2],
+    ):
+        request = plain_request()
+        request["credential"]["@context"] = contexts
+        response = issue(client, provider, request)
+
+        assert response.status_code == 422, contexts
+        assert VC2 in response.json()["detail"], contexts
+    assert table_counts(db) == before
+
+
+def test_an_untrusted_extra_context_is_422(client: Any, provider: Provider) -> None:
+    request = plain_request()
+    request["credential"]["@context"] = [VC2, "https://example.org/my-context"]
+    response = issue(client, provider, request)
+    assert response.status_code == 422
+    assert "https://example.org/my-context" in response.json()["detail"]
+
+
+def test_personal_data_in_the_subject_is_refused(client: Any, provider: Provider) -> None:
+    request = plain_request()
+    request["credential"]["credentialSubject"]["nationality"] = "SY"
+    response = issue(client, provider, request)
+    assert response.status_code == 422
+    assert "nationality" in response.json()["detail"]
+
+
+def test_idempotent_vcapi_issue(client: Any, provider: Provider, db: Database) -> None:
+    first = issue(client, provider, plain_request(), **{"Idempotency-Key": "vc-1"})
+    before = table_counts(db)
+    again = issue(client, provider, plain_request(), **{"Idempotency-Key": "vc-1"})
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert table_counts(db) == before
+    other = plain_request()
+    other["credential"]["name"] = "Another briefing"
+    refused = issue(client, provider, other, **{"Idempotency-Key": "vc-1"})
+    assert refused.status_code == 422
+    assert "Idempotency-Key" in refused.json()["detail"]
+    assert table_counts(db) == before
+
+
+def test_an_issue_scope_is_required(client: Any, provider: Provider) -> None:
+    minted = client.post(
+        f"/issuers/{provider.slug}/api-keys", json={"scopes": ["admin"]}, headers=provider.headers
+    ).json()
+    response = client.post(
+        "/credentials/issue",
+        json=plain_request(),
+        headers={"Authorization": f"Bearer {minted['token']}"},
+    )
+    assert response.status_code == 403
+    assert client.post("/credentials/issue", json=plain_request()).status_code == 401
