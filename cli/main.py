@@ -24,8 +24,15 @@ from cli.common import (
     fetch_context,
     print_json,
 )
-from cli.export_commands import verify_qr_image
-from cli.service_commands import awards_app, db_app, issuers_app, keys_rotate, serve
+from cli.export_commands import export_app, verify_qr_image
+from cli.service_commands import (
+    awards_app,
+    credentials_app,
+    db_app,
+    issuers_app,
+    keys_rotate,
+    serve,
+)
 from cli.trust_commands import offline_status, offline_trust, status_app, trust_app
 from service.dids import StaticResolver, controller_document, did_key_document
 from service.errors import TesseraError
@@ -42,6 +49,8 @@ app.add_typer(issuers_app, name="issuers")
 app.add_typer(awards_app, name="awards")
 app.add_typer(trust_app, name="trust")
 app.add_typer(status_app, name="status")
+app.add_typer(export_app, name="export")
+app.add_typer(credentials_app, name="credentials")
 app.command("serve")(serve)
 keys_app.command("rotate")(keys_rotate)
 

@@ -83,6 +83,9 @@ def issuers_create(
     slug: Annotated[
         str | None, typer.Option("--slug", help="URL name (default: from --name).")
     ] = None,
+    suspension: Annotated[
+        bool, typer.Option("--suspension", help="Also allow suspending credentials.")
+    ] = False,
 ) -> None:
     """Register a provider: did:web identity, signing key, first API key (printed once)."""
     eng = engine()
@@ -100,6 +103,7 @@ def issuers_create(
                 base_url=eng.settings.base_url,
                 actor="cli",
                 now=now,
+                suspension=suspension,
             )
     except TesseraError as exc:
         fail(str(exc))
@@ -147,7 +151,9 @@ def keys_rotate(issuer: str) -> None:
     typer.echo(f"new signing key {vm}")
 
 
-def _chunks(data: bytes, progress: Progress, task: TaskID, size: int = 64 * 1024) -> Iterator[bytes]:
+def _chunks(
+    data: bytes, progress: Progress, task: TaskID, size: int = 64 * 1024
+) -> Iterator[bytes]:
     for start in range(0, len(data), size):
         chunk = data[start : start + size]
         progress.update(task, advance=len(chunk))
@@ -206,3 +212,54 @@ def awards_upload(
 
 
 __all__ = ["awards_app", "db_app", "issuers_app", "keys_rotate", "serve"]
+
+
+credentials_app = typer.Typer(help="A provider's issued credentials.", no_args_is_help=True)
+
+
+def _change_status(action: str, credential: str, issuer: str, reason: str | None) -> None:
+    from service.revocation import change_status
+
+    database = _database()
+    database.migrate()
+    try:
+        with database.transaction() as session:
+            repo = Repository(session)
+            result = change_status(
+                repo,
+                issuer=repo.issuer_by_slug(issuer),
+                credential_id=credential.rstrip("/").rsplit("/", 1)[-1],
+                action=action,
+                reason=reason,
+                actor="cli",
+                now=datetime.now(UTC),
+            )
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    print_json(result.to_json())
+
+
+IssuerOption = Annotated[str, typer.Option("--issuer", help="Provider slug.")]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", help="Kept internally, never published.")
+]
+
+
+@credentials_app.command("revoke")
+def credentials_revoke(credential: str, issuer: IssuerOption, reason: ReasonOption = None) -> None:
+    """Revoke a credential (permanent; shows in the status list at once)."""
+    _change_status("revoke", credential, issuer, reason)
+
+
+@credentials_app.command("suspend")
+def credentials_suspend(credential: str, issuer: IssuerOption, reason: ReasonOption = None) -> None:
+    """Suspend a credential while a case is checked (needs suspension enabled)."""
+    _change_status("suspend", credential, issuer, reason)
+
+
+@credentials_app.command("unsuspend")
+def credentials_unsuspend(credential: str, issuer: IssuerOption) -> None:
+    """Lift a suspension."""
+    _change_status("unsuspend", credential, issuer, None)

@@ -190,8 +190,11 @@ def create_issuer(
     base_url: str,
     actor: str,
     now: datetime,
+    suspension: bool = False,
 ) -> tuple[IssuerRow, NewApiKey]:
-    """Register a provider: a did:web identity, a signing key, and a first admin API key."""
+    """Register a provider: a did:web identity, a signing key, and a first admin API key.
+
+    ``suspension`` gives its credentials a second status entry, so they can be suspended."""
     if not name.strip():
         raise ValidationFailed("A provider needs a name.")
     slug = slug or slugify(name)
@@ -200,6 +203,7 @@ def create_issuer(
     issuer = repo.add_issuer(
         slug=slug, name=name.strip(), url=url, did=issuer_did(base_url, slug), now=now
     )
+    issuer.suspension_enabled = suspension
     repo.audit(
         actor=actor, action="issuer.create", now=now, issuer_id=issuer.id, subject=issuer.did
     )
