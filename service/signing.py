@@ -11,14 +11,13 @@ import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from service.config import Settings
 from service.engine import Engine, build_engine
 from service.keys import Ed25519Signer
-from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer, sign
+from service.proofs import DEFAULT_CRYPTOSUITE, sign
 
 JsonObject = dict[str, Any]
 
@@ -38,32 +37,13 @@ class BatchSigner(Protocol):
     def close(self) -> None: ...
 
 
-#: Wall-clock budget for canonicalizing one document while signing. The engine's budget
-#: (``max_canonicalization_seconds``, 1 s) bounds hostile input at verification; a signing
-#: process shares the CPU with every other worker and request, so a normal credential can
-#: take longer than that by the clock, and one such credential would fail a whole
-#: all-or-nothing cohort. A poison graph is still stopped, just later.
-SIGNING_SECONDS = 30.0
-
-
-def signing_canonicalizer(engine: Engine) -> Canonicalizer:
-    """The engine's canonicalizer with the signing time budget (same loader and other limits)."""
-    current = engine.canonicalizer
-    if current.limits.max_seconds >= SIGNING_SECONDS:
-        return current
-    return Canonicalizer(
-        loader=current.loader,
-        limits=replace(current.limits, max_seconds=SIGNING_SECONDS),
-        fast=current.fast,
-    )
-
-
 class LocalSigner:
     """Signs in the calling process; caches decrypted keys (Argon2id is deliberately slow)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.canonicalizer = signing_canonicalizer(engine)
+        # The canonicalizer's work bound is CPU time, so signing under load never trips it.
+        self.canonicalizer = engine.canonicalizer
         self._signers: dict[str, Ed25519Signer] = {}
 
     def signer(self, key_name: str) -> Ed25519Signer:
@@ -169,4 +149,4 @@ def _settings_json(settings: Settings) -> str:
     return json.dumps(data)
 
 
-__all__ = ["SIGNING_SECONDS", "BatchSigner", "LocalSigner", "PoolSigner", "signing_canonicalizer"]
+__all__ = ["BatchSigner", "LocalSigner", "PoolSigner"]

@@ -16,9 +16,22 @@ in which expansion drops or relativizes anything (the events jsonld.js' ``safe: 
 treats as errors), so a document is signed or verified only as the exact set of
 statements it shows.
 
-Work is bounded: input size, JSON depth and array length are checked before PyLD runs,
-the number of quads is capped, and RDFC's blank-node hashing (exponential on "poison"
-graphs) stops at a deadline. See README "Limits".
+PyLD processes ``@import`` by merging the importing context into its cached copy of the
+imported context, so one document could redefine terms for every later document (or crash
+them). Any context that uses ``@import`` is refused.
+
+Work is bounded: input size (``max_bytes``, compact JSON in UTF-8), JSON depth and array
+length are checked before PyLD runs, the number of quads is capped, and RDFC's blank-node
+hashing (exponential on "poison" graphs) stops at a deadline. See README "Limits".
+
+Every failure is a :class:`TesseraError`: PyLD's own errors, and the bare ``ValueError``
+it raises for a relative ``@context`` reference or text that is not valid Unicode, are
+translated.
+
+The JSON-LD work runs on :mod:`service.proofs.fastld` (PyLD's processor and URDNA2015 with
+memoized context processing and streamlined hot paths; output proven byte-identical to
+plain PyLD by ``tests/unit/test_fastld_equivalence.py``). ``Canonicalizer(fast=False)`` runs
+unmodified PyLD through exactly the same checks, for comparison and as an escape hatch.
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ from service.errors import (
     MalformedDocumentError,
     TesseraError,
 )
+from service.proofs.fastld import ContextCache, FastJsonLdProcessor, FastURDNA2015
 
 # jsonld.js' test for an absolute IRI (or blank node id); PyLD drops anything else.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
@@ -67,45 +81,122 @@ def check_structure(document: Any, limits: Limits = DEFAULT_LIMITS) -> None:
 
     Iterative, so a hostile depth cannot exhaust the Python stack.
     """
+    _walk(document, limits)
+
+
+_UNBOUNDED = 1 << 62
+_MAX_SMALL_INT = 10**18
+
+
+def _walk(document: Any, limits: Limits) -> int:
+    """:func:`check_structure`, returning an upper bound of the document's size in bytes.
+
+    The bound is for compact JSON in UTF-8 (at most 6 bytes a character, with quotes, colons
+    and commas), or ``_UNBOUNDED`` when it cannot be had cheaply (huge integers, non-JSON
+    types); :func:`_check_size` then measures exactly. The visiting order (and so the first
+    problem reported) is that of a plain stack walk; ``type(...) is`` tests come before the
+    slow ABC check.
+    """
     stack: list[tuple[Any, int]] = [(document, 1)]
     nodes = 0
+    size = 0
+    max_depth = limits.max_depth
+    max_array_length = limits.max_array_length
     while stack:
         value, depth = stack.pop()
         nodes += 1
-        if depth > limits.max_depth:
+        if depth > max_depth:
             raise CanonicalizationLimitError(
                 f"The document is nested more than {limits.max_depth} levels deep; "
                 "credentials never need that. Flatten it."
             )
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is str:
+            size += 6 * len(value) + 2
+        elif kind is bool or kind is float:
+            size += 24
+        elif kind is int:
+            size += 20 if -_MAX_SMALL_INT < value < _MAX_SMALL_INT else _UNBOUNDED
+        elif kind is dict or (kind is not list and isinstance(value, Mapping)):
+            if kind is not dict:
+                size += _UNBOUNDED
+            for key in value:
+                size += 6 * len(key) + 4 if type(key) is str else _UNBOUNDED
+            size += 2
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
-            if len(value) > limits.max_array_length:
+            if len(value) > max_array_length:
                 raise CanonicalizationLimitError(
                     f"An array in the document has {len(value)} items; the limit is "
                     f"{limits.max_array_length}."
                 )
+            size += len(value) + 2 if kind is list else _UNBOUNDED
             stack.extend((v, depth + 1) for v in value)
         elif value is None:
             raise CanonicalizationError(
                 "The document contains a null value. Canonicalization drops nulls, so they "
                 "cannot be signed; remove the property instead."
             )
-    if nodes > limits.max_array_length * 10:
+        else:
+            size += _UNBOUNDED
+    if nodes > max_array_length * 10:
         raise CanonicalizationLimitError(
             f"The document has {nodes} JSON values; the limit is {limits.max_array_length * 10}."
         )
+    return size
+
+
+def _check_size(document: Any, bound: int, limits: Limits) -> None:
+    """Refuse a document whose compact JSON is larger than ``limits.max_bytes``."""
+    if bound <= limits.max_bytes:
+        return
+    try:
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError) as exc:  # e.g. a key that is not a string
+        raise MalformedDocumentError(f"The document is not JSON: {exc}") from None
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise CanonicalizationLimitError(
+            f"The document is {size} bytes of JSON; the limit is {limits.max_bytes}."
+        )
+
+
+class _NoImportContextResolver(ContextResolver):  # type: ignore[misc]
+    """PyLD's context resolver, refusing any context that uses ``@import``.
+
+    PyLD 3.3.0 processes ``@import`` by merging the importing context into its cached copy
+    of the imported one (``import_ctx.update(ctx)`` in ``_process_context``), so one
+    document would redefine terms for every later document using that context, or crash
+    them. Every context PyLD processes (embedded, scoped, loaded, or an ``@import`` target)
+    passes through :meth:`resolve`, so this refuses exactly the contexts that would be used.
+    """
+
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        local = context
+        if isinstance(local, Mapping) and "@context" in local:
+            local = local["@context"]
+        for ctx in local if isinstance(local, list) else [local]:
+            if isinstance(ctx, Mapping) and "@import" in ctx:
+                raise ContextError(
+                    "A JSON-LD context uses @import, which Tessera refuses: PyLD would merge "
+                    "it into its shared copy of the imported context and change how later "
+                    "documents canonicalize. List the contexts in @context instead."
+                )
+        return super().resolve(active_ctx, context, base, cycles)
 
 
 class _Deadline:
+    """A budget of CPU time for this thread: a busy machine slows the clock, not the work,
+    so a normal credential never fails for load while a poison graph is still stopped."""
+
     __slots__ = ("at", "seconds")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = time.thread_time() + seconds
 
     def check(self) -> None:
-        if time.monotonic() > self.at:
+        if time.thread_time() > self.at:
             raise CanonicalizationLimitError(
                 f"Canonicalization did not finish within {self.seconds:g} s. The document's "
                 "blank nodes are too entangled to canonicalize safely (a 'poison graph'); "
@@ -113,8 +204,26 @@ class _Deadline:
             )
 
 
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
+class _BoundedURDNA2015(FastURDNA2015):
     """URDNA2015 (= RDFC-1.0) that stops at a deadline inside its exponential step."""
+
+    def __init__(self, deadline: _Deadline, *, rdfc_escapes: bool = True) -> None:
+        # RDFC-1.0 canonical N-Quads escape control characters; PyLD writes them raw, so
+        # without this a credential containing one would not verify in other verifiers.
+        super().__init__(rdfc_escapes=rdfc_escapes)
+        self._deadline = deadline
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._deadline.check()
+        return super().hash_n_degree_quads(id_, issuer)
+
+    def hash_related_blank_node(self, related: str, quad: Any, issuer: Any, position: str) -> Any:
+        self._deadline.check()
+        return super().hash_related_blank_node(related, quad, issuer, position)
+
+
+class _BoundedPlainURDNA2015(URDNA2015):  # type: ignore[misc]
+    """Unmodified PyLD URDNA2015 with the same deadline (``Canonicalizer(fast=False)``)."""
 
     def __init__(self, deadline: _Deadline) -> None:
         super().__init__()
@@ -139,6 +248,23 @@ class _DroppedTerms:
         self.dropped.append(str(expanded_property))
 
 
+# Property IRIs and types already known to match _ABSOLUTE_IRI (they repeat across
+# documents); bounded, and a pure cache: a miss only means one more regex match.
+_KNOWN_ABSOLUTE: set[str] = set()
+_KNOWN_ABSOLUTE_MAX = 20_000
+
+
+def _absolute(value: str) -> bool:
+    if value in _KNOWN_ABSOLUTE:
+        return True
+    if _ABSOLUTE_IRI.match(value) is None:
+        return False
+    if len(_KNOWN_ABSOLUTE) >= _KNOWN_ABSOLUTE_MAX:
+        _KNOWN_ABSOLUTE.clear()
+    _KNOWN_ABSOLUTE.add(value)
+    return True
+
+
 def _find_unsafe(expanded: Any) -> str | None:
     """First thing in expanded JSON-LD that toRdf would silently drop, described; else None."""
     stack = [expanded]
@@ -159,13 +285,13 @@ def _find_unsafe(expanded: Any) -> str | None:
                 for t in types:
                     if is_value and t == "@json":
                         continue
-                    if not isinstance(t, str) or not _ABSOLUTE_IRI.match(t) or t.startswith("_:"):
+                    if not isinstance(t, str) or not _absolute(t) or t.startswith("_:"):
                         return f"the type {t!r} is not defined by any trusted context"
             elif key == "@value":
                 if item is None:
                     return "a value is null"
             elif not key.startswith("@"):
-                if key.startswith("_:") or not _ABSOLUTE_IRI.match(key):
+                if key.startswith("_:") or not _absolute(key):
                     return f"the property {key!r} is not an absolute IRI"
                 stack.append(item)
             elif key in ("@list", "@set", "@graph", "@included", "@reverse"):
@@ -176,31 +302,50 @@ def _find_unsafe(expanded: Any) -> str | None:
 class Canonicalizer:
     """Turns JSON-LD into canonical N-Quads with one document loader and one set of limits.
 
-    Keep one per context store: it owns the cache of resolved contexts, so repeated calls
-    skip context loading, and a cache is never shared across stores with other trust.
+    Keep one per context store: it owns the caches of resolved and processed contexts, so
+    repeated calls skip context loading and processing, and a cache is never shared across
+    stores with other trust. ``fast=False`` uses unmodified PyLD (same checks, same output,
+    several times slower).
     """
 
-    def __init__(self, *, loader: DocumentLoader, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        *,
+        loader: DocumentLoader,
+        limits: Limits = DEFAULT_LIMITS,
+        fast: bool = True,
+        rdfc_escapes: bool = True,
+    ) -> None:
         self.loader = loader
         self.limits = limits
+        self.fast = fast
+        # False only to prove the fast path identical to PyLD, which does not escape.
+        self.rdfc_escapes = rdfc_escapes
         # PyLD's resolved-context LRU, scoped to this loader instead of the process.
         self._shared_cache: Any = jsonld.LRUCache(maxsize=jsonld.RESOLVED_CONTEXT_CACHE_MAX_SIZE)
+        # fastld's processed-context and IRI memo, likewise scoped to this loader.
+        self._context_cache = ContextCache()
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
         """RDFC-1.0 canonical N-Quads of ``document``.
 
         Raises :class:`CanonicalizationError` if expansion would drop a term or keep a
         relative IRI, :class:`CanonicalizationLimitError` if a bound is hit,
-        :class:`ContextError` for an untrusted or missing context.
+        :class:`ContextError` for an untrusted or missing context, or one using ``@import``
+        (PyLD would rewrite its shared copy of the imported context).
         """
-        check_structure(document, self.limits)
+        _check_size(document, _walk(document, self.limits), self.limits)
         deadline = _Deadline(self.limits.max_seconds)
         hook = _DroppedTerms()
-        processor = jsonld.JsonLdProcessor(on_property_dropped=hook)
+        processor: Any
+        if self.fast:
+            processor = FastJsonLdProcessor(self._context_cache, on_property_dropped=hook)
+        else:
+            processor = jsonld.JsonLdProcessor(on_property_dropped=hook)
         options: dict[str, Any] = {
             "base": None,
             "documentLoader": self.loader,
-            "contextResolver": ContextResolver(self._shared_cache, self.loader),
+            "contextResolver": _NoImportContextResolver(self._shared_cache, self.loader),
             "processingMode": "json-ld-1.1",
             "extractAllScripts": False,
             "rdfDirection": "i18n-datatype",
@@ -209,7 +354,8 @@ class Canonicalizer:
         }
         try:
             expanded = processor.expand(dict(document), options)
-        except jsonld.JsonLdError as exc:
+        except (jsonld.JsonLdError, ValueError) as exc:
+            # PyLD's IRI resolver raises a bare ValueError for a relative @context reference
             raise _explain(exc) from None
         except RecursionError:
             raise CanonicalizationLimitError("The document is nested too deeply.") from None
@@ -227,18 +373,31 @@ class Canonicalizer:
                 "(https://…, urn:…, did:…) and terms the contexts define."
             )
         deadline.check()
-        dataset = _to_dataset(processor, expanded, options)
+        try:
+            dataset = _to_dataset(processor, expanded, options)
+        except (jsonld.JsonLdError, ValueError) as exc:
+            raise _explain(exc) from None
         quads = sum(len(triples) for triples in dataset.values())
         if quads > self.limits.max_quads:
             raise CanonicalizationLimitError(
-                f"The document expands to {quads} RDF statements; the limit is {self.limits.max_quads}."
+                f"The document expands to {quads} RDF statements; "
+                f"the limit is {self.limits.max_quads}."
             )
+        canonizer: URDNA2015 = (
+            _BoundedURDNA2015(deadline, rdfc_escapes=self.rdfc_escapes)
+            if self.fast
+            else _BoundedPlainURDNA2015(deadline)
+        )
         try:
-            result: str = _BoundedURDNA2015(deadline).main(
-                dataset, {"format": "application/n-quads"}
-            )
+            result: str = canonizer.main(dataset, {"format": "application/n-quads"})
+            if not result.isascii():
+                result.encode("utf-8")  # what gets hashed must be valid UTF-8
         except RecursionError:
-            raise CanonicalizationLimitError("The document's blank nodes nest too deeply.") from None
+            raise CanonicalizationLimitError(
+                "The document's blank nodes nest too deeply."
+            ) from None
+        except UnicodeEncodeError as exc:
+            raise _explain(exc) from None
         return result
 
 
@@ -256,6 +415,11 @@ def _to_dataset(processor: Any, expanded: Any, options: dict[str, Any]) -> dict[
 
 def _explain(exc: Any) -> TesseraError:
     """Turn a PyLD error chain into one of ours, keeping the innermost readable message."""
+    if isinstance(exc, UnicodeError):
+        return MalformedDocumentError(
+            "The document contains text that is not valid Unicode (an unpaired UTF-16 "
+            "surrogate), which cannot be signed."
+        )
     cause: Any = exc
     while cause is not None:
         if isinstance(cause, TesseraError):

@@ -18,6 +18,7 @@ from service.dids import Resolver, VerificationMethod
 from service.encoding import decode_multibase_b58, multibase_b58
 from service.errors import InputError, InvalidSignature, UnsupportedProofError
 from service.keys import Signer, verify_signature
+from service.proofs.fastld import copy_json
 
 JsonObject = dict[str, Any]
 
@@ -62,7 +63,7 @@ def proofs_of(document: Mapping[str, Any]) -> list[JsonObject]:
 
 def unsecured(document: Mapping[str, Any]) -> JsonObject:
     """A deep copy of the document without its ``proof``."""
-    return {k: copy.deepcopy(v) for k, v in document.items() if k != "proof"}
+    return {k: copy_json(v) for k, v in document.items() if k != "proof"}
 
 
 def add_proof(

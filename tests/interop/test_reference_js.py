@@ -291,13 +291,6 @@ def test_float_literals_are_canonical_doubles(canonicalizer: Canonicalizer) -> N
     assert '"2.5E0"^^<http://www.w3.org/2001/XMLSchema#decimal>' in canonical
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="canonical.py/PyLD: control characters U+0000-U+0008, U+000B, U+000C, U+000E-U+001F "
-    "and U+007F are written raw, while the reference (rdf-canonize, RDFC-1.0 canonical N-Quads) "
-    "writes them as \\uXXXX or \\b/\\f; signatures over such text do not interoperate "
-    "(reported to the owner of canonical.py)",
-)
 @pytest.mark.parametrize(
     "char", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f"], ids=ascii
 )
