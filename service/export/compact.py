@@ -64,6 +64,7 @@ from service.errors import (
     TesseraError,
 )
 from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
+from service.export.view import plain_text
 from service.keys import Signer, verify_signature
 from service.proofs.eddsa_jcs_2022 import jcs
 from service.verify import (
@@ -179,24 +180,10 @@ def credential_digest(credential: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(jcs(credential)).digest()
 
 
-def _text(value: Any) -> str | None:
-    """A plain string, or the ``@value`` of a JSON-LD value object (the first of a list)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
-        return str(value["@value"])
-    if isinstance(value, list):
-        for item in value:
-            text = _text(item)
-            if text is not None:
-                return text
-    return None
-
-
 def _issuer(credential: Mapping[str, Any]) -> tuple[str, str | None]:
     raw = credential.get("issuer")
     if isinstance(raw, Mapping):
-        issuer, name = raw.get("id"), _text(raw.get("name"))
+        issuer, name = raw.get("id"), plain_text(raw.get("name"))
     else:
         issuer, name = raw, None
     if not isinstance(issuer, str) or not issuer.startswith("did:"):
@@ -246,7 +233,7 @@ def payload_for(credential: Mapping[str, Any]) -> OfflinePayload:
     achievement = achievement if isinstance(achievement, Mapping) else {}
     results = subject.get("result")
     first_result = results[0] if isinstance(results, list) and results else None
-    result = _text(first_result.get("value")) if isinstance(first_result, Mapping) else None
+    result = plain_text(first_result.get("value")) if isinstance(first_result, Mapping) else None
     ended = parse_datetime(subject.get("activityEndDate"))
     credential_id = credential.get("id")
     return OfflinePayload(
@@ -254,8 +241,8 @@ def payload_for(credential: Mapping[str, Any]) -> OfflinePayload:
         digest=credential_digest(credential),
         credential_id=credential_id if isinstance(credential_id, str) else None,
         issuer_name=issuer_name,
-        learner_name=_text(subject.get("name")),
-        achievement_name=_text(achievement.get("name")) or _text(credential.get("name")),
+        learner_name=plain_text(subject.get("name")),
+        achievement_name=plain_text(achievement.get("name")) or plain_text(credential.get("name")),
         completed_on=ended.astimezone(UTC).date() if ended else None,
         valid_from=_to_second(parse_datetime(credential.get("validFrom"))),
         valid_until=_to_second(parse_datetime(credential.get("validUntil"))),

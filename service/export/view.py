@@ -12,14 +12,15 @@ from service.i18n import translate
 from service.verify import issuer_of, parse_datetime
 
 
-def _text(value: Any) -> str | None:
+def plain_text(value: Any) -> str | None:
+    """A plain string, or the ``@value`` of a JSON-LD value object (the first of a list)."""
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
         return str(value["@value"])
     if isinstance(value, list):
         for item in value:
-            found = _text(item)
+            found = plain_text(item)
             if found is not None:
                 return found
     return None
@@ -36,10 +37,10 @@ def _in_language(
     if isinstance(translations, list):
         for item in translations:
             if isinstance(item, Mapping) and _primary(item.get("@language")) == language:
-                text = _text(item)
+                text = plain_text(item)
                 if text:
                     return text, language
-    text = _text(default)
+    text = plain_text(default)
     if isinstance(default, Mapping) and isinstance(default.get("@language"), str):
         return text, _primary(default["@language"])
     return text, _primary(default_language) or None
@@ -92,8 +93,8 @@ class CredentialView:
         return cls(
             credential_id=credential_id if isinstance(credential_id, str) else None,
             issuer_id=issuer_of(credential),
-            issuer_name=_text(issuer.get("name")) if isinstance(issuer, Mapping) else None,
-            learner_name=_text(subject.get("name")),
+            issuer_name=plain_text(issuer.get("name")) if isinstance(issuer, Mapping) else None,
+            learner_name=plain_text(subject.get("name")),
             achievement_name=name,
             achievement_language=name_language,
             achievement_description=description if description != name else None,
@@ -102,7 +103,7 @@ class CredentialView:
             hours=_number(achievement.get("learningHours")),
             eqf_level=_integer(achievement.get("eqfLevel")),
             credits=_number(achievement.get("creditsAvailable")),
-            result=_text(first.get("value")) if isinstance(first, Mapping) else None,
+            result=plain_text(first.get("value")) if isinstance(first, Mapping) else None,
         )
 
     def facts(self, language: str) -> list[str]:
