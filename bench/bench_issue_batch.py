@@ -112,7 +112,7 @@ def main() -> None:
         import sqlalchemy
 
         sqlalchemy.create_engine(args.postgres).connect().close()
-    except Exception as exc:  # noqa: BLE001 - report and skip the PostgreSQL run
+    except Exception as exc:  # report and skip the PostgreSQL run
         print(f"postgresql skipped: {exc}")
         return
     run("postgresql", args.postgres, args.learners)
