@@ -224,12 +224,20 @@ def change_status(
             )
         )
     entry, status_list = by_purpose[purpose]
-    if entry.is_set != value:
+    # Conditional on the bit still being the other way: of concurrent requests making the
+    # same change, the others wait for the first one's row lock, then match nothing (READ
+    # COMMITTED re-checks the condition), so the change is counted and audited once.
+    changed = entry.is_set != value and (
         repo.session.execute(
             update(StatusEntryRow)
-            .where(StatusEntryRow.id == entry.id)
+            .where(StatusEntryRow.id == entry.id, StatusEntryRow.is_set.is_(not value))
             .values(is_set=value, reason=(reason or None) if value else None, updated_at=now)
-        )
+            .returning(StatusEntryRow.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        is not None
+    )
+    if changed:
         repo.session.execute(
             update(StatusListRow)
             .where(StatusListRow.id == status_list.id)

@@ -25,7 +25,14 @@ import httpx
 
 from service.errors import TesseraError
 from service.status import StatusListError, bit_at, parse_entries, read_list_credential
-from service.verify import Check, Verifier, issuer_of, parse_datetime, verify_credential
+from service.verify import (
+    Check,
+    VerificationResult,
+    Verifier,
+    issuer_of,
+    parse_datetime,
+    verify_credential,
+)
 
 MAX_LIST_RESPONSE_BYTES = 2 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
@@ -54,7 +61,14 @@ class DirectoryLists:
             raise StatusListError(
                 "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not saved in {self.directory}."
             )
-        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            document = None
+        if not isinstance(document, dict):
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", f"The saved status list for {url} is not a JSON object."
+            )
         return document
 
 
@@ -118,6 +132,9 @@ class HttpsLists:
             cached = self._cache.get(url)
         if cached and cached[0] > time.monotonic():
             return cached[1]
+        # httpx's timeout bounds each read, not the whole body: a server that drips a byte at a
+        # time would hold the verifier for ever, so the body has a deadline of its own.
+        deadline = time.monotonic() + FETCH_TIMEOUT_SECONDS
         try:
             with self._client.stream("GET", url) as response:
                 if response.status_code != 200:
@@ -131,6 +148,12 @@ class HttpsLists:
                     if len(body) > MAX_LIST_RESPONSE_BYTES:
                         raise StatusListError(
                             "STATUS_RETRIEVAL_ERROR", f"The status list {url} is too large."
+                        )
+                    if time.monotonic() > deadline:
+                        raise StatusListError(
+                            "STATUS_RETRIEVAL_ERROR",
+                            f"The status list {url} took longer than "
+                            f"{FETCH_TIMEOUT_SECONDS:g} s to arrive.",
                         )
         except httpx.HTTPError as exc:
             raise StatusListError(
@@ -150,6 +173,11 @@ class HttpsLists:
         until = parse_datetime(document.get("validUntil"))
         if until is not None:
             ttl = max(0.0, min(ttl, until.timestamp() - time.time()))
+        subject = document.get("credentialSubject")
+        list_ttl = subject.get("ttl") if isinstance(subject, dict) else None
+        if isinstance(list_ttl, int | float) and not isinstance(list_ttl, bool):
+            # the list's own time to live, in milliseconds (Bitstring Status List §2.2)
+            ttl = max(0.0, min(ttl, list_ttl / 1000))
         with self._lock:
             self._cache[url] = (time.monotonic() + ttl, document)
         return document
@@ -169,6 +197,24 @@ class ChainedLists:
             except StatusListError as exc:
                 last = exc
         raise last or StatusListError("STATUS_RETRIEVAL_ERROR", f"No source for {url}.")
+
+
+def _out_of_date(
+    result: VerificationResult, document: Mapping[str, Any], now: datetime
+) -> str | None:
+    """``"expired"`` or ``"not valid yet"`` when a list is genuine (signature and issuer check
+    out) and only its validity period excludes ``now``: a stale copy, not a forged one."""
+    if result.check("proof").status != "passed" or result.check("issuer").status != "passed":
+        return None
+    if any(c.status == "failed" for c in result.checks if c.check != "validity"):
+        return None
+    until = parse_datetime(document.get("validUntil"))
+    start = parse_datetime(document.get("validFrom"))
+    if until is not None and until < now:
+        return "expired"
+    if start is not None and start > now:
+        return "not valid yet"
+    return None
 
 
 @dataclass
@@ -193,11 +239,13 @@ class StatusChecker:
             )
         issuer = issuer_of(credential) or ""
         states: list[str] = []
+        unknown: str | None = None  # a later entry may still show a revocation: keep going
         for entry in entries:
             try:
                 document = self.lists.get(entry.list_url, issuer=issuer)
                 result = verify_credential(document, verifier=self.list_verifier, now=now)
-                if not result.verified:
+                outdated = None if result.verified else _out_of_date(result, document, now)
+                if not result.verified and outdated is None:
                     failed = next(
                         (
                             c
@@ -217,15 +265,35 @@ class StatusChecker:
                         "STATUS_VERIFICATION_ERROR",
                         "The status list was not issued by the credential's issuer.",
                     )
+                if document.get("id", entry.list_url) != entry.list_url:
+                    # Another genuine list of the same issuer (a mixed-up cache, a redirect)
+                    # would answer for other credentials' indices.
+                    raise StatusListError(
+                        "STATUS_VERIFICATION_ERROR",
+                        f"The status list served for {entry.list_url} is another list "
+                        f"({document.get('id')!r}).",
+                    )
                 bits = read_list_credential(document, purpose=entry.purpose)
-                if bit_at(bits, entry.index):
+                is_set = bit_at(bits, entry.index)
+                if outdated is not None:
+                    if outdated == "expired" and entry.purpose == "revocation" and is_set:
+                        # Revocation is permanent: an out-of-date list that shows it is right.
+                        states.append(entry.purpose)
+                    else:
+                        unknown = unknown or (
+                            f"The status list {entry.list_url} is {outdated}, so its answer "
+                            "may have changed; fetch a current copy."
+                        )
+                    continue
+                if is_set:
                     states.append(entry.purpose)
             except StatusListError as exc:
                 if exc.code in ("STATUS_RETRIEVAL_ERROR",):
-                    return Check("status", "unknown", f"The status could not be checked: {exc}")
+                    unknown = unknown or str(exc)
+                    continue
                 return Check("status", "failed", str(exc), exc.problem_type)
             except TesseraError as exc:
-                return Check("status", "unknown", f"The status could not be checked: {exc}")
+                unknown = unknown or str(exc)
         if "revocation" in states:
             return Check(
                 "status",
@@ -240,6 +308,8 @@ class StatusChecker:
                 "The issuer has suspended this credential for now; it may be reinstated.",
                 "https://www.w3.org/ns/credentials/status-list#SUSPENDED",
             )
+        if unknown is not None:
+            return Check("status", "unknown", f"The status could not be checked: {unknown}")
         return Check(
             "status", "passed", "Not revoked" + (" or suspended." if len(entries) > 1 else ".")
         )

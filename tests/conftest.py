@@ -262,7 +262,8 @@ class Provider:
 def make_provider(
     db: Database, service_settings: Settings, service_engine: Engine
 ) -> Callable[..., Provider]:
-    """Factory: ``make_provider("Name", slug=..., url=...)`` registers a provider."""
+    """Factory: ``make_provider("Name", slug=..., url=..., suspension=...)`` registers a
+    provider (``suspension=True``: its credentials get a suspension entry too)."""
     from service.issuance import create_issuer
 
     def make(
@@ -270,6 +271,7 @@ def make_provider(
         *,
         slug: str | None = None,
         url: str | None = "https://vtc-hamburg.example/",
+        suspension: bool = False,
     ) -> Provider:
         with db.transaction() as session:
             issuer, key = create_issuer(
@@ -281,6 +283,7 @@ def make_provider(
                 base_url=service_settings.base_url,
                 actor="test",
                 now=datetime.now(UTC),
+                suspension=suspension,
             )
         return Provider(issuer=issuer, token=key.token)
 
@@ -378,6 +381,19 @@ def verify_offline(
     """Tessera's own verifier, resolving keys from the given DID documents only."""
     verifier = engine.verifier(resolver=StaticResolver(did_documents))
     return verify_credential(credential, verifier=verifier, now=now or datetime.now(UTC))
+
+
+def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
+    """{list URL: the signed status list credential this service serves there} for every
+    status list a credential names: what a verifier would fetch (no network: ``client``)."""
+    lists: dict[str, Any] = {}
+    for entry in credential.get("credentialStatus", []):
+        url = entry["statusListCredential"]
+        assert url.startswith(f"{SERVICE_BASE_URL}/status/"), url
+        response = client.get(url.removeprefix(SERVICE_BASE_URL))
+        assert response.status_code == 200, response.text
+        lists[url] = response.json()
+    return lists
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Provider, award_data, cohort, verify_offline
+from conftest import Provider, award_data, cohort, served_status_lists, verify_offline
 from sqlalchemy import text
 
 from service.engine import Engine
@@ -65,12 +65,20 @@ def test_issue_key_and_api_key_events_are_recorded_with_actor_and_time(
         ("key.create", "test", events[1][2]),
         ("api_key.create", "test", admin_key_id),
     ]
-    issued_ids = [single["id"], *cohort_ids]
+    # Each learner got a wallet link in the issuing transaction, after the credentials.
+    links = client.get(f"/issuers/{provider.slug}/wallet-links", headers=provider.headers).json()
+    link_of = {cid: link["id"] for link in links for cid in link["credentialIds"]}
+    single_id, *cohort_uuids = [i.rsplit("/", 1)[1] for i in [single["id"], *cohort_ids]]
+    assert set(link_of) == {single_id, *cohort_uuids}
+    assert len(set(link_of.values())) == 3
     assert events[3:] == [
         ("module.create", admin, module["id"]),
         ("api_key.create", admin, minted["id"]),
         ("api_key.revoke", admin, minted["id"]),
-        *[("credential.issue", admin, i.rsplit("/", 1)[1]) for i in issued_ids],
+        ("credential.issue", admin, single_id),
+        ("wallet_link.create", admin, link_of[single_id]),
+        *[("credential.issue", admin, i) for i in cohort_uuids],
+        *[("wallet_link.create", admin, link_of[i]) for i in cohort_uuids],
         ("key.create", "cli", new_vm),
     ]
     for row in rows:
@@ -186,5 +194,14 @@ def test_the_reference_verifier_accepts_credentials_from_before_a_rotation(
     new_vc = award(client, provider, module)
     documents = {provider.did: client.get(f"/issuers/{provider.slug}/did.json").json()}
     for vc in (old_vc, new_vc):
-        outcome = node.request({"op": "verify", "credential": vc, "didDocuments": documents})
-        assert outcome == {"verified": True, "errors": []}
+        # The status list is signed with the new key now; both credentials' status is read.
+        outcome = node.request(
+            {
+                "op": "verify",
+                "credential": vc,
+                "didDocuments": documents,
+                "statusLists": served_status_lists(client, vc),
+            }
+        )
+        assert outcome["verified"] is True and outcome["errors"] == [], outcome
+        assert [s["status"] for s in outcome["statuses"]] == [False]

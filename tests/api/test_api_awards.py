@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import SERVICE_BASE_URL, Provider, award_data, table_counts, verify_offline
+from conftest import (
+    SERVICE_BASE_URL,
+    Provider,
+    award_data,
+    served_status_lists,
+    table_counts,
+    verify_offline,
+)
 
 from service.engine import Engine
 from service.store import Database, Repository
@@ -23,8 +30,10 @@ CREDENTIAL_KEYS = {
     "validFrom",
     "awardedDate",
     "credentialSubject",
+    "credentialStatus",
     "proof",
 }
+STATUS_ENTRY_KEYS = {"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"}
 SUBJECT_KEYS = {"type", "name", "identifier", "achievement", "activityEndDate"}
 
 
@@ -35,7 +44,9 @@ def award(client: Any, provider: Provider, module: dict[str, Any], **fields: Any
         headers=provider.headers,
     )
     assert response.status_code == 201, response.text
-    assert list(response.json()) == ["verifiableCredential"]
+    # A learner new to the provider gets a wallet link; its address is shown this once.
+    assert list(response.json()) == ["verifiableCredential", "walletUrl"]
+    assert response.json()["walletUrl"].startswith(f"{SERVICE_BASE_URL}/wallet/")
     return dict(response.json()["verifiableCredential"])
 
 
@@ -76,6 +87,15 @@ def test_the_credential_is_an_open_badge_with_server_set_fields(
     assert proof["proofPurpose"] == "assertionMethod"
     assert proof["verificationMethod"] == key.verification_method
     assert proof["proofValue"].startswith("z")
+
+    # One revocation entry (this provider has no suspension) in a list this service serves.
+    (entry,) = vc["credentialStatus"]
+    assert set(entry) == STATUS_ENTRY_KEYS
+    assert entry["type"] == "BitstringStatusListEntry"
+    assert entry["statusPurpose"] == "revocation"
+    assert entry["statusListCredential"].startswith(f"{SERVICE_BASE_URL}/status/")
+    assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
+    assert 0 <= int(entry["statusListIndex"]) < 131_072
 
     # The stored record is the document returned, under the id in the credential.
     row_id = vc["id"].rsplit("/", 1)[1]
@@ -158,13 +178,26 @@ def test_the_reference_javascript_verifier_agrees(
 ) -> None:
     vc = award(client, provider, module, result="87/100", learner="ليلى حداد")
     documents = did_documents(client, provider)
+    # The reference verifier reads the credential's status from the list this service serves.
+    lists = served_status_lists(client, vc)
+    request = {"op": "verify", "didDocuments": documents, "statusLists": lists}
 
-    outcome = node.request({"op": "verify", "credential": vc, "didDocuments": documents})
-    assert outcome == {"verified": True, "errors": []}
+    outcome = node.request({**request, "credential": vc})
+    assert outcome == {
+        "verified": True,
+        "errors": [],
+        "statuses": [
+            {
+                "statusPurpose": "revocation",
+                "statusListIndex": vc["credentialStatus"][0]["statusListIndex"],
+                "status": False,
+            }
+        ],
+    }
 
     forged = copy.deepcopy(vc)
     forged["credentialSubject"]["achievement"]["name"] = "Advanced welding"
-    refused = node.request({"op": "verify", "credential": forged, "didDocuments": documents})
+    refused = node.request({**request, "credential": forged})
     assert refused["verified"] is False
 
 
@@ -194,6 +227,8 @@ def test_the_credential_says_only_name_achievement_provider_and_dates(
     ]
     assert subject["activityEndDate"] == "2025-06-30T00:00:00Z"
     assert set(vc["issuer"]) == {"id", "type", "name", "url"}
+    # The status entry says where to look, nothing about the learner.
+    assert [set(e) for e in vc["credentialStatus"]] == [STATUS_ENTRY_KEYS]
     assert "ENR-4711-SECRET" not in json.dumps(vc)
 
     with db.transaction() as session:
@@ -258,7 +293,15 @@ def test_personal_data_nested_in_a_field_is_refused(
 def test_an_award_cannot_set_credential_fields(
     client: Any, provider: Provider, module: dict[str, Any], db: Database
 ) -> None:
-    for field in ("id", "issuer", "validFrom", "proof", "credentialSubject", "type"):
+    for field in (
+        "id",
+        "issuer",
+        "validFrom",
+        "proof",
+        "credentialSubject",
+        "type",
+        "credentialStatus",
+    ):
         response = client.post(
             f"/issuers/{provider.slug}/awards",
             json={"moduleId": module["id"], **award_data(), field: "urn:x"},

@@ -8,14 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import SERVICE_BASE_URL, Provider, table_counts, verify_offline
+from conftest import (
+    SERVICE_BASE_URL,
+    Provider,
+    served_status_lists,
+    table_counts,
+    verify_offline,
+)
 from factories import open_badge_credential
 
 from service.engine import Engine
 from service.store import Database, Repository
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
-SERVER_SET = ("id", "issuer", "validFrom", "proof")
+SERVER_SET = ("id", "issuer", "validFrom", "proof", "credentialStatus")
 
 
 def plain_request() -> dict[str, Any]:
@@ -65,6 +71,10 @@ def test_issue_returns_201_with_the_signed_credential(
     for field, value in request["credential"].items():
         assert vc[field] == value
     assert set(vc) == set(request["credential"]) | set(SERVER_SET)
+    (entry,) = vc["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry"
+    assert entry["statusPurpose"] == "revocation"
+    assert entry["statusListCredential"].startswith(f"{SERVICE_BASE_URL}/status/")
 
     result = verify_offline(service_engine, vc, did_documents(client, provider))
     assert result.verified, [c.to_json() for c in result.checks]
@@ -96,11 +106,17 @@ def test_the_reference_javascript_verifier_accepts_vcapi_credentials(
     documents = did_documents(client, provider)
     for request in (plain_request(), badge_request()):
         vc = issue(client, provider, request).json()["verifiableCredential"]
-        outcome = node.request({"op": "verify", "credential": vc, "didDocuments": documents})
-        assert outcome == {"verified": True, "errors": []}
+        verify = {
+            "op": "verify",
+            "didDocuments": documents,
+            "statusLists": served_status_lists(client, vc),
+        }
+        outcome = node.request({**verify, "credential": vc})
+        assert outcome["verified"] is True and outcome["errors"] == [], outcome
+        assert [s["status"] for s in outcome["statuses"]] == [False]
         forged = copy.deepcopy(vc)
         forged["credentialSubject"]["name"] = "Someone Else"
-        refused = node.request({"op": "verify", "credential": forged, "didDocuments": documents})
+        refused = node.request({**verify, "credential": forged})
         assert refused["verified"] is False
 
 
@@ -115,7 +131,7 @@ def test_the_client_may_not_set_server_fields(
     client: Any, provider: Provider, db: Database
 ) -> None:
     before = table_counts(db)
-    for field in (*SERVER_SET, "credentialStatus"):
+    for field in SERVER_SET:
         request = plain_request()
         request["credential"][field] = (
             {"type": "DataIntegrityProof"} if field in ("proof", "credentialStatus") else "urn:x"

@@ -14,9 +14,10 @@
  * The document loader is strict and offline: it serves the JSON-LD context
  * files found in the --contexts directories, the few contexts that the
  * libraries themselves need (DID v1, security v1/v2, shipped in npm
- * packages), did:key documents computed from the key, and the DID/controller
- * documents passed in a request's `didDocuments`. Anything else is an error
- * naming the URL. Nothing is ever fetched from the network.
+ * packages), did:key documents computed from the key, the DID/controller
+ * documents passed in a request's `didDocuments`, and the status list
+ * credentials passed in `statusLists` / `statusListCredential`. Anything else
+ * is an error naming the URL. Nothing is ever fetched from the network.
  */
 import {readFileSync, existsSync, statSync, readdirSync} from 'node:fs';
 import {join, resolve} from 'node:path';
@@ -28,6 +29,9 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {
+  BitstringStatusList, checkStatus as bitstringCheckStatus,
+} from '@digitalbazaar/vc-bitstring-status-list';
 import jsonld from 'jsonld';
 import jsigs from 'jsonld-signatures';
 import didContext from 'did-context';
@@ -216,7 +220,7 @@ function findVerificationMethod(doc, url) {
 // ---------------------------------------------------------------------------
 // document loader
 
-function makeDocumentLoader({contexts, didDocuments = {}}) {
+function makeDocumentLoader({contexts, didDocuments = {}, documents = {}}) {
   if(didDocuments === null || typeof didDocuments !== 'object' ||
     Array.isArray(didDocuments)) {
     throw new TypeError('"didDocuments" must be an object {"<did>": {...}}');
@@ -224,6 +228,13 @@ function makeDocumentLoader({contexts, didDocuments = {}}) {
   return async function documentLoader(url) {
     if(typeof url !== 'string') {
       throw new Error(`document loader: URL must be a string, got ${url}`);
+    }
+    if(Object.hasOwn(documents, url)) {
+      // a status list credential given in the request, served for its URL
+      return {
+        contextUrl: null, documentUrl: url,
+        document: structuredClone(documents[url]),
+      };
     }
     const ctx = contexts.get(url);
     if(ctx) {
@@ -377,12 +388,74 @@ function summarizeVerification(result) {
   if(!result.verified && unique.length === 0) {
     unique.push('verification failed (no error reported)');
   }
-  return {verified: result.verified === true, errors: unique};
+  const summary = {verified: result.verified === true, errors: unique};
+  if(result.statusResult && Array.isArray(result.statusResult.results)) {
+    summary.statuses = statusesOf(result.statusResult);
+  }
+  return summary;
+}
+
+// ---------------------------------------------------------------------------
+// Bitstring Status List (@digitalbazaar/vc-bitstring-status-list)
+
+// {"<list URL>": <status list credential>} from `statusLists` and/or a single
+// `statusListCredential` (served for its `id`).
+function statusListsOf(req) {
+  const lists = {};
+  if(req.statusLists !== undefined) {
+    for(const [url, doc] of Object.entries(
+      requireObject(req.statusLists, 'statusLists'))) {
+      lists[url] = requireObject(doc, `statusLists["${url}"]`);
+    }
+  }
+  if(req.statusListCredential !== undefined) {
+    const doc = requireObject(req.statusListCredential, 'statusListCredential');
+    if(typeof doc.id !== 'string') {
+      throw new TypeError('"statusListCredential" needs its URL as "id"');
+    }
+    lists[doc.id] = doc;
+  }
+  return lists;
+}
+
+function statusesOf(statusResult) {
+  return (statusResult.results ?? []).map(r => ({
+    statusPurpose: r.credentialStatus?.statusPurpose,
+    statusListIndex: r.credentialStatus?.statusListIndex,
+    status: r.status,
+  }));
+}
+
+// The library's checkStatus() says whether the lists could be read and
+// verified (`verified`) and, per entry, the bit (`results[].status`); it does
+// not itself fail a credential whose bit is set. A verifier does: this
+// wrapper makes a set revocation/suspension bit fail the status check.
+async function checkStatusStrictly(options) {
+  const result = await bitstringCheckStatus({
+    credential: options.credential,
+    documentLoader: options.documentLoader,
+    suite: options.suite,
+    verifyBitstringStatusListCredential: true,
+    verifyMatchingIssuers: true,
+  });
+  if(!result.verified) {
+    return result;
+  }
+  const set = (result.results ?? []).filter(r => r.status === true);
+  if(set.length > 0) {
+    const purposes = set.map(r => r.credentialStatus.statusPurpose);
+    return {
+      ...result,
+      verified: false,
+      error: new Error(`credential status is set: ${purposes.join(', ')}`),
+    };
+  }
+  return result;
 }
 
 async function verifyOnce({
   credential, documentLoader, now, checkIssuerController = true,
-  skipStatusCheck = false,
+  skipStatusCheck = false, checkStatusLists = false,
 }) {
   const suite = new DataIntegrityProof({
     cryptosuite: eddsaRdfc2022CryptoSuite,
@@ -403,6 +476,8 @@ async function verifyOnce({
     // vc refuses a credential with `credentialStatus` unless a checkStatus
     // function is given; this one accepts any status without looking.
     options.checkStatus = async () => ({verified: true});
+  } else if(checkStatusLists) {
+    options.checkStatus = checkStatusStrictly;
   }
   return vc.verifyCredential(options);
 }
@@ -435,10 +510,72 @@ async function opSign(req, contexts) {
 async function opVerify(req, contexts) {
   const credential = requireObject(req.credential, 'credential');
   const options = verifyOptions(req);
+  const documents = statusListsOf(req);
   const documentLoader = makeDocumentLoader(
-    {contexts, didDocuments: req.didDocuments});
-  const result = await verifyOnce({credential, documentLoader, ...options});
+    {contexts, didDocuments: req.didDocuments, documents});
+  const result = await verifyOnce({
+    credential, documentLoader, ...options,
+    checkStatusLists: Object.keys(documents).length > 0,
+  });
   return summarizeVerification(result);
+}
+
+async function opStatusCheck(req, contexts) {
+  const credential = requireObject(req.credential, 'credential');
+  const options = verifyOptions(req);
+  const documents = statusListsOf(req);
+  const documentLoader = makeDocumentLoader(
+    {contexts, didDocuments: req.didDocuments, documents});
+  const suite = new DataIntegrityProof({
+    cryptosuite: eddsaRdfc2022CryptoSuite,
+  });
+  const raw = await bitstringCheckStatus({
+    credential, documentLoader, suite,
+    verifyBitstringStatusListCredential: true,
+    verifyMatchingIssuers: true,
+  });
+  const errors = [...new Set(errorMessages(raw.error))];
+  const verification = await verifyOnce({
+    credential, documentLoader, ...options, skipStatusCheck: false,
+    checkStatusLists: true,
+  });
+  return {
+    checkStatus: {
+      verified: raw.verified === true,
+      statuses: raw.verified ? statusesOf(raw) : [],
+      errors,
+    },
+    verify: summarizeVerification(verification),
+  };
+}
+
+// Encode a list with the library ({length, set}) or decode one ({encodedList}).
+async function opStatusList(req) {
+  if(req.encodedList !== undefined) {
+    if(typeof req.encodedList !== 'string') {
+      throw new TypeError('"encodedList" must be a string');
+    }
+    const list = await BitstringStatusList.decode({encodedList: req.encodedList});
+    const set = [];
+    for(let i = 0; i < list.length; ++i) {
+      if(list.getStatus(i)) {
+        set.push(i);
+      }
+    }
+    return {length: list.length, set};
+  }
+  const {length, set = []} = req;
+  if(!(Number.isInteger(length) && length > 0 && length % 8 === 0)) {
+    throw new TypeError('"length" must be a positive multiple of 8');
+  }
+  if(!Array.isArray(set)) {
+    throw new TypeError('"set" must be an array of indices');
+  }
+  const list = new BitstringStatusList({length});
+  for(const index of set) {
+    list.setStatus(index, true);
+  }
+  return {encodedList: await list.encode()};
 }
 
 async function opCanonize(req, contexts) {
@@ -504,6 +641,8 @@ async function opBench(req, contexts) {
 const OPS = {
   sign: opSign,
   verify: opVerify,
+  statusCheck: opStatusCheck,
+  statusList: opStatusList,
   canonize: opCanonize,
   bench: opBench,
   ping: async () => ({

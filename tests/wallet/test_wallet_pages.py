@@ -87,9 +87,20 @@ def test_the_browser_language_is_used_when_nothing_else_is_known(
     client: Any, wallet: tuple[str, list[dict[str, Any]]]
 ) -> None:
     path, _ = wallet
+    # Issuing made the link, and the awards named no language: the browser's is used.
     page = client.get(path, headers={"Accept-Language": "uk-UA,uk;q=0.9"})
-    # the link was made with language "en" (the learner's choice wins over the browser)
-    assert page.headers["content-language"] == "en"
+    assert page.headers["content-language"] == "uk"
+    assert '<html lang="uk" dir="ltr">' in page.text
+
+
+def test_the_learners_language_wins_over_the_browser(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    credential = issue(client, provider, module, learner="Layla Haddad", language="ar")
+    path = path_of(wallet_url(client, provider, credential))
+    page = client.get(path, headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    assert page.headers["content-language"] == "ar"
+    assert '<html lang="ar" dir="rtl">' in page.text
 
 
 def test_the_credential_file_imports_and_verifies(
