@@ -641,6 +641,11 @@ def test_the_public_endpoints_show_revocation_and_suspension(
     assert verdict(html) == "bad:invalid"
     # the check's own words, in the technical details
     assert "The issuer has suspended this credential for now" in html
+    # and the plain-language lines an employer reads say "suspended", not "revoked"
+    assert 'id="status">Suspended<' in html
+    assert "The provider has suspended it for now" in html
+    arabic = str(client.get(f"/v/{uuid_of(vc)}?lang=ar").text)
+    assert 'id="status">معلّقة<' in arabic
 
     change(client, suspending, vc, "unsuspend")
     assert vcapi().status_code == 200 and verdict(page()) == "ok:valid"

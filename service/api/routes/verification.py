@@ -360,6 +360,8 @@ def _result_page(
         wanted = "failed" if verdict == "invalid" else "unknown"
         first = next(c for c in result.checks if c.status == wanted)
         reason = f"verify.reason_{first.check}_{first.status}"
+        if reason == "verify.reason_status_failed" and is_suspended(result):
+            reason = "verify.reason_status_suspended"
     summary = None
     assessment: TrustAssessment | None = None
     if result.credential is not None and result.check("proof").status == "passed":
@@ -391,6 +393,7 @@ def _result_page(
         verdict_class=_VERDICT_CLASS[verdict],
         reason=reason,
         result=result,
+        status_word="suspended" if is_suspended(result) else result.check("status").status,
         summary=summary,
         assessment=assessment,
         offline=bool(result.credential and "offlinePayload" in result.credential),
@@ -410,8 +413,16 @@ def _check_lines(result: VerificationResult) -> list[tuple[str, str, str]]:
             c.status == "unknown" and before is not None and result.check(before).status != "passed"
         )
         key = "verify.check_skipped" if skipped else f"verify.check_{c.check}_{c.status}"
+        if key == "verify.check_status_failed" and is_suspended(result):
+            key = "verify.check_status_suspended"
         lines.append((c.check, c.status, key))
     return lines
+
+
+def is_suspended(result: VerificationResult) -> bool:
+    """True when the status check failed because of a suspension (not a revocation)."""
+    check = result.check("status")
+    return check.status == "failed" and (check.problem_type or "").endswith("#SUSPENDED")
 
 
 def _form_page(
