@@ -18,56 +18,21 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CONTEXTS_BUNDLE, postgres_schema, verify_offline
+from cli_support import Cli, service_env
+from conftest import SERVICE_BASE_URL, postgres_schema, verify_offline
 from sqlalchemy import inspect, text
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from cli.main import app
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.engine import build_engine
 from service.issuance import authenticate
 from service.store import Database, Repository
 from service.store.models import Base
 
-PASSPHRASE = "correct horse battery staple"
-BASE_URL = "https://credentials.example.org"
+BASE_URL = SERVICE_BASE_URL
 TESSERA = [str(Path(sys.executable).with_name("tessera"))]
 if not Path(TESSERA[0]).exists():  # pragma: no cover - an install without the console script
     TESSERA = [sys.executable, "-c", "from cli.main import run; run()"]
-
-
-def service_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """TESSERA_* for a service whose state lives under ``tmp_path``."""
-    env = {
-        "TESSERA_DATA_DIR": str(tmp_path / "data"),
-        "TESSERA_KEYS_DIR": str(tmp_path / "keys"),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_KEY_KDF": "interactive",
-        "TESSERA_CONTEXTS_BUNDLE": str(CONTEXTS_BUNDLE),
-        "TESSERA_BASE_URL": BASE_URL,
-    }
-    env.update(extra)
-    return env
-
-
-class Cli:
-    """``tessera`` in this process, with exactly the given TESSERA_* environment."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-        self.monkeypatch = monkeypatch
-        self.env = env
-        for name in list(os.environ):
-            if name.startswith("TESSERA_") and name != "TESSERA_SHARED_DIR":
-                monkeypatch.delenv(name)
-
-    def __call__(self, *args: str) -> Result:
-        for name, value in self.env.items():
-            self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        try:
-            return CliRunner().invoke(app, list(args))
-        finally:
-            get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CONTEXTS_BUNDLE, SERVICE_BASE_URL, Provider, award_data
-from typer.testing import CliRunner, Result
+from cli_support import Cli as Cli  # re-exported for the status tests
+from cli_support import service_env as service_env
+from conftest import SERVICE_BASE_URL, Provider, award_data
 
-from service.config import get_settings
 from service.status import bit_at, parse_entries, read_list_credential
 
-PASSPHRASE = "correct horse battery staple"
 TESSERA = [str(Path(sys.executable).with_name("tessera"))]
 if not Path(TESSERA[0]).exists():  # pragma: no cover - an install without the console script
     TESSERA = [sys.executable, "-c", "from cli.main import run; run()"]
@@ -108,42 +107,6 @@ def verdict(html: str) -> str:
 
 
 # -- the CLI in this process ----------------------------------------------------------------
-
-
-def service_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """TESSERA_* for a service whose keys and data live under ``tmp_path``."""
-    env = {
-        "TESSERA_DATA_DIR": str(tmp_path / "data"),
-        "TESSERA_KEYS_DIR": str(tmp_path / "keys"),
-        "TESSERA_KEY_PASSPHRASE": PASSPHRASE,
-        "TESSERA_KEY_KDF": "interactive",
-        "TESSERA_CONTEXTS_BUNDLE": str(CONTEXTS_BUNDLE),
-        "TESSERA_BASE_URL": SERVICE_BASE_URL,
-    }
-    env.update(extra)
-    return env
-
-
-class Cli:
-    """``tessera`` in this process, with exactly the given TESSERA_* environment."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-        self.monkeypatch = monkeypatch
-        self.env = env
-        for name in list(os.environ):
-            if name.startswith("TESSERA_") and name != "TESSERA_SHARED_DIR":
-                monkeypatch.delenv(name)
-
-    def __call__(self, *args: str) -> Result:
-        from cli.main import app
-
-        for name, value in self.env.items():
-            self.monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        try:
-            return CliRunner().invoke(app, list(args))
-        finally:
-            get_settings.cache_clear()
 
 
 # -- real `tessera serve` processes ---------------------------------------------------------

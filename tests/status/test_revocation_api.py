@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cli_support import service_env
 from conftest import SERVICE_BASE_URL, Provider, module_data
 from sqlalchemy import select, text
 from status_support import (
@@ -24,7 +25,6 @@ from status_support import (
     issue_cohort,
     list_document,
     path_of,
-    service_env,
     uuid_of,
     verdict,
 )
