@@ -32,29 +32,36 @@ def engine() -> Engine:
         fail(f"invalid TESSERA_* setting: {exc}")
 
 
-def fetch_context(url: str) -> bytes:
-    """Download one context over HTTPS (install time only; signing/verifying never fetch)."""
+def download(url: str, *, accept: str, max_bytes: int, hint: str = "") -> bytes:
+    """GET ``url`` (redirects followed, 20 s timeout), refusing bodies over ``max_bytes``.
+
+    Raises :class:`TesseraError` naming the URL; ``hint`` says what to do without network.
+    """
     try:
         with httpx.stream(
-            "GET",
-            url,
-            follow_redirects=True,
-            timeout=20.0,
-            headers={"Accept": "application/ld+json, application/json"},
+            "GET", url, follow_redirects=True, timeout=20.0, headers={"Accept": accept}
         ) as response:
             response.raise_for_status()
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
-                if size > MAX_CONTEXT_BYTES:
-                    raise TesseraError(f"{url} is larger than 1 MiB; refusing it.")
+                if size > max_bytes:
+                    raise TesseraError(f"{url} is larger than {max_bytes} bytes; refusing it.")
                 chunks.append(chunk)
             return b"".join(chunks)
     except httpx.HTTPError as exc:
-        raise TesseraError(
-            f"Could not download {url}: {exc}. Without network access, install from an offline "
-            "bundle: `tessera contexts install --from DIR`."
-        ) from None
+        raise TesseraError(f"Could not download {url}: {exc}.{hint}") from None
+
+
+def fetch_context(url: str) -> bytes:
+    """Download one context over HTTPS (install time only; signing/verifying never fetch)."""
+    return download(
+        url,
+        accept="application/ld+json, application/json",
+        max_bytes=MAX_CONTEXT_BYTES,
+        hint=" Without network access, install from an offline bundle: "
+        "`tessera contexts install --from DIR`.",
+    )
 
 
 def print_json(value: Any) -> None:

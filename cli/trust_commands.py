@@ -4,18 +4,17 @@ fetch``: save status lists for offline verification. Also the offline collaborat
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 
-from cli.common import engine, fail, print_json
+from cli.common import download, engine, fail, print_json
 from service.errors import TesseraError, ValidationFailed
 from service.issuance import did_document
+from service.status_check import saved_list_path
 from service.store import Database, Repository, database_url_from
 from service.trust import (
     TrustRegistry,
@@ -141,15 +140,6 @@ def trust_list() -> None:
 # -- status lists for offline verification ------------------------------------------------
 
 
-def saved_list_path(directory: Path, url: str) -> Path:
-    """Where a fetched list is saved (the name ``service.status_check.DirectoryLists`` reads)."""
-    try:
-        from service.status_check import saved_list_path as shared
-    except ImportError:  # pragma: no cover - the status module is part of the service
-        return directory / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
-    return shared(directory, url)
-
-
 def _list_urls(credential: Any) -> list[str]:
     status = credential.get("credentialStatus") if isinstance(credential, dict) else None
     entries = status if isinstance(status, list) else [status] if status else []
@@ -159,22 +149,11 @@ def _list_urls(credential: Any) -> list[str]:
 
 def _download(url: str) -> bytes:
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            follow_redirects=True,
-            timeout=20.0,
-            headers={"Accept": "application/vc+ld+json, application/json"},
-        ) as response:
-            response.raise_for_status()
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_LIST_BYTES:
-                    fail(f"{url} is larger than {MAX_LIST_BYTES} bytes; refusing it.")
-            return body
-    except httpx.HTTPError as exc:
-        fail(f"could not download {url}: {exc}")
+        return download(
+            url, accept="application/vc+ld+json, application/json", max_bytes=MAX_LIST_BYTES
+        )
+    except TesseraError as exc:
+        fail(str(exc))
 
 
 @status_app.command("fetch")

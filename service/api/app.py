@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -13,15 +13,8 @@ from service.api.deps import AppState
 from service.api.routes import access, catalogue, issuing, public, status, verification, wallet
 from service.config import Settings
 from service.engine import build_engine
-from service.revocation import ListPublisher
 from service.signing import BatchSigner, PoolSigner
-from service.store import Database, Repository, database_url_from
-
-
-@contextmanager
-def _repository(database: Database) -> Iterator[Repository]:
-    with database.transaction() as session:
-        yield Repository(session)
+from service.store import Database, database_url_from
 
 
 def create_app(
@@ -36,15 +29,8 @@ def create_app(
     db = database or Database(database_url_from(settings))
     if migrate:
         db.migrate()
-    batch_signer = signer or PoolSigner(engine)
     state = AppState(
-        settings=settings,
-        engine=engine,
-        database=db,
-        signer=batch_signer,
-        lists=ListPublisher(
-            repositories=lambda: _repository(db), signer=batch_signer, base_url=settings.base_url
-        ),
+        settings=settings, engine=engine, database=db, signer=signer or PoolSigner(engine)
     )
 
     @asynccontextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -33,7 +33,12 @@ class AppState:
     engine: Engine
     database: Database
     signer: BatchSigner
-    lists: ListPublisher
+    lists: ListPublisher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lists = ListPublisher(
+            repositories=self.repository, signer=self.signer, base_url=self.settings.base_url
+        )
 
     @contextmanager
     def repository(self) -> Iterator[Repository]:
