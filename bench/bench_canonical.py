@@ -102,7 +102,9 @@ class TesseraBench:
         self.signer = signer
         self.resolver = StaticResolver()
 
-    def sign(self, credential: dict[str, Any], suite: EddsaRdfc2022 | None = None) -> dict[str, Any]:
+    def sign(
+        self, credential: dict[str, Any], suite: EddsaRdfc2022 | None = None
+    ) -> dict[str, Any]:
         return add_proof(
             credential,
             signer=self.signer,
@@ -236,17 +238,23 @@ def main() -> int:
             js.close()
 
     print()
-    print(f"Best of {args.rounds} rounds of {args.seconds:g} s, one process "
-          f"(Python {sys.version.split()[0]}).")
+    print(
+        f"Best of {args.rounds} rounds of {args.seconds:g} s, one process "
+        f"(Python {sys.version.split()[0]})."
+    )
     print()
-    print("| operation | credential | Tessera ops/s | plain PyLD ops/s | reference JS ops/s "
-          "| Tessera / reference | Tessera / plain PyLD |")
+    print(
+        "| operation | credential | Tessera ops/s | plain PyLD ops/s | reference JS ops/s "
+        "| Tessera / reference | Tessera / plain PyLD |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for operation, label, fast_rate, plain_rate, js_ops in rows:
         js_text = f"{js_ops:,.0f}" if js_ops else "n/a"
         ratio = f"{fast_rate / js_ops:.2f}x" if js_ops else "n/a"
-        print(f"| {operation} | {label} | {fast_rate:,.0f} | {plain_rate:,.0f} | {js_text} "
-              f"| {ratio} | {fast_rate / plain_rate:.2f}x |")
+        print(
+            f"| {operation} | {label} | {fast_rate:,.0f} | {plain_rate:,.0f} | {js_text} "
+            f"| {ratio} | {fast_rate / plain_rate:.2f}x |"
+        )
     print()
     print("Canonicalization alone (ms per call):")
     print()
@@ -255,8 +263,10 @@ def main() -> int:
     for label, what, fast_ms, plain_ms in canon_rows:
         print(f"| {label} | {what} | {fast_ms:.3f} | {plain_ms:.3f} | {plain_ms / fast_ms:.1f}x |")
     print()
-    print("For information, Tessera reusing one EddsaRdfc2022 (its proof-configuration memo "
-          "skips the second canonicalization when key and `created` repeat, as in a cohort):")
+    print(
+        "For information, Tessera reusing one EddsaRdfc2022 (its proof-configuration memo "
+        "skips the second canonicalization when key and `created` repeat, as in a cohort):"
+    )
     print()
     print("| operation | credential | with memo ops/s | without ops/s |")
     print("|---|---|---:|---:|")

@@ -50,11 +50,17 @@ def run(store: str, database_url: str | None, learners: int) -> float:
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     out = subprocess.run(
         [TESSERA, "issuers", "create", "--name", "Benchmark Training Centre", "--slug", slug],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     token = next(line.split()[-1] for line in out.splitlines() if "API key" in line)
     server = subprocess.Popen(
-        [TESSERA, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [TESSERA, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -66,27 +72,47 @@ def run(store: str, database_url: str | None, learners: int) -> float:
                 time.sleep(0.2)
         headers = {"Authorization": f"Bearer {token}"}
         module = httpx.post(
-            f"{base}/issuers/{slug}/modules", headers=headers, timeout=30,
+            f"{base}/issuers/{slug}/modules",
+            headers=headers,
+            timeout=30,
             json={
-                "defaultLanguage": "en", "code": "WELD-101",
-                "name": {"en": "Welding basics (MIG/MAG)", "de": "Schweißen Grundlagen", "ar": "أساسيات اللحام"},
+                "defaultLanguage": "en",
+                "code": "WELD-101",
+                "name": {
+                    "en": "Welding basics (MIG/MAG)",
+                    "de": "Schweißen Grundlagen",
+                    "ar": "أساسيات اللحام",
+                },
                 "description": {"en": "Safe set-up and basic fillet welds."},
                 "learningOutcomes": [{"en": "Sets up a MIG/MAG welder safely"}],
                 "assessmentCriteria": [{"en": "Three fillet welds to ISO 5817 level C"}],
-                "hours": 40, "credits": 2, "eqfLevel": 3, "iscedField": "0715",
-                "escoSkills": ["http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d"],
+                "hours": 40,
+                "credits": 2,
+                "eqfLevel": 3,
+                "iscedField": "0715",
+                "escoSkills": [
+                    "http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d"
+                ],
             },
         ).json()
         warm = "learnerName,completedOn\nWarm Up,2025-06-01\n"
-        httpx.post(f"{base}/issuers/{slug}/awards/batch", params={"moduleId": module["id"]},
-                   headers={**headers, "Content-Type": "text/csv"}, content=warm, timeout=60)
+        httpx.post(
+            f"{base}/issuers/{slug}/awards/batch",
+            params={"moduleId": module["id"]},
+            headers={**headers, "Content-Type": "text/csv"},
+            content=warm,
+            timeout=60,
+        )
         csv = "learnerName,completedOn,result\n" + "".join(
             f"Learner {i:05d},2025-06-01,Pass\n" for i in range(learners)
         )
         started = time.perf_counter()
         response = httpx.post(
-            f"{base}/issuers/{slug}/awards/batch", params={"moduleId": module["id"]},
-            headers={**headers, "Content-Type": "text/csv"}, content=csv, timeout=600,
+            f"{base}/issuers/{slug}/awards/batch",
+            params={"moduleId": module["id"]},
+            headers={**headers, "Content-Type": "text/csv"},
+            content=csv,
+            timeout=600,
         )
         elapsed = time.perf_counter() - started
         response.raise_for_status()
@@ -103,8 +129,12 @@ def run(store: str, database_url: str | None, learners: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=10_000)
-    parser.add_argument("--postgres", default=os.environ.get(
-        "TESSERA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "TESSERA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}  learners: {args.learners}  target: >= 500 credentials/s")
     run("sqlite", None, args.learners)

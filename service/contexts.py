@@ -63,7 +63,12 @@ def load_manifest(path: Path = MANIFEST_PATH) -> list[Pin]:
     """Read the project's context manifest."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     return [
-        Pin(url=row["url"], sha256=row["sha256"], file=row["file"], bundled=row.get("bundled", False))
+        Pin(
+            url=row["url"],
+            sha256=row["sha256"],
+            file=row["file"],
+            bundled=row.get("bundled", False),
+        )
         for row in raw["contexts"]
     ]
 

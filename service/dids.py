@@ -20,7 +20,12 @@ from service.keys import decode_public_multikey, encode_public_multikey
 
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
-RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation")
+RELATIONSHIPS = (
+    "authentication",
+    "assertionMethod",
+    "capabilityInvocation",
+    "capabilityDelegation",
+)
 
 JsonObject = dict[str, Any]
 
@@ -50,7 +55,12 @@ def did_key_document(public_key_multibase: str) -> JsonObject:
         "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
         "verificationMethod": [
-            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": public_key_multibase}
+            {
+                "id": vm_id,
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": public_key_multibase,
+            }
         ],
         **{rel: [vm_id] for rel in RELATIONSHIPS},
     }
@@ -121,7 +131,9 @@ def _public_key(method: Mapping[str, Any]) -> bytes:
     )
 
 
-def method_from_document(document: Mapping[str, Any], verification_method: str) -> VerificationMethod:
+def method_from_document(
+    document: Mapping[str, Any], verification_method: str
+) -> VerificationMethod:
     """Find ``verification_method`` in a controller document, with its relationships."""
     doc_id = document.get("id")
 
@@ -137,7 +149,9 @@ def method_from_document(document: Mapping[str, Any], verification_method: str) 
         for ref in document.get(rel, []) or []:
             if isinstance(ref, str) and absolute(ref) == verification_method:
                 relationships.add(rel)
-            elif isinstance(ref, Mapping) and absolute(str(ref.get("id", ""))) == verification_method:
+            elif (
+                isinstance(ref, Mapping) and absolute(str(ref.get("id", ""))) == verification_method
+            ):
                 relationships.add(rel)
                 found = found or ref
     if found is None:

@@ -43,7 +43,10 @@ KEY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 Kdf = Literal["interactive", "moderate", "sensitive"]
 _KDF_LIMITS: dict[str, tuple[int, int]] = {
-    "interactive": (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE),
+    "interactive": (
+        nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+        nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE,
+    ),
     "moderate": (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
     "sensitive": (nacl.pwhash.argon2id.OPSLIMIT_SENSITIVE, nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE),
 }
@@ -177,7 +180,9 @@ def did_web_for(host_and_path: str) -> str:
     # Accept the DID itself too: `--did-web` is documented as "did:web:HOST[:PATH]".
     text = host_and_path.strip().removeprefix("did:web:").removeprefix("https://").strip("/")
     if not text or " " in text:
-        raise InputError(f"{host_and_path!r} is not a host for did:web (e.g. example.org:issuers:acme).")
+        raise InputError(
+            f"{host_and_path!r} is not a host for did:web (e.g. example.org:issuers:acme)."
+        )
     if "/" in text:
         host, _, path = text.partition("/")
         segments = [s for s in path.split("/") if s]
@@ -192,7 +197,9 @@ def did_web_for(host_and_path: str) -> str:
     for segment in segments:
         # DID syntax idchars; empty, "." and ".." segments would make a broken or escaping URL.
         if segment in (".", "..") or not _DID_WEB_SEGMENT.fullmatch(segment):
-            raise InputError(f"{segment!r} is not a valid did:web path segment in {host_and_path!r}.")
+            raise InputError(
+                f"{segment!r} is not a valid did:web path segment in {host_and_path!r}."
+            )
     return ":".join(["did:web", host, *segments])
 
 
@@ -284,7 +291,9 @@ class KeyStore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise KeyExistsError(f"A key named {name!r} already exists in {self.directory}.") from None
+            raise KeyExistsError(
+                f"A key named {name!r} already exists in {self.directory}."
+            ) from None
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle, indent=2)
             handle.write("\n")
@@ -348,7 +357,9 @@ class KeyStore:
             seed = b64url_decode(record["seed"])
         signer = Ed25519Signer(seed, verification_method=record["verificationMethod"])
         if signer.public_key_multibase != record["publicKeyMultibase"]:
-            raise KeyStoreError(f"Key file for {name!r} is inconsistent: seed and public key differ.")
+            raise KeyStoreError(
+                f"Key file for {name!r} is inconsistent: seed and public key differ."
+            )
         return signer
 
     def _decrypt(self, name: str, box: dict[str, Any]) -> bytes:

@@ -181,13 +181,21 @@ def _parse(
         try:
             document = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            where = (
+                f" (line {exc.lineno}, column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else ""
+            )
             checks["parse"] = _failed(
-                "parse", f"The input is not valid JSON{where}: upload the credential's .json file.", parse_error
+                "parse",
+                f"The input is not valid JSON{where}: upload the credential's .json file.",
+                parse_error,
             )
             return None
         except RecursionError:
-            checks["parse"] = _failed("parse", "The input is nested too deeply to read.", parse_error)
+            checks["parse"] = _failed(
+                "parse", "The input is nested too deeply to read.", parse_error
+            )
             return None
     else:
         document = raw
@@ -205,7 +213,9 @@ def _parse(
         try:
             size = len(json.dumps(document, ensure_ascii=False).encode("utf-8"))
         except (TypeError, ValueError):
-            checks["parse"] = _failed("parse", "The input holds values that are not JSON.", parse_error)
+            checks["parse"] = _failed(
+                "parse", "The input holds values that are not JSON.", parse_error
+            )
             return None
         if size > verifier.max_bytes:
             checks["parse"] = _failed(
@@ -227,19 +237,25 @@ def _parse(
         return None
     if "VerifiableCredential" not in type_list:
         checks["parse"] = _failed(
-            "parse", "The type list does not include 'VerifiableCredential'.", VC_DM + "MALFORMED_VALUE_ERROR"
+            "parse",
+            "The type list does not include 'VerifiableCredential'.",
+            VC_DM + "MALFORMED_VALUE_ERROR",
         )
         return None
     if not issuer_of(document):
         checks["parse"] = _failed(
-            "parse", "The issuer must be a URL or an object with an 'id' URL.", VC_DM + "MALFORMED_VALUE_ERROR"
+            "parse",
+            "The issuer must be a URL or an object with an 'id' URL.",
+            VC_DM + "MALFORMED_VALUE_ERROR",
         )
         return None
     checks["parse"] = _passed("parse", "The credential is well-formed JSON.")
     return dict(document)
 
 
-def _check_contexts(document: Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]) -> None:
+def _check_contexts(
+    document: Mapping[str, Any], verifier: Verifier, checks: dict[str, Check]
+) -> None:
     contexts = document.get("@context")
     items = contexts if isinstance(contexts, list) else [contexts]
     # The VC 2.0 rule is about the credential's own first context, not a proof's.
@@ -282,7 +298,9 @@ def _check_contexts(document: Mapping[str, Any], verifier: Verifier, checks: dic
                 )
                 return
         else:
-            checks["context"] = _failed("context", f"@context entry {item!r} is not a URL.", problem)
+            checks["context"] = _failed(
+                "context", f"@context entry {item!r} is not a URL.", problem
+            )
             return
     checks["context"] = _passed("context", "Every context is a pinned, trusted document.")
 
@@ -320,7 +338,9 @@ def _check_proofs(
         return []
     if not proofs:
         checks["proof"] = _failed(
-            "proof", "The credential carries no proof: it was never signed.", VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR"
+            "proof",
+            "The credential carries no proof: it was never signed.",
+            VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
         )
         return []
     verified: list[VerifiedProof] = []
@@ -345,7 +365,8 @@ def _check_proofs(
             return []
     suites = sorted({v.suite for v in verified})
     checks["proof"] = _passed(
-        "proof", f"{len(verified)} signature(s) verified ({', '.join(suites)}); the content is unchanged."
+        "proof",
+        f"{len(verified)} signature(s) verified ({', '.join(suites)}); the content is unchanged.",
     )
     return verified
 
@@ -383,7 +404,9 @@ def _check_issuer(
                 VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
             )
             return
-    checks["issuer"] = _passed("issuer", f"Signed by {issuer} with a key it authorizes for issuing.")
+    checks["issuer"] = _passed(
+        "issuer", f"Signed by {issuer} with a key it authorizes for issuing."
+    )
 
 
 _DATETIME = re.compile(
@@ -419,7 +442,9 @@ def _check_validity(
         moment = parse_datetime(raw)
         if moment is None:
             checks["validity"] = _failed(
-                "validity", f"{name} {raw!r} is not a date-time like 2025-01-31T00:00:00Z.", VC_DM + "MALFORMED_VALUE_ERROR"
+                "validity",
+                f"{name} {raw!r} is not a date-time like 2025-01-31T00:00:00Z.",
+                VC_DM + "MALFORMED_VALUE_ERROR",
             )
             return
         parsed[name] = moment
@@ -429,11 +454,15 @@ def _check_validity(
         return
     if start and start > now + skew:
         checks["validity"] = _failed(
-            "validity", f"The credential is not valid yet: it becomes valid on {_human(start)}.", problem
+            "validity",
+            f"The credential is not valid yet: it becomes valid on {_human(start)}.",
+            problem,
         )
         return
     if end and end < now - skew:
-        checks["validity"] = _failed("validity", f"The credential expired on {_human(end)}.", problem)
+        checks["validity"] = _failed(
+            "validity", f"The credential expired on {_human(end)}.", problem
+        )
         return
     for proof in _safe_proofs(document):
         created_raw = proof.get("created")
@@ -442,17 +471,23 @@ def _check_validity(
         created = parse_datetime(created_raw)
         if created is None:
             checks["validity"] = _failed(
-                "validity", f"The proof's created date {created_raw!r} is not a date-time.", VC_DM + "MALFORMED_VALUE_ERROR"
+                "validity",
+                f"The proof's created date {created_raw!r} is not a date-time.",
+                VC_DM + "MALFORMED_VALUE_ERROR",
             )
             return
         if created > now + skew:
             checks["validity"] = _failed(
-                "validity", f"The signature claims to be made in the future ({_human(created)}).", problem
+                "validity",
+                f"The signature claims to be made in the future ({_human(created)}).",
+                problem,
             )
             return
         expires = parse_datetime(proof.get("expires"))
         if expires and expires < now - skew:
-            checks["validity"] = _failed("validity", f"The signature expired on {_human(expires)}.", problem)
+            checks["validity"] = _failed(
+                "validity", f"The signature expired on {_human(expires)}.", problem
+            )
             return
     if start and end:
         detail = f"Valid from {_human(start)} until {_human(end)}."

@@ -78,7 +78,9 @@ def canonicalizer(context_store: ContextStore) -> Canonicalizer:
 def vector_signer() -> Ed25519Signer:
     """The W3C vc-di-eddsa test key (public test material, not a secret)."""
     pair = read_json(W3C_VECTORS / "keyPair.json")
-    return Ed25519Signer(decode_secret_multikey(pair["privateKeyMultibase"]), verification_method=W3C_VM)
+    return Ed25519Signer(
+        decode_secret_multikey(pair["privateKeyMultibase"]), verification_method=W3C_VM
+    )
 
 
 @pytest.fixture

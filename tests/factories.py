@@ -53,14 +53,23 @@ def open_badge_credential(issuer: str = ISSUER_DID_KEY) -> dict[str, Any]:
                     "achievementType": "Certificate",
                     "name": "Welding Basics (MIG/MAG)",
                     "description": [
-                        {"@value": "Safe set-up and basic MIG/MAG fillet welds.", "@language": "en"},
-                        {"@value": "Sichere Einrichtung und einfache MIG/MAG-Kehlnähte.", "@language": "de"},
+                        {
+                            "@value": "Safe set-up and basic MIG/MAG fillet welds.",
+                            "@language": "en",
+                        },
+                        {
+                            "@value": "Sichere Einrichtung und einfache MIG/MAG-Kehlnähte.",
+                            "@language": "de",
+                        },
                         {
                             "@value": "الإعداد الآمن ولحامات الزاوية الأساسية بطريقة MIG/MAG.",
                             "@language": "ar",
                             "@direction": "rtl",
                         },
-                        {"@value": "Безпечне налаштування та базові кутові шви MIG/MAG.", "@language": "uk"},
+                        {
+                            "@value": "Безпечне налаштування та базові кутові шви MIG/MAG.",
+                            "@language": "uk",
+                        },
                     ],
                     "criteria": {
                         "narrative": "Passed a practical test: three fillet welds inspected to ISO 5817 level C."

@@ -138,14 +138,18 @@ def verify_proof(
         doc_ctx = _as_list(base.get("@context"))
         proof_ctx = _as_list(options["@context"])
         if doc_ctx[: len(proof_ctx)] != proof_ctx:
-            raise InputError("The proof's @context does not match the start of the document's @context.")
+            raise InputError(
+                "The proof's @context does not match the start of the document's @context."
+            )
         base["@context"] = options["@context"]
     options["@context"] = copy.deepcopy(base.get("@context"))
 
     method = resolver.resolve(vm_id)
     data = suite.hash_data(document=base, proof_config=options)
     verify_signature(public_key=method.public_key, data=data, signature=signature)
-    return VerifiedProof(proof=dict(proof), method=method, suite=suite.cryptosuite or suite.proof_type)
+    return VerifiedProof(
+        proof=dict(proof), method=method, suite=suite.cryptosuite or suite.proof_type
+    )
 
 
 def select_suite(proof: Mapping[str, Any], suites: Sequence[Cryptosuite]) -> Cryptosuite:

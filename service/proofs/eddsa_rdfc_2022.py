@@ -53,7 +53,10 @@ class EddsaRdfc2022:
 
     def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
         doc_nquads = self.canonicalizer.canonicalize(document)
-        return self._proof_config_hash(proof_config) + hashlib.sha256(doc_nquads.encode("utf-8")).digest()
+        return (
+            self._proof_config_hash(proof_config)
+            + hashlib.sha256(doc_nquads.encode("utf-8")).digest()
+        )
 
 
 class Ed25519Signature2020(EddsaRdfc2022):

@@ -231,7 +231,11 @@ def test_processor_matches_pyld(
 ) -> None:
     """Expansion, the dropped-term hook calls, toRdf and normalize() agree with PyLD."""
     document = PROCESSOR[name]
-    options = {"base": base, "rdfDirection": rdf_direction, "documentLoader": store.document_loader()}
+    options = {
+        "base": base,
+        "rdfDirection": rdf_direction,
+        "documentLoader": store.document_loader(),
+    }
     plain_dropped: list[Any] = []
     fast_dropped: list[Any] = []
     plain = jsonld.JsonLdProcessor(on_property_dropped=lambda *a, **k: plain_dropped.append((a, k)))
@@ -277,14 +281,17 @@ def _synthetic_datasets() -> Iterator[tuple[str, dict[str, list[dict[str, Any]]]
     double_rings += [_quad(f"_:b{i}", knows, f"_:b{(i + 1) % 3}") for i in range(3)]
     yield "two-rings", {"@default": double_rings}
     escapes = _literal('tab\there "quoted" back\\slash\nnew\rline', language="en")
-    yield "named-graphs", {
-        "@default": [_quad("_:g1", name, escapes), _quad("_:x", knows, "_:y")],
-        "_:g1": [_quad("_:x", knows, "_:y"), _quad("_:y", knows, "_:x")],
-        "https://example.org/graph": [
-            _quad("_:x", name, _literal("1", jsonld.XSD_INTEGER)),
-            _quad("_:z", name, _literal("x", jsonld.RDF_LANGSTRING, "de")),
-        ],
-    }
+    yield (
+        "named-graphs",
+        {
+            "@default": [_quad("_:g1", name, escapes), _quad("_:x", knows, "_:y")],
+            "_:g1": [_quad("_:x", knows, "_:y"), _quad("_:y", knows, "_:x")],
+            "https://example.org/graph": [
+                _quad("_:x", name, _literal("1", jsonld.XSD_INTEGER)),
+                _quad("_:z", name, _literal("x", jsonld.RDF_LANGSTRING, "de")),
+            ],
+        },
+    )
     rng = random.Random(20250301)
     for n in range(6):
         nodes = [f"_:n{i}" for i in range(rng.randint(3, 6))]
@@ -420,7 +427,7 @@ _EXTRA_VALUES: list[Any] = [
     False,
     "text",
     "",
-    "ünïcödé \"q\" \\ \t\n",
+    'ünïcödé "q" \\ \t\n',
     {"@value": "hola", "@language": "es"},
     {"@value": "مرحبا", "@language": "ar", "@direction": "rtl"},
     {"@value": "ltr", "@direction": "ltr"},
@@ -492,21 +499,74 @@ def test_random_variants_match(fast: Canonicalizer, plain: Canonicalizer) -> Non
 
 # Values a hostile or broken client might send, in contexts and in data.
 _HOSTILE_CONTEXTS: list[Any] = [
-    5, 1.5, True, "", "relative", "@id", "_:b", "#frag", "//host/x", "http://", ":", "a:b",
-    [], [5], ["", {}], {}, {"@base": 5}, {"@vocab": ""}, {"@vocab": "rel"}, {"@base": "rel"},
-    {"@language": 5}, {"@direction": 5}, {"x": 5}, {"x": {"@id": 5}}, {"x": {"@type": 5}},
-    {"x": {"@container": 5}}, {"x": {"@context": 5}}, {"@propagate": "yes"},
-    {"@version": "1.1"}, {"x": {"@reverse": 5}}, {"x": {"@id": "@type"}}, {"@protected": 5},
-    {"x": {"@nest": 5}}, {"x": {"@prefix": "yes"}}, {"x": {"@index": 5, "@container": "@index"}},
-    {"x": ""}, {"": "http://x/"}, {"@type": "x"}, {"@type": {"@container": "@list"}},
+    5,
+    1.5,
+    True,
+    "",
+    "relative",
+    "@id",
+    "_:b",
+    "#frag",
+    "//host/x",
+    "http://",
+    ":",
+    "a:b",
+    [],
+    [5],
+    ["", {}],
+    {},
+    {"@base": 5},
+    {"@vocab": ""},
+    {"@vocab": "rel"},
+    {"@base": "rel"},
+    {"@language": 5},
+    {"@direction": 5},
+    {"x": 5},
+    {"x": {"@id": 5}},
+    {"x": {"@type": 5}},
+    {"x": {"@container": 5}},
+    {"x": {"@context": 5}},
+    {"@propagate": "yes"},
+    {"@version": "1.1"},
+    {"x": {"@reverse": 5}},
+    {"x": {"@id": "@type"}},
+    {"@protected": 5},
+    {"x": {"@nest": 5}},
+    {"x": {"@prefix": "yes"}},
+    {"x": {"@index": 5, "@container": "@index"}},
+    {"x": ""},
+    {"": "http://x/"},
+    {"@type": "x"},
+    {"@type": {"@container": "@list"}},
 ]
 _HOSTILE_VALUES: list[Any] = [
-    5, {"@value": 5, "@language": "en"}, {"@id": 5}, {"@type": 5}, {"@list": 5}, {"@set": {}},
-    {"@value": [1]}, {"@graph": 5}, {"@included": 5}, {"@reverse": 5}, {"@index": 5},
-    {"@language": 5, "@value": "x"}, {"@direction": 5, "@value": "x"},
-    {"@value": "x", "@type": "@json"}, {"@value": {}, "@type": "@json"}, [[[]]], {"@id": ""},
-    {"@type": ""}, {"@type": []}, {"@type": [""]}, {"@id": "_:"}, "\U0001d11e\udc00",
-    {"@type": {}}, {"@type": [{}]}, {"@id": {}}, [{"@index": 5}], {"@index": "i"},
+    5,
+    {"@value": 5, "@language": "en"},
+    {"@id": 5},
+    {"@type": 5},
+    {"@list": 5},
+    {"@set": {}},
+    {"@value": [1]},
+    {"@graph": 5},
+    {"@included": 5},
+    {"@reverse": 5},
+    {"@index": 5},
+    {"@language": 5, "@value": "x"},
+    {"@direction": 5, "@value": "x"},
+    {"@value": "x", "@type": "@json"},
+    {"@value": {}, "@type": "@json"},
+    [[[]]],
+    {"@id": ""},
+    {"@type": ""},
+    {"@type": []},
+    {"@type": [""]},
+    {"@id": "_:"},
+    "\U0001d11e\udc00",
+    {"@type": {}},
+    {"@type": [{}]},
+    {"@id": {}},
+    [{"@index": 5}],
+    {"@index": "i"},
 ]
 
 
@@ -522,7 +582,9 @@ def test_hostile_variants_fail_identically(fast: Canonicalizer, plain: Canonical
             inherited = document["@context"] if target is document else []
             target["@context"] = hostile if rng.random() < 0.5 else [*inherited, hostile]
         else:
-            target[rng.choice(keys)] = copy.deepcopy(rng.choice(_HOSTILE_VALUES + _HOSTILE_CONTEXTS))
+            target[rng.choice(keys)] = copy.deepcopy(
+                rng.choice(_HOSTILE_VALUES + _HOSTILE_CONTEXTS)
+            )
         got_fast = _outcome(lambda d=document: fast.canonicalize(d))
         assert got_fast == _outcome(lambda d=document: plain.canonicalize(d)), json.dumps(
             document, ensure_ascii=False
@@ -546,7 +608,7 @@ _CONTROLS = "".join(chr(c) for c in [*range(0x20), 0x7F])
 
 def _with_controls(document: Document) -> Document:
     changed = copy.deepcopy(document)
-    changed["credentialSubject"]["name"] = f"a{_CONTROLS}\"\\\x80\u2028z"
+    changed["credentialSubject"]["name"] = f'a{_CONTROLS}"\\\x80\u2028z'
     return changed
 
 
@@ -559,7 +621,7 @@ def test_rdfc_escapes_change_only_control_characters(loader: Callable[..., Any])
     expected = (
         "a\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r"
         "\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018"
-        "\\u0019\\u001A\\u001B\\u001C\\u001D\\u001E\\u001F\\u007F\\\"\\\\\x80\u2028z"
+        '\\u0019\\u001A\\u001B\\u001C\\u001D\\u001E\\u001F\\u007F\\"\\\\\x80\u2028z'
     )
     assert f'"{expected}"' in escaped
 
@@ -599,11 +661,7 @@ def test_pyld_itself_is_not_patched() -> None:
 
 def test_fastld_refuses_another_pyld_version() -> None:
     assert jsonld.__version__ == fastld.SUPPORTED_PYLD_VERSION
-    code = (
-        "import pyld.jsonld as j\n"
-        "j.__version__ = '9.9.9'\n"
-        "import service.proofs.fastld\n"
-    )
+    code = "import pyld.jsonld as j\nj.__version__ = '9.9.9'\nimport service.proofs.fastld\n"
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
