@@ -119,20 +119,20 @@ def verify_credential(
     if document is not None:
         _check_contexts(document, verifier, checks)
     verified_proofs: list[VerifiedProof] = []
-    if document is not None and checks["context"].status == "passed":
+    if document is not None and _passed_check(checks, "context"):
         verified_proofs = _check_proofs(document, verifier, checks)
     if document is not None:
         _check_issuer(document, verified_proofs, checks)
         _check_validity(document, verifier, now, checks)
         checks["status"] = (
             verifier.status(document, now)
-            if verifier.status is not None and checks["proof"].status == "passed"
+            if verifier.status is not None and _passed_check(checks, "proof")
             else _unknown("status", "Revocation status was not checked.")
         )
         issuer_id = issuer_of(document)
         checks["trust"] = (
             verifier.trust(issuer_id, _valid_from(document), now)
-            if verifier.trust is not None and issuer_id and checks["issuer"].status == "passed"
+            if verifier.trust is not None and issuer_id and _passed_check(checks, "issuer")
             else _unknown("trust", "Whether a registry recognizes this issuer was not checked.")
         )
     for check_id in CHECK_IDS:
@@ -150,6 +150,12 @@ def verify_credential(
 
 
 # -- individual checks ------------------------------------------------------------------
+
+
+def _passed_check(checks: Mapping[str, Check], check_id: str) -> bool:
+    """Whether ``check_id`` ran and passed (an earlier failure may have skipped it)."""
+    found = checks.get(check_id)
+    return found is not None and found.status == "passed"
 
 
 def _passed(check: str, detail: str) -> Check:

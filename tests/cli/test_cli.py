@@ -380,3 +380,26 @@ def test_console_script_end_to_end(installed: Cli, env: dict[str, str], tmp_path
     assert good_out.startswith("VERIFIED")
     assert bad.returncode == 1
     assert json.loads(bad_out)["verified"] is False
+
+
+@pytest.mark.parametrize(
+    "context",
+    ["https://example.org/untrusted/v1", ["https://example.org/untrusted/v1"], 42],
+    ids=["string", "untrusted-list", "not-a-url"],
+)
+def test_verify_with_status_dir_answers_a_failed_context_with_a_verdict(
+    with_key: Cli, tmp_path: Path, context: Any
+) -> None:
+    """A context that fails used to crash `--status-dir` runs with a KeyError traceback."""
+    signed = _sign(with_key, _unsigned(tmp_path))
+    signed["@context"] = context
+    status_dir = tmp_path / "lists"
+    status_dir.mkdir()
+    path = _write(tmp_path / "bad-context.json", signed)
+    result = with_key("verify", str(path), "--status-dir", str(status_dir))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    body = json.loads(result.stdout)
+    checks = {c["check"]: c["status"] for c in body["checks"]}
+    assert body["verified"] is False
+    assert checks["context"] == "failed" and checks["proof"] == "unknown"

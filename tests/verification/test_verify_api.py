@@ -74,6 +74,28 @@ def test_a_genuine_credential_of_an_unlisted_provider_is_verified_with_trust_unk
     assert body["problemDetails"] == []
 
 
+@pytest.mark.parametrize(
+    "context",
+    [
+        "https://example.org/untrusted/v1",
+        ["https://www.w3.org/ns/credentials/v2", "https://example.org/untrusted/v1"],
+        ["https://example.org/untrusted/v1"],
+    ],
+    ids=["string", "untrusted", "not-vc2-first"],
+)
+def test_a_credential_whose_context_check_fails_gets_a_verdict_not_a_500(
+    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]], context: Any
+) -> None:
+    credential = award()
+    credential["@context"] = context
+    response = verify(client, credential)
+    assert response.status_code == 400, response.text  # VC-API: not verified, body says why
+    body = response.json()
+    assert body["verified"] is False
+    assert statuses(body)["context"] == "failed"
+    assert statuses(body)["proof"] == "unknown"
+
+
 def test_a_listed_provider_passes_the_trust_check(
     client: Any, db: Database, provider: Provider, public: PublicVerification, award: Any
 ) -> None:
