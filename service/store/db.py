@@ -7,14 +7,16 @@ connects at import time. ``migrate()`` runs Alembic to head, so ``tessera serve`
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
@@ -73,19 +75,36 @@ class Database:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Upgrade the schema to the newest Alembic revision."""
+        """Upgrade the schema to the newest Alembic revision.
+
+        Safe when several processes start together: they migrate one at a time and the rest
+        find the schema at head.
+        """
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+        with self._sqlite_migration_lock(), self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 # Processes that start together (uvicorn workers, several hosts) would race to
                 # create the same tables; they migrate one at a time and the rest find the
-                # schema at head. (SQLite's BEGIN IMMEDIATE already serializes them.)
+                # schema at head. (SQLite processes hold _sqlite_migration_lock instead.)
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def _sqlite_migration_lock(self) -> Any:
+        """An exclusive lock file beside a SQLite database, held while migrating.
+
+        BEGIN IMMEDIATE alone was not enough on a brand-new file (seen under load: four processes
+        starting together, one failed with "database is locked"): the first connections race to
+        switch it to WAL, and SQLite returns SQLITE_BUSY without waiting for busy_timeout where
+        waiting could deadlock. A POSIX file lock serializes whole processes instead.
+        """
+        url = make_url(self.url)
+        if not url.drivername.startswith("sqlite") or not url.database or sys.platform == "win32":
+            return nullcontext()
+        return _file_lock(Path(f"{url.database}.migrate-lock"))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -95,6 +114,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl  # POSIX only; callers skip this on Windows
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 __all__ = ["Database", "database_url_from"]
