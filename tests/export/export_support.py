@@ -1,5 +1,5 @@
 """Helpers for the export tests: signed credentials of the shapes Tessera issues, and the
-real tools every QR is read back with (zxing-cpp; rsvg-convert for SVG; pdftoppm for PDF)."""
+real tools every QR is read back with (zxing-cpp; resvg for SVG; pdftoppm for PDF)."""
 
 from __future__ import annotations
 
@@ -62,23 +62,6 @@ def tool(name: str, package: str) -> str:
     if path is None:
         pytest.fail(f"`{name}` is missing: install Debian's {package} (see .ci/run).")
     return path
-
-
-def rasterize_svg(svg: bytes, *, width: int = 600) -> Image.Image:
-    """Render an SVG with librsvg (rsvg-convert), a renderer browsers' peers use."""
-    result = subprocess.run(
-        [
-            tool("rsvg-convert", "librsvg2-bin"),
-            "--width",
-            str(width),
-            "--background-color",
-            "white",
-        ],
-        input=svg,
-        capture_output=True,
-        check=True,
-    )
-    return Image.open(io.BytesIO(result.stdout))
 
 
 def pdf_pages(pdf: bytes, *, dpi: int = 150) -> list[Image.Image]:

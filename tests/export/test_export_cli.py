@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from conftest import CONTEXTS_BUNDLE, SERVICE_BASE_URL, Provider, award_data
-from export_support import decode, decode_one, pdf_info, pdf_pages, rasterize_svg
+from export_support import decode, decode_one, pdf_info, pdf_pages
 from PIL import Image, ImageFilter
+from svg_support import rasterize_svg
 from typer.testing import CliRunner, Result
 
 from cli.export_commands import export_app

@@ -1,12 +1,13 @@
 """The verification QR: short ids, the link's contract with /v/{id}, and QR symbols read back by
-a real decoder (zxing-cpp) from PNG and from SVG rendered by librsvg, at version 5 or less."""
+a real decoder (zxing-cpp) from PNG and from SVG rendered by resvg, at version 5 or less."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from export_support import decode_one, rasterize_svg
+from export_support import decode_one
+from svg_support import rasterize_svg
 
 from service.errors import InputError
 from service.export import qr

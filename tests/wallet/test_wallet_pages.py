@@ -14,6 +14,7 @@ import pytest
 import zxingcpp
 from conftest import SERVICE_BASE_URL, Provider, verify_offline
 from PIL import Image
+from svg_support import svg_to_png
 from wallet_support import issue, path_of, pdf_page_png, read_qr, uuid_of, wallet_url
 
 from service.engine import Engine
@@ -155,13 +156,7 @@ def test_the_verification_qr_links_to_the_public_page(
     assert str(qr.credential_uuid(text.rsplit("/", 1)[1])) == credential_uuid
     svg = client.get(f"{path}/{code}/verify-qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
-    rendered = subprocess.run(
-        ["rsvg-convert", "--width", "500", "--background-color", "white"],
-        input=svg.content,
-        capture_output=True,
-        check=True,
-    ).stdout
-    assert read_qr(rendered)[0] == text
+    assert read_qr(svg_to_png(svg.content, width=500))[0] == text
 
 
 def test_the_offline_qr_verifies_with_no_network(
@@ -175,12 +170,7 @@ def test_the_offline_qr_verifies_with_no_network(
         assert response.status_code == 200
         data = response.content
         if image == "svg":
-            data = subprocess.run(
-                ["rsvg-convert", "--width", "900", "--background-color", "white"],
-                input=data,
-                capture_output=True,
-                check=True,
-            ).stdout
+            data = svg_to_png(data, width=900)
         text, version = read_qr(data)
         assert version <= 15
         result = verify_offline_qr(
