@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.resources
 import json
 import os
 import tempfile
@@ -23,7 +24,23 @@ from typing import Any
 
 from service.errors import ContextIntegrityError, TesseraError, UntrustedContextError
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+def _schemas_dir() -> Path:
+    """The project's ``schemas/`` folder: installed as ``service/schemas`` package data (see
+    setup.py), or, in a source checkout, the top-level folder beside ``service/``."""
+    installed = importlib.resources.files("service") / "schemas"
+    if installed.joinpath("contexts.json").is_file():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    if (checkout / "contexts.json").is_file():
+        return checkout
+    raise FileNotFoundError(
+        f"Tessera's schemas/ folder is missing (looked in {installed} and {checkout}); "
+        "reinstall the package: pip install tessera (or pip install . in a checkout)."
+    )
+
+
+SCHEMAS_DIR = _schemas_dir()
 MANIFEST_PATH = SCHEMAS_DIR / "contexts.json"
 BUNDLED_DIR = SCHEMAS_DIR / "contexts"
 OPERATOR_PINS = "pins.json"
