@@ -154,28 +154,19 @@ def export_pdf(
 
 
 def read_qr_codes(path: Path) -> list[str]:
-    """The text of every QR code in an image (PNG, JPEG, a photo of a printed page)."""
-    import zxingcpp
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """The text of every QR code in a picture (a photo of a printed page, a screenshot) or in
+    the first pages of a PDF certificate: the verification page's reader
+    (:func:`service.intake.qr_texts`), with the same limits."""
+    from service.intake import qr_texts
 
     try:
-        with Image.open(path) as opened:
-            image = ImageOps.exif_transpose(opened).convert("L")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise TesseraError(f"{path} is not an image this tool can read: {exc}") from None
-    found: list[str] = []
-    for attempt in (image, ImageOps.autocontrast(image)):
-        for barcode in zxingcpp.read_barcodes(
-            attempt,
-            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
-            try_rotate=True,
-            try_downscale=True,
-        ):
-            if barcode.valid and barcode.text not in found:
-                found.append(barcode.text)
-        if found:
-            break
-    return found
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TesseraError(f"{path} cannot be read: {exc.strerror}.") from None
+    try:
+        return qr_texts(data)
+    except TesseraError as exc:
+        raise TesseraError(f"{path}: {exc}") from None
 
 
 def verify_qr_image(

@@ -25,19 +25,14 @@ import asyncio
 import dataclasses
 import hashlib
 import hmac
-import io
 import json
 import secrets
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from service.config import Settings
@@ -495,104 +490,6 @@ class ServiceDirectory:
         return self.registry().check(issuer, valid_from, now)
 
 
-# -- reading what a visitor uploaded ---------------------------------------------------------
-
-
-class UnreadableInput(InputError):
-    """An upload or pasted text that holds no credential; ``code`` names why (the pages have a
-    sentence for each in every language)."""
-
-    def __init__(self, code: str, message: str | None = None) -> None:
-        super().__init__(message or f"Unreadable input ({code}).")
-        self.code = code
-
-
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
-MAX_IMAGE_PIXELS = 40_000_000
-MAX_PDF_PAGES = 3
-PDF_DPI = 150
-PDF_SECONDS = 15.0
-
-
-def _is_image(data: bytes) -> bool:
-    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-
-
-def qr_texts(image_bytes: bytes) -> list[str]:
-    """The text of every QR code in an image (PNG, JPEG, GIF, BMP, WebP), by zxing-cpp.
-
-    Refuses images over :data:`MAX_IMAGE_PIXELS` before decoding them (a small file can
-    claim an enormous canvas)."""
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(
-            io.BytesIO(image_bytes), formats=["PNG", "JPEG", "GIF", "BMP", "WEBP"]
-        ) as image:
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise UnreadableInput("image_too_large")
-            gray = image.convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise UnreadableInput("bad_image") from None
-    found = zxingcpp.read_barcodes(
-        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-    )
-    return [b.text for b in found if b.valid and b.text]
-
-
-def pdf_page_images(pdf_bytes: bytes) -> list[bytes]:
-    """PNG images of the first pages of a PDF, rendered by poppler's ``pdftoppm`` in a
-    separate process with a time limit."""
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        raise UnreadableInput("pdf_unsupported", "pdftoppm (poppler-utils) is not installed.")
-    with tempfile.TemporaryDirectory(prefix="tessera-pdf-") as folder:
-        source = Path(folder) / "upload.pdf"
-        source.write_bytes(pdf_bytes)
-        try:
-            subprocess.run(  # noqa: S603 - fixed program, arguments we made
-                [
-                    pdftoppm,
-                    "-png",
-                    "-r",
-                    str(PDF_DPI),
-                    "-f",
-                    "1",
-                    "-l",
-                    str(MAX_PDF_PAGES),
-                    str(source),
-                    str(Path(folder) / "page"),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDF_SECONDS,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            raise UnreadableInput("bad_pdf") from None
-        return [p.read_bytes() for p in sorted(Path(folder).glob("page*.png"))]
-
-
-def texts_from_upload(data: bytes) -> list[str]:
-    """Candidate texts in an uploaded file: a JSON file's text, or the QR codes in an image
-    or in the first pages of a PDF."""
-    if data.startswith(b"%PDF-"):
-        texts = [t for page in pdf_page_images(data) for t in qr_texts(page)]
-        if not texts:
-            raise UnreadableInput("no_qr")
-        return texts
-    if _is_image(data):
-        texts = qr_texts(data)
-        if not texts:
-            raise UnreadableInput("no_qr")
-        return texts
-    try:
-        return [data.decode("utf-8-sig")]
-    except UnicodeDecodeError:
-        raise UnreadableInput("not_recognized") from None
-
-
 # -- the whole thing -----------------------------------------------------------------------
 
 
@@ -714,13 +611,10 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "ServiceDirectory",
-    "UnreadableInput",
     "Verdict",
     "VerificationCounter",
     "VerifierBusy",
     "build_public_verification",
-    "qr_texts",
     "status_checker",
-    "texts_from_upload",
     "verdict_of",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import zlib
 from typing import Any
 
 from service.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, TESSERA_V1
@@ -100,3 +101,78 @@ def open_badge_credential(issuer: str = ISSUER_DID_KEY) -> dict[str, Any]:
             },
         }
     )
+
+
+# -- hostile inputs -----------------------------------------------------------------------
+
+POISON_PROPERTY = "https://example.org/vocab#link"
+
+
+def blank_node_clique(size: int) -> list[dict[str, Any]]:
+    """rdf-canon test074 ("poison"): blank nodes all linked to all (self-loops included),
+    indistinguishable, so RDFC-1.0's Hash N-Degree Quads must try every permutation."""
+    return [
+        {"@id": f"_:b{i}", POISON_PROPERTY: [{"@id": f"_:b{j}"} for j in range(size)]}
+        for i in range(size)
+    ]
+
+
+def poison_credential(size: int = 10) -> dict[str, Any]:
+    """A credential (about 1.5 KB of JSON for ``size`` 10) whose subject carries a blank-node
+    clique, with a proof that looks real: what an attacker sends to stall a verifier."""
+    credential = small_credential()
+    credential["credentialSubject"] = {
+        "@id": "_:b0",
+        POISON_PROPERTY: [{"@id": "_:b0"}],
+        "@included": blank_node_clique(size),
+    }
+    credential["proof"] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2025-03-01T00:00:00Z",
+        "verificationMethod": ISSUER_DID_KEY + "#" + ISSUER_DID_KEY.removeprefix("did:key:"),
+        "proofPurpose": "assertionMethod",
+        "proofValue": "z" + "1" * 60,
+    }
+    return credential
+
+
+def pdf_bomb(inflated_bytes: int = 1 << 30) -> bytes:
+    """A one-page PDF of about ``inflated_bytes / 1000`` bytes whose page content stream
+    inflates (FlateDecode) to ``inflated_bytes`` of spaces: a decompression bomb. Built in
+    well under a second: after a full flush, deflate writes identical bytes for identical
+    megabytes, so one compressed megabyte is repeated."""
+    megabyte = b" " * (1 << 20)
+    count = max(2, inflated_bytes >> 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = deflate.compress(megabyte) + deflate.flush(zlib.Z_FULL_FLUSH)
+    repeated = deflate.compress(megabyte) + deflate.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(count):
+        checksum = zlib.adler32(megabyte, checksum)
+    stream = (
+        b"\x78\xda"
+        + first
+        + repeated * (count - 1)
+        + deflate.flush(zlib.Z_FINISH)
+        + checksum.to_bytes(4, "big")
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

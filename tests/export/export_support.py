@@ -1,23 +1,25 @@
 """Helpers for the export tests: signed credentials of the shapes Tessera issues, and the
-real tools every QR is read back with (zxing-cpp; resvg for SVG; pdftoppm for PDF)."""
+real tools every QR is read back with (zxing-cpp; resvg for SVG; PDFium for PDF)."""
 
 from __future__ import annotations
 
+import ctypes
 import io
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 import zxingcpp
 from PIL import Image
 
 from service.credentials import Award, IssuerProfile, build_achievement, build_credential
 from service.dids import controller_document
+from service.intake import PdfLimits, pdf_page_images
 from service.keys import Ed25519Signer, did_key_for, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign
 
@@ -65,48 +67,48 @@ def tool(name: str, package: str) -> str:
 
 
 def pdf_pages(pdf: bytes, *, dpi: int = 150) -> list[Image.Image]:
-    """The PDF's pages as images, rendered by poppler's pdftoppm."""
-    with tempfile.TemporaryDirectory() as directory:
-        source = Path(directory) / "in.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(
-            [
-                tool("pdftoppm", "poppler-utils"),
-                "-r",
-                str(dpi),
-                "-png",
-                str(source),
-                f"{directory}/page",
-            ],
-            check=True,
-        )
-        pages = sorted(Path(directory).glob("page*.png"))
-        return [Image.open(io.BytesIO(p.read_bytes())) for p in pages]
+    """The PDF's pages as images, rendered by PDFium through the verification page's own
+    reader (:func:`service.intake.pdf_page_images`), at ``dpi``."""
+    return pdf_page_images(pdf, limits=PdfLimits(max_pages=10, dpi=dpi, max_pixels=50_000_000))
 
 
 def pdf_info(pdf: bytes) -> dict[str, str]:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(pdf)
-        handle.flush()
-        out = subprocess.run(
-            [tool("pdfinfo", "poppler-utils"), handle.name],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+    """Page count and first page size in points, as PDFium reads them (poppler's wording)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        width, height = document[0].get_size()
+        return {
+            "Pages": str(len(document)),
+            "Page size": f"{round(width, 2):g} x {round(height, 2):g} pts",
+        }
+    finally:
+        document.close()
 
 
 def pdf_fonts(pdf: bytes) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(pdf)
-        handle.flush()
-        return subprocess.run(
-            [tool("pdffonts", "poppler-utils"), handle.name],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+    """The base names of the fonts every text object on every page uses, one a line."""
+    names: set[str] = set()
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for page in document:
+            for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
+                font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
+                size = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+                buffer = ctypes.create_string_buffer(size)
+                pdfium_c.FPDFFont_GetBaseFontName(font, buffer, size)
+                names.add(buffer.value.decode("utf-8", "replace"))
+    finally:
+        document.close()
+    return "\n".join(sorted(names))
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, as PDFium extracts it."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(page.get_textpage().get_text_bounded() for page in document)
+    finally:
+        document.close()
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,10 @@ def test_export_pdf_and_verify_a_photo_of_it(
     assert verified.exit_code == 0, verified.output
     kinds = sorted(r["kind"] for r in json.loads(verified.stdout))
     assert kinds == ["offline-credential", "verification-link"]
+    # The PDF itself, read by the verification page's reader (PDFium, no poppler).
+    from_pdf = cli(app, "verify", "--qr", str(pdf), "--did-document", str(did), "--format", "json")
+    assert from_pdf.exit_code == 0, from_pdf.output
+    assert sorted(r["kind"] for r in json.loads(from_pdf.stdout)) == kinds
 
 
 def test_export_refuses_what_it_cannot_find(cli: Cli, issued: tuple[dict[str, Any], Path]) -> None:

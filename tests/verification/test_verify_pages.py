@@ -8,7 +8,6 @@ import copy
 import io
 import json
 import re
-import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -287,9 +286,6 @@ def test_uploading_a_picture_of_the_offline_qr(
     assert "ليلى حداد" in html
 
 
-@pytest.mark.skipif(
-    shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed"
-)
 def test_uploading_a_pdf_with_the_qr_code(
     client: Any, trusted_public: PublicVerification, award: Any
 ) -> None:
@@ -305,6 +301,16 @@ def test_uploading_a_pdf_with_the_qr_code(
     page.save(pdf, format="PDF", resolution=150)
     response = upload(client, pdf.getvalue(), "certificate.pdf", "application/pdf")
     assert verdict(response.text) == "ok:valid"
+
+
+def test_a_pdf_decompression_bomb_is_refused_on_the_page(
+    client: Any, public: PublicVerification
+) -> None:
+    from factories import pdf_bomb
+
+    response = upload(client, pdf_bomb(1 << 30), "certificate.pdf", "application/pdf", lang="de")
+    assert response.status_code == 422
+    assert escape(catalog("verify", "de")["error_bad_pdf"]) in response.text
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import zxingcpp
 from conftest import Provider, award_data
 from PIL import Image
+
+from service.intake import PdfLimits, pdf_page_images
 
 
 def issue(client: Any, provider: Provider, module: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -54,15 +53,12 @@ def path_of(url: str) -> str:
 
 
 def pdf_page_png(pdf: bytes, dpi: int = 150) -> bytes:
-    """The first page of a PDF as PNG bytes (poppler's pdftoppm)."""
-    with tempfile.TemporaryDirectory() as directory:
-        source = Path(directory) / "in.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(source), f"{directory}/page"],
-            check=True,
-        )
-        return (Path(directory) / "page.png").read_bytes()
+    """The first page of a PDF as PNG bytes, rendered by PDFium through the verification
+    page's own reader (:func:`service.intake.pdf_page_images`)."""
+    page = pdf_page_images(pdf, limits=PdfLimits(max_pages=1, dpi=dpi))[0]
+    buffer = io.BytesIO()
+    page.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def read_qr(data: bytes) -> tuple[str, int]:

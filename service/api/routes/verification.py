@@ -28,15 +28,14 @@ from service.api.deps import AppState
 from service.api.pages import page_language, render
 from service.api.problems import problem
 from service.errors import TesseraError, ValidationFailed
+from service.intake import UnreadableInput, texts_from_upload
 from service.public_verify import (
     OFFLINE_PREFIX,
     PayloadTooLarge,
     PublicVerification,
     RateLimited,
-    UnreadableInput,
     VerifierBusy,
     build_public_verification,
-    texts_from_upload,
     verdict_of,
 )
 from service.trust import TrustAssessment
