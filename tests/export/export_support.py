@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import io
 import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
