@@ -86,8 +86,16 @@ def issuers_create(
     suspension: Annotated[
         bool, typer.Option("--suspension", help="Also allow suspending credentials.")
     ] = False,
+    did_method: Annotated[
+        str,
+        typer.Option(
+            "--did-method",
+            help="'web' (did:web under this service, rotatable keys) or 'key' (did:key, for a "
+            "provider without a domain of its own; its key cannot change).",
+        ),
+    ] = "web",
 ) -> None:
-    """Register a provider: did:web identity, signing key, first API key (printed once)."""
+    """Register a provider: DID, signing key, first API key (printed once)."""
     eng = engine()
     database = _database()
     database.migrate()
@@ -104,6 +112,7 @@ def issuers_create(
                 actor="cli",
                 now=now,
                 suspension=suspension,
+                did_method=did_method,
             )
     except TesseraError as exc:
         fail(str(exc))
@@ -111,9 +120,10 @@ def issuers_create(
         database.dispose()
     typer.echo(f"created provider {issuer.slug}")
     typer.echo(f"  DID           {issuer.did}")
-    typer.echo(
-        f"  DID document  {eng.settings.base_url.rstrip('/')}/issuers/{issuer.slug}/did.json"
-    )
+    if issuer.did.startswith("did:web:"):
+        typer.echo(
+            f"  DID document  {eng.settings.base_url.rstrip('/')}/issuers/{issuer.slug}/did.json"
+        )
     typer.echo(f"  API key       {key.token}")
     typer.echo("  (shown only this once: store it safely)")
 

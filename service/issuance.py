@@ -29,10 +29,11 @@ from service.dids import controller_document
 from service.errors import (
     AuthenticationError,
     ConflictError,
+    NotFoundError,
     PermissionDeniedError,
     ValidationFailed,
 )
-from service.keys import KeyStore
+from service.keys import KeyInfo, KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
 from service.proofs.data_integrity import format_datetime
 from service.revocation import reserve_entries
@@ -42,6 +43,7 @@ from service.store.repository import NewCredential, Repository, new_id
 from service.wallet import IssuedLink, WalletAward, link_awards
 
 SCOPES = ("issue", "revoke", "admin")
+DID_METHODS = ("web", "key")
 MAX_BATCH = 10_000
 SERVER_SET_FIELDS = ("id", "issuer", "validFrom", "proof", "credentialStatus")
 
@@ -153,11 +155,23 @@ def revoke_api_key(
 def _new_signing_key(
     repo: Repository, keys: KeyStore, issuer: IssuerRow, *, actor: str, now: datetime
 ) -> str:
+    if not issuer.did.startswith("did:web:"):
+        raise ValidationFailed(
+            f"Provider {issuer.slug!r} is identified by its key ({issuer.did}), so its key "
+            "cannot change: create a did:web provider to have rotatable keys."
+        )
     existing = len(repo.issuer_keys(issuer.id))
     key_name = f"{issuer.slug}-{existing + 1}"[:63]
     info = keys.generate(
         key_name, did_web=issuer.did.removeprefix("did:web:"), dev=keys_are_dev(keys)
     )
+    _record_signing_key(repo, issuer, key_name, info, actor=actor, now=now)
+    return info.verification_method
+
+
+def _record_signing_key(
+    repo: Repository, issuer: IssuerRow, key_name: str, info: KeyInfo, *, actor: str, now: datetime
+) -> None:
     repo.add_issuer_key(
         issuer_id=issuer.id,
         key_name=key_name,
@@ -172,7 +186,6 @@ def _new_signing_key(
         issuer_id=issuer.id,
         subject=info.verification_method,
     )
-    return info.verification_method
 
 
 def keys_are_dev(keys: KeyStore) -> bool:
@@ -191,23 +204,46 @@ def create_issuer(
     actor: str,
     now: datetime,
     suspension: bool = False,
+    did_method: str = "web",
 ) -> tuple[IssuerRow, NewApiKey]:
-    """Register a provider: a did:web identity, a signing key, and a first admin API key.
+    """Register a provider: an identity, a signing key, and a first admin API key.
 
+    ``did_method`` ``"web"`` (default) gives it ``did:web`` under the service's origin, with a
+    DID document the service publishes and keys it can rotate; ``"key"`` gives a provider
+    without a domain of its own a ``did:key``, which *is* its one key (so it cannot rotate).
     ``suspension`` gives its credentials a second status entry, so they can be suspended."""
     if not name.strip():
         raise ValidationFailed("A provider needs a name.")
+    if did_method not in DID_METHODS:
+        raise ValidationFailed(
+            f"DID method {did_method!r} is not offered: choose {' or '.join(DID_METHODS)}."
+        )
     slug = slug or slugify(name)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,47}", slug):
         raise ValidationFailed(f"Slug {slug!r} must be 1-48 lower-case letters, digits or dashes.")
-    issuer = repo.add_issuer(
-        slug=slug, name=name.strip(), url=url, did=issuer_did(base_url, slug), now=now
-    )
+    if did_method == "key":
+        try:
+            repo.issuer_by_slug(slug)
+        except NotFoundError:
+            pass
+        else:
+            raise ConflictError(f"A provider with the slug {slug!r} already exists.")
+        # The key comes first: a did:key is derived from it.
+        key_name = f"{slug}-1"
+        info = keys.generate(key_name, dev=keys_are_dev(keys))
+        issuer = repo.add_issuer(
+            slug=slug, name=name.strip(), url=url, did=info.controller, now=now
+        )
+        _record_signing_key(repo, issuer, key_name, info, actor=actor, now=now)
+    else:
+        issuer = repo.add_issuer(
+            slug=slug, name=name.strip(), url=url, did=issuer_did(base_url, slug), now=now
+        )
+        _new_signing_key(repo, keys, issuer, actor=actor, now=now)
     issuer.suspension_enabled = suspension
     repo.audit(
         actor=actor, action="issuer.create", now=now, issuer_id=issuer.id, subject=issuer.did
     )
-    _new_signing_key(repo, keys, issuer, actor=actor, now=now)
     api_key = create_api_key(
         repo, issuer=issuer, label="first key", scopes=SCOPES, actor=actor, now=now
     )
@@ -583,6 +619,7 @@ def issue_vcapi(
 
 
 __all__ = [
+    "DID_METHODS",
     "MAX_BATCH",
     "SCOPES",
     "IssueSetup",
