@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import unicodedata
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ from service.wallet import IssuedLink, WalletAward, link_awards
 SCOPES = ("issue", "revoke", "admin")
 DID_METHODS = ("web", "key")
 MAX_BATCH = 10_000
-SERVER_SET_FIELDS = ("id", "issuer", "validFrom", "proof", "credentialStatus")
 
 
 # -- providers, keys, API keys ------------------------------------------------------------
@@ -530,6 +530,101 @@ def issue_awards(
     return Issued(signed, links)
 
 
+#: Terms whose every object must say what kind of thing it is (VC Data Model 2.0 §4.5).
+TYPED_TERMS = ("credentialStatus", "credentialSchema", "termsOfUse", "evidence", "refreshService")
+_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def _problem(path: str, message: str) -> dict[str, str]:
+    return {"path": path, "message": message}
+
+
+def _vcapi_problems(credential: Mapping[str, Any], issuer_did: str) -> list[dict[str, str]]:
+    """What is wrong with a client's credential, each with a message saying what to do.
+
+    Shape errors the schema reports too are explained here in plain words first."""
+    problems: list[dict[str, str]] = []
+    if "proof" in credential:
+        problems.append(_problem("$.credential.proof", "set by the server: remove the proof"))
+    issuer = credential.get("issuer")
+    named = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if "issuer" in credential and named != issuer_did:
+        problems.append(
+            _problem(
+                "$.credential.issuer",
+                f"the issuer must be the caller's own DID {issuer_did} (a string, or an object "
+                f"whose id is it), not {named!r}: a provider signs only in its own name",
+            )
+        )
+    client_id = credential.get("id")
+    if "id" in credential and not (isinstance(client_id, str) and _ABSOLUTE_URI.match(client_id)):
+        problems.append(
+            _problem(
+                "$.credential.id",
+                f"{client_id!r} is not an absolute URL: use e.g. urn:uuid:… or https://…, "
+                "or leave id out and the server sets one",
+            )
+        )
+    subjects = credential.get("credentialSubject")
+    for index, subject in enumerate(subjects if isinstance(subjects, list) else [subjects]):
+        if isinstance(subject, Mapping) and not subject:
+            where = "$.credential.credentialSubject" + (
+                f"[{index}]" if isinstance(subjects, list) else ""
+            )
+            problems.append(_problem(where, "is empty: a subject must make at least one claim"))
+    for term in TYPED_TERMS:
+        value = credential.get(term)
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            if isinstance(item, Mapping) and "type" not in item:
+                where = f"$.credential.{term}" + (f"[{index}]" if isinstance(value, list) else "")
+                problems.append(
+                    _problem(where, f"has no type: every {term} object must name its type")
+                )
+    return problems
+
+
+def _validity(credential: Mapping[str, Any], now: datetime) -> tuple[str, str | None]:
+    """(validFrom, validUntil) of the credential: the client's, or validFrom = now.
+
+    The schema has already checked that both are XML Schema dateTimeStamps."""
+    valid_from = credential.get("validFrom") or format_datetime(now)
+    valid_until = credential.get("validUntil")
+    if valid_until is not None:
+        start = datetime.fromisoformat(valid_from.replace("z", "Z"))
+        until = datetime.fromisoformat(valid_until.replace("z", "Z"))
+        if until < start:
+            raise ValidationFailed(
+                f"validUntil ({valid_until}) is before validFrom ({valid_from}): a credential "
+                "cannot expire before it becomes valid.",
+                [_problem("$.credential.validUntil", "before validFrom")],
+            )
+    return valid_from, valid_until
+
+
+def _vcapi_issuer(client: Mapping[str, Any], issuer: IssuerRow) -> Any:
+    """The client's issuer (already checked to be the caller), or the caller's DID; an Open
+    Badge without one gets the provider's profile, as Open Badges 3.0 requires."""
+    if "issuer" in client:
+        return client["issuer"]
+    if "OpenBadgeCredential" in client["type"]:
+        return {"id": issuer.did, "type": ["Profile"], "name": issuer.name}
+    return issuer.did
+
+
+def _record_id(repositories: Repositories, client_id: str | None) -> str:
+    """The record id: the client's ``urn:uuid:`` when it is one and free, else a new one."""
+    if client_id and client_id.lower().startswith("urn:uuid:"):
+        try:
+            candidate = str(uuid.UUID(client_id[len("urn:uuid:") :]))
+        except ValueError:
+            return new_id()
+        with repositories() as repo:
+            if not repo.credential_exists(candidate):
+                return candidate
+    return new_id()
+
+
 def issue_vcapi(
     repositories: Repositories,
     setup: IssueSetup,
@@ -540,22 +635,31 @@ def issue_vcapi(
     now: datetime,
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """W3C VC-API issue: the client's credential, with ``id``, ``issuer``, ``validFrom``,
-    ``credentialStatus`` and ``proof`` set by the server. A request that sets them itself is
-    refused. Same four steps as :func:`issue_awards`."""
+    """W3C VC-API issue: sign the client's VC 2.0 credential in the caller's name.
+
+    The client may set ``issuer`` (the caller's own DID, or an object with it as ``id`` and
+    more fields such as ``name``), ``id`` (an absolute URL; a ``urn:uuid:`` id is also the
+    credential's record id when free, so ``/credentials/status`` finds it),
+    ``validFrom`` / ``validUntil``, inline ``@context`` objects, any term its contexts define,
+    and its own ``credentialStatus`` (signed as given). The server fills in what is missing:
+    ``id``, ``issuer``, ``validFrom`` and, unless the client gave one, a Bitstring Status List
+    revocation entry; then adds the proof (``options.cryptosuite``). Refused with
+    :class:`ValidationFailed` (422): an issuer that is not the caller, a ``proof``, an empty
+    subject, typed terms without ``type``, anything canonicalization would drop, personal data.
+    Same four steps as :func:`issue_awards`."""
     credential = request.get("credential") if isinstance(request, Mapping) else None
     if isinstance(credential, Mapping):
-        preset = [f for f in SERVER_SET_FIELDS if f in credential]
-        if preset:
-            raise ValidationFailed(
-                f"The server sets {', '.join(preset)}; remove {'it' if len(preset) == 1 else 'them'} "
-                "from the credential.",
-                [{"path": f"$.credential.{f}", "message": "set by the server"} for f in preset],
-            )
+        with repositories() as repo:
+            caller_did = repo.issuer(issuer_id).did
+        problems = _vcapi_problems(credential, caller_did)
+        if problems:
+            summary = "; ".join(f"{p['path']}: {p['message']}" for p in problems[:3])
+            raise ValidationFailed(f"The credential cannot be issued: {summary}.", problems)
     validate("vcapi-issue", request, what="issue request")
     if request["credential"]["@context"][0] != CREDENTIALS_V2:
         raise ValidationFailed(
-            f"The credential's first @context must be {CREDENTIALS_V2}.",
+            f"Tessera issues VC Data Model 2.0 credentials: the first @context must be "
+            f"{CREDENTIALS_V2}.",
             [{"path": "$.credential['@context'][0]", "message": f"must be {CREDENTIALS_V2}"}],
         )
     body_hash = request_hash(request)
@@ -565,27 +669,37 @@ def issue_vcapi(
         if replayed:
             return replayed[0]
         key_name = repo.active_key(issuer.id).key_name
-    credential_id = new_id()
-    document = {
-        "@context": list(request["credential"]["@context"]),
-        "id": f"{setup.base_url.rstrip('/')}/credentials/{credential_id}",
-        **{k: v for k, v in request["credential"].items() if k != "@context"},
-        "issuer": {"id": issuer.did, "type": ["Profile"], "name": issuer.name}
-        if "OpenBadgeCredential" in request["credential"]["type"]
-        else issuer.did,
-        "validFrom": format_datetime(now),
+    client = request["credential"]
+    client_id = client.get("id")
+    credential_id = _record_id(repositories, client_id)
+    valid_from, valid_until = _validity(client, now)
+    document: dict[str, Any] = {
+        "@context": list(client["@context"]),
+        "id": client_id or f"{setup.base_url.rstrip('/')}/credentials/{credential_id}",
+        **{k: v for k, v in client.items() if k not in ("@context", "id")},
+        "issuer": _vcapi_issuer(client, issuer),
+        "validFrom": valid_from,
     }
+    if valid_until is not None:
+        document["validUntil"] = valid_until
     sensitive = find_sensitive(document)
     if sensitive:
         raise ValidationFailed(sensitive[0]["message"], sensitive)
-    cryptosuite = request.get("options", {}).get("cryptosuite", DEFAULT_CRYPTOSUITE)
+    options = request.get("options", {})
+    cryptosuite = options.get("cryptosuite", DEFAULT_CRYPTOSUITE)
     # Check the document before reserving anything: a refused request burns no index.
     setup.canonicalizer.canonicalize(document)
-    with repositories() as repo:
-        [reservation] = reserve_entries(
-            repo, issuer=issuer, credential_ids=[credential_id], base_url=setup.base_url, now=now
-        )
-    document["credentialStatus"] = reservation.entries
+    if "credentialStatus" not in client:
+        with repositories() as repo:
+            [reservation] = reserve_entries(
+                repo,
+                issuer=issuer,
+                credential_ids=[credential_id],
+                base_url=setup.base_url,
+                now=now,
+            )
+        entries = reservation.entries
+        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     signed = setup.signer.sign_all(key_name, [document], created=now, cryptosuite=cryptosuite)[0]
     subject = document.get("credentialSubject", {})
     learner = subject.get("name") if isinstance(subject, Mapping) else None

@@ -249,6 +249,10 @@ class Repository:
             raise NotFoundError(f"No credential {credential_id!r}.")
         return row
 
+    def credential_exists(self, credential_id: str) -> bool:
+        """Whether any provider has a credential record with this id."""
+        return self.session.get(CredentialRow, credential_id) is not None
+
     def credentials(self, issuer_id: str, *, limit: int, offset: int) -> Sequence[CredentialRow]:
         return self.session.scalars(
             select(CredentialRow)

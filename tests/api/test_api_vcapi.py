@@ -1,10 +1,13 @@
-"""The W3C VC-API issue endpoint: the client builds the credential, the server sets id,
-issuer, validFrom and proof, and refuses anything it could not sign faithfully."""
+"""The W3C VC-API issue endpoint: the client builds the credential (its own id, issuer,
+validity, status and any term its contexts define), the server fills in what is missing and
+signs, and refuses anything it could not sign faithfully or in someone else's name."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,11 +20,13 @@ from conftest import (
 )
 from factories import open_badge_credential
 
+from service.dids import StaticResolver
 from service.engine import Engine
 from service.store import Database, Repository
+from service.verify import verify_credential
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
-SERVER_SET = ("id", "issuer", "validFrom", "proof", "credentialStatus")
+SERVER_SET = ("id", "issuer", "validFrom", "proof", "credentialStatus")  # when left out
 
 
 def plain_request() -> dict[str, Any]:
@@ -71,7 +76,7 @@ def test_issue_returns_201_with_the_signed_credential(
     for field, value in request["credential"].items():
         assert vc[field] == value
     assert set(vc) == set(request["credential"]) | set(SERVER_SET)
-    (entry,) = vc["credentialStatus"]
+    entry = vc["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry"
     assert entry["statusPurpose"] == "revocation"
     assert entry["statusListCredential"].startswith(f"{SERVICE_BASE_URL}/status/")
@@ -127,41 +132,138 @@ def test_eddsa_jcs_2022_on_request(client: Any, provider: Provider, service_engi
     assert verify_offline(service_engine, vc, did_documents(client, provider)).verified
 
 
-def test_the_client_may_not_set_server_fields(
-    client: Any, provider: Provider, db: Database
+def test_the_client_may_set_id_issuer_validity_and_terms_its_contexts_define(
+    client: Any, provider: Provider, service_engine: Engine
 ) -> None:
+    request = plain_request()
+    request["credential"]["@context"].append(
+        {"FlightSafetyBriefing": "https://example.org/vocab#FlightSafetyBriefing"}
+    )
+    request["credential"].update(
+        {
+            "id": "urn:uuid:6f3a1c2e-3c1b-4d8e-9a51-0b1f8a2c7d44",
+            "issuer": {"id": provider.did, "name": "VTC Hamburg, Harbour campus"},
+            "validFrom": "4023-02-26T01:02:58.447Z",
+            "validUntil": "4024-01-01T00:00:00+01:00",
+            "termsOfUse": {"type": "FlightSafetyBriefing", "id": "https://example.org/policy/1"},
+            "relatedResource": [
+                {
+                    "id": "https://example.org/syllabus.pdf",
+                    "digestSRI": "sha384-S57yQDg1MTzF56Oi9DbSQ14u7jBy0RDdx0YbeV7shwhCS88G8SCXeFq82PafhCrW",
+                }
+            ],
+        }
+    )
+    response = issue(client, provider, request)
+
+    assert response.status_code == 201, response.text
+    vc = response.json()["verifiableCredential"]
+    for field, value in request["credential"].items():
+        assert vc[field] == value, field
+    # A far-future validFrom is the client's to choose: signature good, "not yet valid".
+    # (Inline contexts are the verifier's policy to allow; here they are allowed.)
+    verifier = dataclasses.replace(
+        service_engine.verifier(resolver=StaticResolver(did_documents(client, provider))),
+        allow_inline_contexts=True,
+    )
+    result = verify_credential(vc, verifier=verifier, now=datetime.now(UTC))
+    assert result.check("proof").status == "passed", [c.to_json() for c in result.checks]
+    assert result.check("validity").status == "failed"
+
+
+def test_a_client_credential_status_is_signed_as_given(
+    client: Any, provider: Provider, service_engine: Engine, db: Database
+) -> None:
+    request = plain_request()
+    status = {
+        "id": "https://status.example.org/lists/3#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://status.example.org/lists/3",
+    }
+    request["credential"]["credentialStatus"] = status
+    before = table_counts(db)["status_entries"]
+    response = issue(client, provider, request)
+
+    assert response.status_code == 201, response.text
+    vc = response.json()["verifiableCredential"]
+    assert vc["credentialStatus"] == status
+    assert table_counts(db)["status_entries"] == before  # no index of ours was reserved
+
+
+def test_the_issuer_must_be_the_caller(client: Any, provider: Provider, db: Database) -> None:
     before = table_counts(db)
-    for field in SERVER_SET:
+    for issuer in ("did:example:someone-else", {"id": "did:web:example.org", "name": "Acme"}):
         request = plain_request()
-        request["credential"][field] = (
-            {"type": "DataIntegrityProof"} if field in ("proof", "credentialStatus") else "urn:x"
-        )
+        request["credential"]["issuer"] = issuer
         response = issue(client, provider, request)
 
-        assert response.status_code == 422, field
+        assert response.status_code == 422, issuer
         body = response.json()
-        assert field in body["detail"], field
-        assert {"path": f"$.credential.{field}", "message": "set by the server"} in body["errors"]
+        assert provider.did in body["detail"]
+        assert [e["path"] for e in body["errors"]] == ["$.credential.issuer"]
     assert table_counts(db) == before
 
 
-def test_all_preset_fields_are_named_at_once(client: Any, provider: Provider) -> None:
+def test_every_problem_is_named_at_once(client: Any, provider: Provider, db: Database) -> None:
     request = plain_request()
-    request["credential"].update(id="urn:x", issuer="did:example:me", validFrom="2020-01-01")
-    body = issue(client, provider, request).json()
-    assert sorted(e["path"] for e in body["errors"]) == [
+    request["credential"].update(
+        id="credentials/42",
+        issuer="did:example:me",
+        proof={"type": "DataIntegrityProof"},
+        credentialSubject={},
+        evidence=[{"id": "https://example.org/evidence/1"}],
+        credentialSchema={"id": "https://example.org/schema.json"},
+    )
+    before = table_counts(db)
+    response = issue(client, provider, request)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert sorted(e["path"] for e in response.json()["errors"]) == [
+        "$.credential.credentialSchema",
+        "$.credential.credentialSubject",
+        "$.credential.evidence[0]",
         "$.credential.id",
         "$.credential.issuer",
-        "$.credential.validFrom",
+        "$.credential.proof",
     ]
+    assert table_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "path"),
+    [
+        ("Sat 25 Feb 2023 07:16:31 PM CST", None, "$.credential.validFrom"),
+        ("2023-02-26T01:02:58", None, "$.credential.validFrom"),  # no time zone
+        (None, "FUTURE DATE", "$.credential.validUntil"),
+        ("2023-02-26T01:20:00Z", "2023-02-26T01:19:59Z", "$.credential.validUntil"),
+    ],
+)
+def test_bad_validity_dates_are_422(
+    client: Any, provider: Provider, valid_from: str | None, valid_until: str | None, path: str
+) -> None:
+    request = plain_request()
+    for field, value in (("validFrom", valid_from), ("validUntil", valid_until)):
+        if value is not None:
+            request["credential"][field] = value
+    response = issue(client, provider, request)
+
+    assert response.status_code == 422, response.text
+    assert path in [e["path"] for e in response.json()["errors"]]
 
 
 #: Requests outside the schema -> (how to break a valid request, the error path).
 OUTSIDE_THE_SCHEMA: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "unknown-request-field": (lambda r: r.__setitem__("holder", "did:example:me"), "$"),
-    "unknown-credential-field": (
-        lambda r: r["credential"].__setitem__("holder", "did:example:me"),
-        "$.credential",
+    "inline-context-not-object": (
+        lambda r: r["credential"]["@context"].append(4),
+        "$.credential.@context[1]",
+    ),
+    "issuer-of-wrong-kind": (
+        lambda r: r["credential"].__setitem__("issuer", 4),
+        "$.credential.issuer",
     ),
     "unknown-cryptosuite": (
         lambda r: r.__setitem__("options", {"cryptosuite": "rsa"}),
