@@ -557,7 +557,7 @@ def _vcapi_problems(credential: Mapping[str, Any], issuer_did: str) -> list[dict
             )
         )
     client_id = credential.get("id")
-    if "id" in credential and not (isinstance(client_id, str) and _ABSOLUTE_URI.match(client_id)):
+    if "id" in credential and not _is_absolute(client_id):
         problems.append(
             _problem(
                 "$.credential.id",
@@ -581,6 +581,49 @@ def _vcapi_problems(credential: Mapping[str, Any], issuer_did: str) -> list[dict
                 problems.append(
                     _problem(where, f"has no type: every {term} object must name its type")
                 )
+    problems.extend(_related_resource_problems(credential.get("relatedResource")))
+    schemas = credential.get("credentialSchema")
+    for index, schema in enumerate(schemas if isinstance(schemas, list) else [schemas]):
+        if isinstance(schema, Mapping) and not _is_absolute(schema.get("id")):
+            where = "$.credential.credentialSchema" + (
+                f"[{index}]" if isinstance(schemas, list) else ""
+            )
+            problems.append(_problem(where, "needs an id: the URL of the schema file"))
+    return problems
+
+
+def _is_absolute(value: Any) -> bool:
+    return isinstance(value, str) and bool(_ABSOLUTE_URI.match(value))
+
+
+def _related_resource_problems(value: Any) -> list[dict[str, str]]:
+    """VC 2.0 §5.3: objects with a unique absolute ``id`` and a ``digestSRI`` or
+    ``digestMultibase``. (The digest itself is not checked: issuing fetches nothing.)"""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    problems: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        where = "$.credential.relatedResource" + (f"[{index}]" if isinstance(value, list) else "")
+        if not isinstance(item, Mapping):
+            problems.append(
+                _problem(where, "must be an object with id and digestSRI or digestMultibase")
+            )
+            continue
+        resource = item.get("id")
+        if not isinstance(resource, str) or not _is_absolute(resource):
+            problems.append(_problem(where, "needs an id: the resource's absolute URL"))
+        elif resource in seen:
+            problems.append(_problem(where, f"lists {resource} a second time: ids must be unique"))
+        else:
+            seen.add(resource)
+        if not isinstance(item.get("digestSRI"), str) and not isinstance(
+            item.get("digestMultibase"), str
+        ):
+            problems.append(
+                _problem(where, "needs a digestSRI or digestMultibase of the resource's bytes")
+            )
     return problems
 
 

@@ -112,6 +112,28 @@ def test_issuers_create_refuses_a_taken_slug(cli: Cli) -> None:
     assert bad.exit_code == 2
 
 
+def test_a_provider_without_a_domain_gets_a_did_key(cli: Cli, db: Database) -> None:
+    result = cli("issuers", "create", "--name", "Mobile Training Team", "--did-method", "key")
+
+    assert result.exit_code == 0, result.output
+    did = re.search(r"DID\s+(\S+)", result.output)
+    assert did and did.group(1).startswith("did:key:z6Mk")
+    assert "did.json" not in result.output  # nothing to publish: the DID is the key
+    with db.transaction() as session:
+        repo = Repository(session)
+        issuer = repo.issuer_by_slug("mobile-training-team")
+        key = repo.active_key(issuer.id)
+    assert issuer.did == did.group(1)
+    assert key.verification_method == f"{did.group(1)}#{did.group(1).removeprefix('did:key:')}"
+
+    rotate = cli("keys", "rotate", "mobile-training-team")
+    assert rotate.exit_code == 2
+    assert "did:web provider" in rotate.output
+    unknown = cli("issuers", "create", "--name", "Other", "--did-method", "peer")
+    assert unknown.exit_code == 2
+    assert "web or key" in unknown.output
+
+
 def test_keys_rotate(cli: Cli, db: Database) -> None:
     slug, did, _ = created(cli("issuers", "create", "--name", "Acme"))
     with db.transaction() as session:
