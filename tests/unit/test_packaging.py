@@ -30,7 +30,12 @@ def _declared(*groups: str) -> set[str]:
 def _imported(folder: str) -> dict[str, Path]:
     """Top-level third-party modules imported under ``folder``, each with one file importing it."""
     # The project's own modules (tests and benchmarks import the tests' helpers by name).
-    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"service", "cli", "tests"}
+    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {
+        "service",
+        "cli",
+        "tests",
+        "conformance",
+    }
     found: dict[str, Path] = {}
     for path in sorted((ROOT / folder).rglob("*.py")):
         if "node_modules" in path.parts:
@@ -49,7 +54,14 @@ def _imported(folder: str) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(
-    ("folder", "groups"), [("service", ()), ("cli", ()), ("tests", ("dev",)), ("bench", ("dev",))]
+    ("folder", "groups"),
+    [
+        ("service", ()),
+        ("cli", ()),
+        ("tests", ("dev",)),
+        ("bench", ("dev",)),
+        ("conformance", ("dev",)),
+    ],
 )
 def test_every_imported_package_is_declared(folder: str, groups: tuple[str, ...]) -> None:
     declared = _declared(*groups)
