@@ -741,8 +741,7 @@ def issue_vcapi(
                 base_url=setup.base_url,
                 now=now,
             )
-        entries = reservation.entries
-        document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        document["credentialStatus"] = reservation.entries
     signed = setup.signer.sign_all(key_name, [document], created=now, cryptosuite=cryptosuite)[0]
     subject = document.get("credentialSubject", {})
     learner = subject.get("name") if isinstance(subject, Mapping) else None

@@ -389,8 +389,7 @@ def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
     """{list URL: the signed status list credential this service serves there} for every
     status list a credential names: what a verifier would fetch (no network: ``client``)."""
     lists: dict[str, Any] = {}
-    entries = credential.get("credentialStatus", [])
-    for entry in [entries] if isinstance(entries, dict) else entries:
+    for entry in credential.get("credentialStatus", []):
         url = entry["statusListCredential"]
         assert url.startswith(f"{SERVICE_BASE_URL}/status/"), url
         response = client.get(url.removeprefix(SERVICE_BASE_URL))
