@@ -1,26 +1,21 @@
+# ruff: noqa: F811  (fixtures imported from browser_support are parameters here)
 """The verification page in a real headless browser (Debian's chromium driven by Playwright):
 the verdict and its colour for a valid, a tampered, a revoked and an unknown-issuer credential,
 in English and in Arabic, with screenshots.
 
-Screenshots go to ``$TESSERA_SCREENSHOTS_DIR`` when set (to look at them), else to a
-temporary folder. Without chromium or Playwright the test is skipped, unless
-``TESSERA_TEST_REQUIRE_BROWSER=1`` (CI) turns that into a failure.
+Fixtures and the screenshot folder: browser_support.py.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import browser, server, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 
 from service.public_verify import PublicPolicy, build_public_verification
@@ -29,77 +24,8 @@ from service.store.models import CredentialRow
 from service.trust import import_registry
 from service.verify import Check
 
-CHROMIUM = os.environ.get("TESSERA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-#: tessera.css: --ok, --bad, --warn
-COLOURS = {"ok": "rgb(11, 107, 46)", "bad": "rgb(163, 22, 27)", "warn": "rgb(138, 90, 0)"}
-
-
-def _browser_missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is not installed (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("TESSERA_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(app: Any) -> Iterator[str]:
-    """The app under uvicorn on a free loopback port, in a thread."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    configured = os.environ.get("TESSERA_SCREENSHOTS_DIR")
-    folder = Path(configured) if configured else tmp_path / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+#: tessera.css: the verdict icons' colours (--ok, --bad, --warn)
+COLOURS = {"ok": "rgb(11, 107, 46)", "bad": "rgb(163, 22, 27)", "warn": "rgb(122, 79, 0)"}
 
 
 class Revocations:
@@ -212,7 +138,10 @@ def test_the_verdicts_in_a_real_browser(
             verdict = page.locator("#verdict")
             assert verdict.get_attribute("class") == f"verdict {colour}"
             assert headline[lang] in verdict.inner_text()
-            assert verdict.evaluate("e => getComputedStyle(e).backgroundColor") == COLOURS[colour]
+            icon = page.locator("#verdict .icon")
+            assert icon.evaluate("e => getComputedStyle(e).color") == COLOURS[colour]
+            assert page.locator("h1").count() == 1
+            assert headline[lang] in page.locator("h1").inner_text()
             assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
             if lang == "ar":
                 assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"

@@ -115,8 +115,10 @@ def test_a_revoked_credential_is_red(
     fake_status.revoked.add(vc["id"])
     html = client.get(f"/v/{short(vc)}").text
     assert verdict(html) == "bad:invalid"
-    assert "The provider has revoked or suspended it." in html
-    assert '<dd id="status">Revoked or suspended</dd>' in html
+    # Worded apart from a suspension (which may be lifted): a revocation is final.
+    assert '<p id="reason">The provider has revoked it.</p>' in html
+    assert '<dd id="status">Revoked</dd>' in html
+    assert "suspend" not in html.lower()
 
 
 def test_an_unlisted_provider_is_amber(

@@ -500,7 +500,22 @@ def _stored_document(public: PublicVerification, credential_id: str) -> dict[str
         return dict(row.document) if row is not None else None
 
 
-@router.get("/verify", response_class=HTMLResponse, summary="Verification page: upload or paste")
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    summary="Landing page: what the service is, with the verification form",
+    description="An HTML page in the visitor's language (`?lang=`, else Accept-Language).",
+)
+def get_home_page(request: Request) -> HTMLResponse:
+    return render(request, "home.html", lang=page_language(request))
+
+
+@router.get(
+    "/verify",
+    response_class=HTMLResponse,
+    summary="Verification page: upload or paste",
+    description="An HTML form (no JavaScript) that posts a file or pasted text to `POST /verify`.",
+)
 def get_verify_page(request: Request) -> HTMLResponse:
     return _form_page(request, lang=page_language(request))
 
