@@ -222,7 +222,7 @@ def test_verdicts_read_without_colour_and_revoked_is_not_suspended(
 ) -> None:
     """Render each verdict, hide its words, then desaturate and simulate deuteranopia: every
     pair of verdicts must still differ in shape (icon and frame), not just in hue."""
-    context = browser.new_context(viewport={"width": 480, "height": 600})
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
     page = context.new_page()
     states = site.states()
     images: dict[str, Image.Image] = {}
