@@ -223,9 +223,27 @@ class Repository:
         batch_id: str | None,
         now: datetime,
     ) -> None:
-        """Insert many credentials in one statement (executemany), within the transaction."""
+        """Insert many credentials in one statement (executemany), within the transaction.
+
+        :class:`ConflictError` if a record id is taken (a client-chosen ``urn:uuid`` id that
+        another request claimed a moment earlier)."""
         if not credentials:
             return
+        try:
+            self._insert_credentials(issuer_id, credentials, batch_id, now)
+        except IntegrityError:
+            raise ConflictError(
+                "A credential with this id was recorded a moment ago by another request: "
+                "send the request again with a new id."
+            ) from None
+
+    def _insert_credentials(
+        self,
+        issuer_id: str,
+        credentials: Sequence[NewCredential],
+        batch_id: str | None,
+        now: datetime,
+    ) -> None:
         self.session.execute(
             insert(CredentialRow),
             [

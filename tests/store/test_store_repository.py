@@ -156,6 +156,26 @@ def test_signed_documents_come_back_exactly(db: Database, provider: Provider) ->
     assert row.issued_at.utcoffset() is not None  # aware on SQLite too
 
 
+def test_a_taken_credential_id_is_a_conflict_and_writes_nothing(
+    db: Database, provider: Provider
+) -> None:
+    """Two requests that chose the same urn:uuid: the second is a 409, never a 500."""
+    cid = new_id()
+    record = NewCredential(cid, None, "Amina Haddad", None, {"id": f"urn:uuid:{cid}"})
+    with db.transaction() as session:
+        Repository(session).add_credentials(
+            issuer_id=provider.issuer.id, credentials=[record], batch_id=None, now=NOW
+        )
+    before = table_counts(db)
+
+    with pytest.raises(ConflictError, match="new id"), db.transaction() as session:
+        Repository(session).add_credentials(
+            issuer_id=provider.issuer.id, credentials=[record], batch_id=None, now=NOW
+        )
+
+    assert table_counts(db) == before
+
+
 def test_times_read_back_in_utc(db: Database, provider: Provider) -> None:
     """Whatever offset a time was written with, it is read back as the same instant in UTC."""
     from zoneinfo import ZoneInfo
