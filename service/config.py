@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         description="Directory of pinned context files used when `contexts install` has no --from.",
     )
 
+    operator_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for the operator API (POST /issuers registers providers); "
+        "unset: providers are registered with the CLI only.",
+    )
+
     # Verification policy.
     allow_inline_contexts: bool = Field(
         default=False, description="Accept inline @context objects (off: only pinned URLs)."
@@ -61,6 +67,11 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "TESSERA_ENVIRONMENT=production needs TESSERA_KEY_PASSPHRASE: private keys are "
                 "never stored unencrypted in production."
+            )
+        if self.operator_token is not None and len(self.operator_token.get_secret_value()) < 32:
+            raise ConfigurationError(
+                "TESSERA_OPERATOR_TOKEN must be at least 32 characters: it can register "
+                "providers. Make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
         if self.environment == "production" and self.allow_inline_contexts:
             raise ConfigurationError(

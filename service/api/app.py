@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from service.api import pages, problems
 from service.api.deps import AppState
-from service.api.routes import access, catalogue, issuing, public, status, verification, wallet
+from service.api.routes import (
+    access,
+    catalogue,
+    issuing,
+    providers,
+    public,
+    status,
+    verification,
+    wallet,
+)
 from service.config import Settings
 from service.engine import build_engine
 from service.signing import BatchSigner, PoolSigner
@@ -53,7 +62,7 @@ def create_app(
     app.state.tessera = state
     problems.install(app)
     pages.install(app)
-    for module in (public, catalogue, issuing, access, status, wallet):
+    for module in (public, providers, catalogue, issuing, access, status, wallet):
         app.include_router(module.router)
     verification.install(app)  # public verification: /credentials/verify, /verify, /v/{id}
     return app

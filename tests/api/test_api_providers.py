@@ -106,3 +106,12 @@ def test_a_taken_slug_is_a_409_problem(
     assert body["status"] == 409
     assert "welding" in body["detail"]
     assert body["type"].startswith("https://") and body["title"]
+
+
+def test_registering_providers_over_the_api_is_off_without_an_operator_token(
+    client: Any,
+) -> None:
+    response = client.post("/issuers", json={"name": "Acme"})
+
+    assert response.status_code == 403
+    assert "TESSERA_OPERATOR_TOKEN" in response.json()["detail"]

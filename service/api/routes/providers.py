@@ -1,0 +1,75 @@
+"""The operator API: register a training provider over HTTP (what `tessera issuers create` does).
+
+Off unless the operator sets ``TESSERA_OPERATOR_TOKEN``; providers' own API keys never reach it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header
+
+from service.api.deps import StateDep
+from service.credentials import validate
+from service.errors import AuthenticationError, PermissionDeniedError
+from service.issuance import create_issuer
+
+router = APIRouter(tags=["operator"])
+
+
+def _require_operator(state: StateDep, authorization: str | None) -> None:
+    configured = state.settings.operator_token
+    if configured is None:
+        raise PermissionDeniedError(
+            "Registering providers over the API is off on this service: the operator sets "
+            "TESSERA_OPERATOR_TOKEN to turn it on, or runs `tessera issuers create`."
+        )
+    presented = ""
+    if authorization and authorization.lower().startswith("bearer "):
+        presented = authorization[7:].strip()
+    if not hmac.compare_digest(presented.encode(), configured.get_secret_value().encode()):
+        raise AuthenticationError(
+            "Send the operator token: `Authorization: Bearer <TESSERA_OPERATOR_TOKEN>` "
+            "(a provider's API key cannot register providers)."
+        )
+
+
+@router.post(
+    "/issuers",
+    status_code=201,
+    summary="Register a provider (operator token): its DID, signing key and first API key",
+)
+def post_issuer(
+    state: StateDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[{"name": "Mobile Training Team North", "didMethod": "key"}]),
+    ],
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    _require_operator(state, authorization)
+    validate("provider-create", body, what="provider")
+    with state.repository() as repo:
+        issuer, key = create_issuer(
+            repo,
+            state.engine.keys(),
+            name=body["name"],
+            url=body.get("url"),
+            slug=body.get("slug"),
+            base_url=state.settings.base_url,
+            actor="operator-api",
+            now=state.now(),
+            suspension=body.get("suspension", False),
+            did_method=body.get("didMethod", "web"),
+        )
+        result: dict[str, Any] = {
+            "slug": issuer.slug,
+            "did": issuer.did,
+            "apiKey": {"id": key.id, "token": key.token, "scopes": list(key.scopes)},
+        }
+    if issuer.did.startswith("did:web:"):
+        result["didDocument"] = (
+            f"{state.settings.base_url.rstrip('/')}/issuers/{issuer.slug}/did.json"
+        )
+    return result
