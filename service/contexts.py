@@ -1,10 +1,12 @@
 """Pinned JSON-LD context store and the strict, offline document loader.
 
-Every context URL that Tessera will process maps to the sha256 of the exact bytes we trust
-(``schemas/contexts.json``, plus operator pins added with ``tessera contexts add``). The
-third-party documents themselves are installed into ``<data_dir>/contexts/`` from an
-offline bundle or their canonical URLs, and checked against the pin on the way in *and* on
-every load. While signing or verifying, the loader answers only from that store: an unknown
+Every context URL that Tessera will process maps to the sha256 of the document we trust,
+taken over its RFC 8785 canonical JSON (``schemas/contexts.json``, plus operator pins added
+with ``tessera contexts add``). A canonical pin fixes the document's meaning exactly while
+surviving formatting: the bytes a URL serves often differ in whitespace or key order from a
+repository or npm copy of the same context. The third-party documents themselves are
+installed into ``<data_dir>/contexts/`` from an offline bundle or their canonical URLs, and
+checked against the pin on the way in *and* on every load. While signing or verifying, the loader answers only from that store: an unknown
 URL raises :class:`UntrustedContextError` naming it, and nothing leaves the process.
 """
 
@@ -21,6 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import rfc8785
 
 from service.errors import ContextIntegrityError, TesseraError, UntrustedContextError
 
@@ -63,7 +67,8 @@ Fetch = Callable[[str], bytes]
 
 @dataclass(frozen=True)
 class Pin:
-    """One trusted context: its URL, the sha256 of its bytes, and where its file comes from."""
+    """One trusted context: its URL, the sha256 of its RFC 8785 canonical JSON (see
+    :func:`context_digest`), and where its file comes from."""
 
     url: str
     sha256: str
@@ -74,6 +79,46 @@ class Pin:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        duplicated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"duplicate key(s) {', '.join(map(repr, duplicated))}")
+    return dict(pairs)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse_strictly(url: str, data: bytes) -> Any:
+    """JSON with nothing two readers could disagree on (duplicate keys, NaN, bad UTF-8)."""
+    try:
+        return json.loads(
+            data,
+            object_pairs_hook=_refuse_duplicate_keys,
+            parse_constant=_refuse_constant,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ContextIntegrityError(f"Context file for {url} is not valid JSON: {exc}") from exc
+
+
+def context_digest(url: str, data: bytes) -> str:
+    """The pin of a context file: sha256 over the RFC 8785 canonical form of its JSON.
+
+    Two files that differ only in formatting (whitespace, key order, escapes) get the same
+    digest; any change of a key or value gives another. Raises :class:`ContextIntegrityError`
+    for bytes that are not strict JSON.
+    """
+    document = _parse_strictly(url, data)
+    try:
+        return sha256_hex(bytes(rfc8785.dumps(document)))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise ContextIntegrityError(
+            f"Context file for {url} cannot be canonicalized: {exc}"
+        ) from exc
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> list[Pin]:
@@ -106,10 +151,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _parse_context(url: str, data: bytes) -> JsonObject:
-    try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ContextIntegrityError(f"Context file for {url} is not valid JSON: {exc}") from exc
+    document = _parse_strictly(url, data)
     if not isinstance(document, dict) or "@context" not in document:
         raise ContextIntegrityError(
             f"Context file for {url} is not a JSON-LD context document (no top-level @context)."
@@ -120,8 +162,8 @@ def _parse_context(url: str, data: bytes) -> JsonObject:
 class ContextStore:
     """The local, pinned context store under ``directory``.
 
-    Files are stored by content hash (``<sha256>.jsonld``), so two URLs can never share a
-    file by accident and a file can never change under a pin.
+    Files are stored verbatim under their pin (``<digest>.jsonld``), so two URLs can never
+    share a file by accident and a file can never change under a pin.
     """
 
     def __init__(self, directory: Path, *, manifest: Iterable[Pin] | None = None) -> None:
@@ -181,7 +223,7 @@ class ContextStore:
     def install_from_dir(self, source: Path) -> list[str]:
         """Install every non-bundled manifest context from an offline bundle directory.
 
-        A file is found by its manifest name or, failing that, by its hash among the
+        A file is found by its manifest name or, failing that, by its digest among the
         directory's files. A file with the manifest name but other bytes is refused with
         :class:`ContextIntegrityError`; nothing is installed unless all are found and valid.
         Returns the installed URLs.
@@ -191,7 +233,11 @@ class ContextStore:
         by_hash: dict[str, Path] = {}
         for path in sorted(source.iterdir()):
             if path.is_file() and path.stat().st_size <= MAX_CONTEXT_BYTES:
-                by_hash.setdefault(sha256_hex(path.read_bytes()), path)
+                try:
+                    by_hash.setdefault(context_digest(str(path), path.read_bytes()), path)
+                except ContextIntegrityError:
+                    continue  # a README or other non-JSON file in the bundle
+
         staged: list[tuple[Pin, bytes]] = []
         for pin in self._manifest:
             if pin.bundled:
@@ -226,19 +272,19 @@ class ContextStore:
         return [pin.url for pin, _ in staged]
 
     def add(self, url: str, data: bytes) -> Pin:
-        """Trust one more context (operator decision), pinned to the hash of ``data``."""
+        """Trust one more context (operator decision), pinned to the digest of ``data``."""
         if not url.startswith("https://"):
             raise TesseraError(f"Context URL {url!r} must be an absolute https:// URL.")
+        if len(data) > MAX_CONTEXT_BYTES:
+            raise ContextIntegrityError(f"Context file for {url} is larger than 1 MiB.")
+        _parse_context(url, data)
         existing = self.pins().get(url)
-        digest = sha256_hex(data)
+        digest = context_digest(url, data)
         if existing is not None and existing.sha256 != digest:
             raise ContextIntegrityError(
                 f"{url} is already pinned to sha256 {existing.sha256}; the file given has "
                 f"{digest}. A pinned context never changes: use a new URL for a new version."
             )
-        if len(data) > MAX_CONTEXT_BYTES:
-            raise ContextIntegrityError(f"Context file for {url} is larger than 1 MiB.")
-        _parse_context(url, data)
         pin = Pin(url=url, sha256=digest, file=f"{digest}.jsonld", operator=True)
         _write_atomically(self._stored_path(pin), data)
         pins_path = self.directory / OPERATOR_PINS
@@ -250,12 +296,12 @@ class ContextStore:
 
     @staticmethod
     def _check(pin: Pin, data: bytes, *, origin: str) -> None:
-        digest = sha256_hex(data)
+        digest = context_digest(pin.url, data)
         if digest != pin.sha256:
             raise ContextIntegrityError(
-                f"Refusing {origin} for {pin.url}: its sha256 is {digest}, but the pinned "
-                f"value is {pin.sha256}. The file was changed or is another version; get the "
-                "exact published file."
+                f"Refusing {origin} for {pin.url}: the sha256 of its canonical JSON is "
+                f"{digest}, but the pinned value is {pin.sha256}. The file was changed or is "
+                "another version; get the exact published file."
             )
 
     # -- loading ------------------------------------------------------------------------
@@ -314,6 +360,7 @@ __all__ = [
     "ContextStore",
     "DocumentLoader",
     "Pin",
+    "context_digest",
     "load_manifest",
     "sha256_hex",
 ]

@@ -20,6 +20,7 @@ from service.contexts import (
     OPEN_BADGES_V3,
     TESSERA_V1,
     ContextStore,
+    context_digest,
     load_manifest,
     sha256_hex,
 )
@@ -60,21 +61,54 @@ def test_manifest_urls_are_unique_https() -> None:
 
 @pytest.mark.parametrize("pin", THIRD_PARTY, ids=lambda p: p.file)
 def test_manifest_pin_matches_the_bundle_file(pin: Any) -> None:
-    assert sha256_hex((CONTEXTS_BUNDLE / pin.file).read_bytes()) == pin.sha256
-    assert _bundle_readme_digests()[pin.file] == pin.sha256
+    data = (CONTEXTS_BUNDLE / pin.file).read_bytes()
+    assert sha256_hex(data) == _bundle_readme_digests()[pin.file]  # the file the README describes
+    assert context_digest(pin.url, data) == pin.sha256
 
 
-def test_credentials_v2_pin_is_the_digest_the_spec_publishes() -> None:
-    pins = {pin.url: pin for pin in MANIFEST}
-    assert pins[CREDENTIALS_V2].sha256 == (
-        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
-    )
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        OPEN_BADGES_V3,
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json",
+        "https://w3id.org/security/data-integrity/v1",
+        "https://w3id.org/dcc/v1",
+        "https://w3id.org/vc/status-list/2021/v1",
+        "https://www.w3.org/2018/credentials/v1",
+    ],
+)
+def test_the_contexts_of_credentials_in_circulation_are_pinned(url: str) -> None:
+    assert url in {pin.url for pin in THIRD_PARTY}
+
+
+def test_credentials_v2_pin_is_the_document_whose_digest_the_spec_publishes() -> None:
+    (pin,) = [p for p in MANIFEST if p.url == CREDENTIALS_V2]
+    data = (CONTEXTS_BUNDLE / pin.file).read_bytes()
+    assert sha256_hex(data) == "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+    assert context_digest(CREDENTIALS_V2, data) == pin.sha256
+
+
+def test_the_pin_survives_reformatting_but_not_a_change_of_meaning() -> None:
+    data = (CONTEXTS_BUNDLE / "ob-v3p0-context-3.0.3.json").read_bytes()
+    document = json.loads(data)
+    pin = context_digest(OPEN_BADGES_V3, data)
+    reformatted = json.dumps(document, indent=4, sort_keys=True, ensure_ascii=True).encode()
+    assert reformatted != data and context_digest(OPEN_BADGES_V3, reformatted) == pin
+    changed = json.dumps(document).replace("https://schema.org/", "https://evil.example/")
+    assert context_digest(OPEN_BADGES_V3, changed.encode()) != pin
+    with pytest.raises(ContextIntegrityError, match="duplicate key"):
+        context_digest(OPEN_BADGES_V3, b'{"@context": {}, "@context": {"@vocab": "x:"}}')
 
 
 def test_own_context_matches_its_pin(tmp_path: Path) -> None:
     (pin,) = [p for p in MANIFEST if p.bundled]
     assert pin.url == TESSERA_V1
-    assert sha256_hex((BUNDLED_DIR / pin.file).read_bytes()) == pin.sha256
+    assert context_digest(pin.url, (BUNDLED_DIR / pin.file).read_bytes()) == pin.sha256
     store = ContextStore(tmp_path)  # nothing installed: the own context ships with the code
     assert store.is_installed(TESSERA_V1)
     assert "eqfLevel" in store.get(TESSERA_V1)["@context"]
@@ -154,7 +188,9 @@ def test_install_from_web_checks_every_download(tmp_path: Path) -> None:
 
     def fetch(url: str) -> bytes:
         fetched.append(url)
-        return files[url] + (b" " if url == OPEN_BADGES_V3 else b"")
+        if url == OPEN_BADGES_V3:  # served with another meaning
+            return files[url].replace(b"https://schema.org/", b"https://evil.example/")
+        return files[url]
 
     store = ContextStore(tmp_path)
     with pytest.raises(ContextIntegrityError, match=re.escape(OPEN_BADGES_V3)):
@@ -164,6 +200,23 @@ def test_install_from_web_checks_every_download(tmp_path: Path) -> None:
     assert store.missing() == []
 
 
+def test_install_from_web_accepts_the_served_formatting(tmp_path: Path) -> None:
+    """A URL may serve its context with other whitespace and key order than the bundle copy."""
+
+    def fetch(url: str) -> bytes:
+        (pin,) = [p for p in THIRD_PARTY if p.url == url]
+        document = json.loads((CONTEXTS_BUNDLE / pin.file).read_bytes())
+        return json.dumps(document, indent=1, sort_keys=True).encode()
+
+    store = ContextStore(tmp_path)
+    assert sorted(store.install_from_web(fetch)) == sorted(pin.url for pin in THIRD_PARTY)
+    assert store.missing() == []
+    for pin in THIRD_PARTY:
+        assert ContextStore(tmp_path).get(pin.url) == json.loads(
+            (CONTEXTS_BUNDLE / pin.file).read_bytes()
+        )
+
+
 # -- operator pins ----------------------------------------------------------------------------
 
 
@@ -171,10 +224,10 @@ def test_add_pins_a_new_context(tmp_path: Path) -> None:
     data = (CONTEXTS_BUNDLE / "citizenship-v4rc1.jsonld").read_bytes()
     store = ContextStore(tmp_path)
     pin = store.add(CITIZENSHIP, data)
-    assert pin.sha256 == sha256_hex(data) and pin.operator
+    assert pin.sha256 == context_digest(CITIZENSHIP, data) and pin.operator
     reopened = ContextStore(tmp_path)  # the pin is persisted
     assert reopened.is_trusted(CITIZENSHIP) and reopened.is_installed(CITIZENSHIP)
-    assert reopened.pins()[CITIZENSHIP].sha256 == sha256_hex(data)
+    assert reopened.pins()[CITIZENSHIP].sha256 == context_digest(CITIZENSHIP, data)
     assert reopened.get(CITIZENSHIP) == json.loads(data)
     store.add(CITIZENSHIP, data)  # the same bytes again: fine
 
@@ -183,9 +236,10 @@ def test_add_refuses_other_bytes_for_a_pinned_url(tmp_path: Path) -> None:
     data = (CONTEXTS_BUNDLE / "citizenship-v4rc1.jsonld").read_bytes()
     store = ContextStore(tmp_path)
     store.add(CITIZENSHIP, data)
+    ContextStore(tmp_path).add(CITIZENSHIP, data + b"\n")  # the same document, reformatted
     with pytest.raises(ContextIntegrityError, match="already pinned"):
-        ContextStore(tmp_path).add(CITIZENSHIP, data + b"\n")
-    assert ContextStore(tmp_path).pins()[CITIZENSHIP].sha256 == sha256_hex(data)
+        ContextStore(tmp_path).add(CITIZENSHIP, data.replace(b"schema.org", b"evil.example"))
+    assert ContextStore(tmp_path).pins()[CITIZENSHIP].sha256 == context_digest(CITIZENSHIP, data)
 
 
 def test_add_cannot_override_a_manifest_pin(tmp_path: Path) -> None:
