@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from conftest import VECTORS
 
-from service.contexts import ContextStore, UntrustedContextError
+from service.contexts import ContextStore
 from service.dids import StaticResolver, controller_document
 from service.encoding import decode_multibase_b58, multibase_b58
 from service.keys import (
