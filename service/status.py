@@ -1,5 +1,11 @@
 """W3C Bitstring Status List v1.0: encode, decode, read bits, and shape entries. Pure.
 
+Its predecessor, the W3C CCG's Status List 2021 (``StatusList2021Entry``, context
+``https://w3id.org/vc/status-list/2021/v1``), is read too, for credentials already in
+circulation: the same bitstring, GZIP and index rules, other type names, and an
+``encodedList`` that is plain base64url (no multibase ``u`` prefix). Tessera only issues
+Bitstring Status List entries.
+
 The bitstring is read most-significant bit first: index 0 is the left-most bit of the first
 byte (§3.1). ``encodedList`` is the GZIP-compressed bitstring, base64url-encoded without
 padding, with the multibase prefix ``u`` (§2.1). Decoding is bounded: a list must inflate
@@ -50,14 +56,19 @@ def encode_list(bits: bytes) -> str:
     return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
 
-def decode_list(encoded: Any, *, max_bytes: int = MAX_LIST_BYTES) -> bytes:
-    """The raw bitstring from ``encodedList``; bounded inflation, spec-named errors."""
-    if not isinstance(encoded, str) or not encoded.startswith("u"):
+def decode_list(encoded: Any, *, max_bytes: int = MAX_LIST_BYTES, multibase: bool = True) -> bytes:
+    """The raw bitstring from ``encodedList``; bounded inflation, spec-named errors.
+
+    ``multibase=False`` reads a Status List 2021 list (base64url without the ``u`` prefix).
+    """
+    if multibase and (not isinstance(encoded, str) or not encoded.startswith("u")):
         raise StatusListError(
             "MALFORMED_VALUE_ERROR",
             "encodedList must be a multibase base64url string starting with 'u'.",
         )
-    body = encoded[1:].rstrip("=")
+    if not isinstance(encoded, str):
+        raise StatusListError("MALFORMED_VALUE_ERROR", "encodedList must be a string.")
+    body = (encoded[1:] if multibase else encoded).rstrip("=")
     if not _BASE64URL.fullmatch(body):  # b64decode would silently skip stray characters
         raise StatusListError("MALFORMED_VALUE_ERROR", "encodedList is not valid base64url.")
     try:
@@ -121,12 +132,32 @@ def bitstring(size: int, set_indices: Iterable[int]) -> bytes:
 
 
 @dataclass(frozen=True)
+class ListFormat:
+    """The type names and encoding of one status list specification."""
+
+    entry_type: str
+    credential_type: str
+    subject_type: str
+    multibase: bool
+
+
+BITSTRING = ListFormat(
+    "BitstringStatusListEntry", "BitstringStatusListCredential", "BitstringStatusList", True
+)
+STATUS_LIST_2021 = ListFormat(
+    "StatusList2021Entry", "StatusList2021Credential", "StatusList2021", False
+)
+_FORMATS = {f.entry_type: f for f in (BITSTRING, STATUS_LIST_2021)}
+
+
+@dataclass(frozen=True)
 class StatusEntry:
-    """A parsed ``BitstringStatusListEntry``."""
+    """A parsed ``BitstringStatusListEntry`` (or legacy ``StatusList2021Entry``)."""
 
     purpose: str
     index: int
     list_url: str
+    format: ListFormat = BITSTRING
 
 
 def entry_json(list_url: str, index: int, purpose: str) -> dict[str, str]:
@@ -141,14 +172,17 @@ def entry_json(list_url: str, index: int, purpose: str) -> dict[str, str]:
 
 
 def parse_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
-    """Every ``BitstringStatusListEntry`` of a credential; malformed ones raise."""
+    """Every ``BitstringStatusListEntry`` and ``StatusList2021Entry`` of a credential;
+    malformed ones raise. Entries of other types are not status lists and are skipped."""
     raw = credential.get("credentialStatus")
     if raw is None:
         return []
     items = raw if isinstance(raw, list) else [raw]
     entries = []
     for item in items:
-        if not isinstance(item, Mapping) or item.get("type") != "BitstringStatusListEntry":
+        kind = item.get("type") if isinstance(item, Mapping) else None
+        list_format = _FORMATS.get(kind) if isinstance(kind, str) else None
+        if list_format is None or not isinstance(item, Mapping):
             continue
         index_text = item.get("statusListIndex")
         url = item.get("statusListCredential")
@@ -165,7 +199,9 @@ def parse_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
             raise StatusListError("MALFORMED_VALUE_ERROR", "statusListCredential must be a URL.")
         if not isinstance(purpose, str):
             raise StatusListError("MALFORMED_VALUE_ERROR", "statusPurpose must be a string.")
-        entries.append(StatusEntry(purpose=purpose, index=int(index_text), list_url=url))
+        entries.append(
+            StatusEntry(purpose=purpose, index=int(index_text), list_url=url, format=list_format)
+        )
     return entries
 
 
@@ -189,17 +225,21 @@ def list_credential(
     }
 
 
-def read_list_credential(document: Mapping[str, Any], *, purpose: str) -> bytes:
+def read_list_credential(
+    document: Mapping[str, Any], *, purpose: str, list_format: ListFormat = BITSTRING
+) -> bytes:
     """Check a status list credential's shape and purpose, return its bitstring."""
     types = document.get("type")
-    if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
+    if not isinstance(types, list) or list_format.credential_type not in types:
         raise StatusListError(
-            "STATUS_VERIFICATION_ERROR", "The status list is not a BitstringStatusListCredential."
+            "STATUS_VERIFICATION_ERROR",
+            f"The status list is not a {list_format.credential_type}.",
         )
     subject = document.get("credentialSubject")
-    if not isinstance(subject, Mapping) or subject.get("type") != "BitstringStatusList":
+    if not isinstance(subject, Mapping) or subject.get("type") != list_format.subject_type:
         raise StatusListError(
-            "STATUS_VERIFICATION_ERROR", "The status list has no BitstringStatusList subject."
+            "STATUS_VERIFICATION_ERROR",
+            f"The status list has no {list_format.subject_type} subject.",
         )
     purposes = subject.get("statusPurpose")
     listed = purposes if isinstance(purposes, list) else [purposes]
@@ -208,13 +248,16 @@ def read_list_credential(document: Mapping[str, Any], *, purpose: str) -> bytes:
             "STATUS_VERIFICATION_ERROR",
             f"The credential's entry is for {purpose!r} but the list is for {purposes!r}.",
         )
-    return decode_list(subject.get("encodedList"))
+    return decode_list(subject.get("encodedList"), multibase=list_format.multibase)
 
 
 __all__ = [
+    "BITSTRING",
     "DEFAULT_LIST_BITS",
     "MIN_LIST_BITS",
     "PURPOSES",
+    "STATUS_LIST_2021",
+    "ListFormat",
     "StatusEntry",
     "StatusListError",
     "bit_at",

@@ -31,6 +31,7 @@ from service.verify import (
     Verifier,
     issuer_of,
     parse_datetime,
+    validity_fields,
     verify_credential,
 )
 
@@ -170,7 +171,7 @@ class HttpsLists:
                 "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not a JSON object."
             )
         ttl = self._max_cache
-        until = parse_datetime(document.get("validUntil"))
+        until = parse_datetime(document.get(validity_fields(document)[1]))
         if until is not None:
             ttl = max(0.0, min(ttl, until.timestamp() - time.time()))
         subject = document.get("credentialSubject")
@@ -208,8 +209,9 @@ def _out_of_date(
         return None
     if any(c.status == "failed" for c in result.checks if c.check != "validity"):
         return None
-    until = parse_datetime(document.get("validUntil"))
-    start = parse_datetime(document.get("validFrom"))
+    start_name, end_name = validity_fields(document)
+    until = parse_datetime(document.get(end_name))
+    start = parse_datetime(document.get(start_name))
     if until is not None and until < now:
         return "expired"
     if start is not None and start > now:
@@ -219,7 +221,8 @@ def _out_of_date(
 
 @dataclass
 class StatusChecker:
-    """A :data:`service.verify.StatusChecker`: checks every BitstringStatusListEntry.
+    """A :data:`service.verify.StatusChecker`: checks every BitstringStatusListEntry (and
+    legacy StatusList2021Entry).
 
     ``list_verifier`` verifies the status list credentials themselves (same resolver and
     policy as the credential, without a status check of its own).
@@ -273,7 +276,9 @@ class StatusChecker:
                         f"The status list served for {entry.list_url} is another list "
                         f"({document.get('id')!r}).",
                     )
-                bits = read_list_credential(document, purpose=entry.purpose)
+                bits = read_list_credential(
+                    document, purpose=entry.purpose, list_format=entry.format
+                )
                 is_set = bit_at(bits, entry.index)
                 if outdated is not None:
                     if outdated == "expired" and entry.purpose == "revocation" and is_set:

@@ -3,10 +3,12 @@
 Checks run in a fixed order and each yields ``passed``, ``failed`` or ``unknown``:
 
 ``parse``     the input is a JSON object of a bounded size and shape, and looks like a VC
-``context``   ``@context`` starts with VC 2.0 and every entry is a pinned, trusted URL
+``context``   ``@context`` starts with VC 2.0 (or VC 1.1, for credentials already in
+              circulation) and every entry is a pinned, trusted URL
 ``proof``     every Data Integrity proof verifies (eddsa-rdfc-2022, eddsa-jcs-2022, Ed25519Signature2020)
 ``issuer``    each proof's key is controlled by the credential's issuer, as an assertionMethod
-``validity``  validFrom / validUntil / proof ``created`` against ``now`` with a clock skew
+``validity``  validFrom / validUntil (VC 1.1: issuanceDate / expirationDate) / proof
+              ``created`` against ``now`` with a clock skew
 ``status``    revocation / suspension (a :class:`StatusChecker` supplies it; else unknown)
 ``trust``     the issuer is recognized (a :class:`TrustChecker` supplies it; else unknown)
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from service.contexts import CREDENTIALS_V2, ContextStore
+from service.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextStore
 from service.dids import Resolver
 from service.errors import (
     VC_DM,
@@ -271,10 +273,11 @@ def _check_contexts(
     for extra in _embedded_contexts(document):
         items = [*items, *(extra if isinstance(extra, list) else [extra])]
     problem = VC_DM + "MALFORMED_VALUE_ERROR"
-    if first != CREDENTIALS_V2:
+    if first not in (CREDENTIALS_V2, CREDENTIALS_V1):
         checks["context"] = _failed(
             "context",
-            f"The first @context must be {CREDENTIALS_V2} (VC Data Model 2.0); it is {first!r}.",
+            f"The first @context must be {CREDENTIALS_V2} (VC Data Model 2.0) or "
+            f"{CREDENTIALS_V1} (VC Data Model 1.1); it is {first!r}.",
             problem,
         )
         return
@@ -431,8 +434,21 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def is_vc11(document: Mapping[str, Any]) -> bool:
+    """Whether ``document`` is a VC Data Model 1.1 credential (its first context is v1)."""
+    contexts = document.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    return first == CREDENTIALS_V1
+
+
+def validity_fields(document: Mapping[str, Any]) -> tuple[str, str]:
+    """The names of the start and end of the validity period: ``validFrom``/``validUntil``
+    in VC 2.0, ``issuanceDate``/``expirationDate`` in VC 1.1 (§4.7 of the 1.1 model)."""
+    return ("issuanceDate", "expirationDate") if is_vc11(document) else ("validFrom", "validUntil")
+
+
 def _valid_from(document: Mapping[str, Any]) -> datetime | None:
-    return parse_datetime(document.get("validFrom"))
+    return parse_datetime(document.get(validity_fields(document)[0]))
 
 
 def _check_validity(
@@ -440,7 +456,15 @@ def _check_validity(
 ) -> None:
     skew = verifier.clock_skew
     problem = VC_DM + "RANGE_ERROR"
-    fields = {"validFrom": document.get("validFrom"), "validUntil": document.get("validUntil")}
+    start_name, end_name = validity_fields(document)
+    if start_name == "issuanceDate" and "issuanceDate" not in document:
+        checks["validity"] = _failed(
+            "validity",
+            "A VC 1.1 credential must state its issuanceDate; this one does not.",
+            VC_DM + "MALFORMED_VALUE_ERROR",
+        )
+        return
+    fields = {start_name: document.get(start_name), end_name: document.get(end_name)}
     parsed: dict[str, datetime] = {}
     for name, raw in fields.items():
         if raw is None:
@@ -454,9 +478,9 @@ def _check_validity(
             )
             return
         parsed[name] = moment
-    start, end = parsed.get("validFrom"), parsed.get("validUntil")
+    start, end = parsed.get(start_name), parsed.get(end_name)
     if start and end and end < start:
-        checks["validity"] = _failed("validity", "validUntil is before validFrom.", problem)
+        checks["validity"] = _failed("validity", f"{end_name} is before {start_name}.", problem)
         return
     if start and start > now + skew:
         checks["validity"] = _failed(
@@ -518,7 +542,9 @@ __all__ = [
     "TrustChecker",
     "VerificationResult",
     "Verifier",
+    "is_vc11",
     "issuer_of",
     "parse_datetime",
+    "validity_fields",
     "verify_credential",
 ]

@@ -39,7 +39,7 @@ from service.public_verify import (
     verdict_of,
 )
 from service.trust import TrustAssessment
-from service.verify import VerificationResult, issuer_of, parse_datetime
+from service.verify import VerificationResult, issuer_of, parse_datetime, validity_fields
 
 router = APIRouter(tags=["verification"])
 _BUILD_LOCK = threading.Lock()
@@ -336,9 +336,9 @@ def summarize(document: Mapping[str, Any], lang: str) -> Summary:
         result=_text(first_result.get("value"), lang)
         if isinstance(first_result, Mapping)
         else None,
-        issued=_day(document.get("validFrom")),
+        issued=_day(document.get(validity_fields(document)[0])),
         completed=_day(subject.get("activityEndDate")),
-        valid_until=_day(document.get("validUntil")),
+        valid_until=_day(document.get(validity_fields(document)[1])),
     )
 
 
@@ -366,7 +366,7 @@ def _result_page(
     if result.credential is not None and result.check("proof").status == "passed":
         summary = summarize(result.credential, lang)
         issuer = result.issuer or ""
-        valid_from = parse_datetime(result.credential.get("validFrom"))
+        valid_from = parse_datetime(result.credential.get(validity_fields(result.credential)[0]))
         found = public.directory.registry().assess(issuer, valid_from, now)
         if found.status == result.check("trust").status:
             assessment = found
