@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     max_array_length: int = Field(default=2_000, ge=1)
     max_canonicalization_seconds: float = Field(default=1.0, gt=0)
     max_quads: int = Field(default=5_000, ge=10)
+    max_blank_nodes: int = Field(default=1_000, ge=1)
+    max_blank_node_permutations: int = Field(default=20_000, ge=1)
+
+    # The public verifier's smaller work budget (POST /credentials/verify, /verify, /v/...):
+    # a real Open Badges credential canonicalizes in about 1 ms with 4 blank nodes, so these
+    # leave ample room for genuine credentials and stop hostile ones long before they can
+    # hold a verification slot (see README "Limits"). The smaller of these and the general
+    # limits above applies.
+    verify_max_canonicalization_seconds: float = Field(default=0.1, gt=0)
+    verify_max_quads: int = Field(default=2_000, ge=10)
+    verify_max_blank_nodes: int = Field(default=200, ge=1)
+    verify_max_blank_node_permutations: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -59,6 +59,8 @@ def limits_from(settings: Settings) -> Limits:
         max_array_length=settings.max_array_length,
         max_quads=settings.max_quads,
         max_seconds=settings.max_canonicalization_seconds,
+        max_blank_nodes=settings.max_blank_nodes,
+        max_blank_node_permutations=settings.max_blank_node_permutations,
     )
 
 

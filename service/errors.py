@@ -16,6 +16,7 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     │   │   └── ContextIntegrityError   bytes do not match the pinned sha256
     │   ├── CanonicalizationError       RDFC would drop, relativize or cannot finish
     │   │   └── CanonicalizationLimitError   hostile input: work or size bound hit
+    │   │       └── BlankNodeLimitError      too many or too entangled blank nodes
     │   ├── UnsupportedProofError       unknown proof type or cryptosuite
     │   ├── ValidationFailed            a request breaks its JSON Schema (carries every error)
     │   └── ConflictError               the request contradicts stored state (idempotency, revoked)
@@ -104,6 +105,12 @@ class CanonicalizationLimitError(CanonicalizationError):
     title = "Canonicalization limit exceeded"
 
 
+class BlankNodeLimitError(CanonicalizationLimitError):
+    """Too many, or too entangled, blank nodes to canonicalize within the work budget."""
+
+    title = "Too many blank nodes"
+
+
 class UnsupportedProofError(InputError):
     problem_type = DATA_INTEGRITY + "PROOF_VERIFICATION_ERROR"
     title = "Unsupported proof"
@@ -175,6 +182,7 @@ class InvalidSignature(TesseraError):
 
 __all__ = [
     "AuthenticationError",
+    "BlankNodeLimitError",
     "CanonicalizationError",
     "CanonicalizationLimitError",
     "ConfigurationError",

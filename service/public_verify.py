@@ -11,8 +11,13 @@ It puts together, once per process:
 - a memo of the canonical hashes (:class:`HashMemo`): the same credential verified again
   skips canonicalization, and nothing else: the signature, validity, status and trust are
   checked afresh every time;
-- a per-client token bucket (:class:`RateLimiter`), a cap on concurrent verifications
-  (:class:`ConcurrencyGate`) and aggregate counters (:class:`VerificationCounter`).
+- a per-client token bucket (:class:`RateLimiter`), a cap on concurrent verifications that
+  no one client can fill (:class:`ConcurrencyGate`) and aggregate counters
+  (:class:`VerificationCounter`);
+- a work budget far smaller than the CLI's (:attr:`PublicPolicy.limits`): CPU time, RDF
+  statements and blank nodes per credential, so hostile documents are refused in
+  microseconds (blank-node counts and the poison-graph estimate run before the exponential
+  step of canonicalization) or, at worst, after 0.1 s of CPU.
 
 Nothing here stores credential content or a client address: the rate limiter keys its
 buckets by a keyed hash of the address that changes with every process, and the counters are
@@ -30,7 +35,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -44,7 +49,9 @@ from service.dids import (
 )
 from service.engine import Engine
 from service.errors import TESSERA, DidResolutionError, InputError, TesseraError
+from service.intake import texts_from_upload
 from service.issuance import did_document
+from service.proofs import Limits, verification_suites
 from service.proofs.data_integrity import Cryptosuite
 from service.store import Database, Repository
 from service.trust import TrustRegistry, entry_from_row
@@ -128,6 +135,16 @@ class PublicPolicy:
     max_concurrent: int = 2
     max_waiting: int = 256
     queue_seconds: float = 2.0
+    #: Of those, how many one client address may run at once, and how many more of its
+    #: requests may wait; beyond that the client gets 503 (see :class:`ConcurrencyGate`).
+    max_concurrent_per_client: int = 1
+    max_waiting_per_client: int = 8
+    #: The work budget of one public verification (``TESSERA_VERIFY_MAX_*``). The smaller of
+    #: these and the service's general limits (``TESSERA_MAX_*``, the CLI's) applies.
+    max_canonicalization_seconds: float = 0.1
+    max_quads: int = 2_000
+    max_blank_nodes: int = 200
+    max_blank_node_permutations: int = 500
     #: Run verifications in worker threads (the event loop stays free for other requests) or
     #: on the event loop itself (no thread hand-off; canonicalization is bounded to
     #: ``max_canonicalization_seconds`` either way).
@@ -147,6 +164,18 @@ class PublicPolicy:
             if hasattr(settings, f"verify_{f.name}")
         }
         return cls(**values)
+
+    def limits(self, general: Limits) -> Limits:
+        """``general`` (the CLI's limits) narrowed to this policy's work budget."""
+        return dataclasses.replace(
+            general,
+            max_seconds=min(general.max_seconds, self.max_canonicalization_seconds),
+            max_quads=min(general.max_quads, self.max_quads),
+            max_blank_nodes=min(general.max_blank_nodes, self.max_blank_nodes),
+            max_blank_node_permutations=min(
+                general.max_blank_node_permutations, self.max_blank_node_permutations
+            ),
+        )
 
 
 # -- rate limiting -------------------------------------------------------------------------
@@ -181,14 +210,15 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self.rate > 0
 
-    def _key(self, client: str) -> bytes:
+    def key(self, client: str) -> bytes:
+        """The keyed hash that stands for ``client`` (its address is never kept)."""
         return hmac.digest(self._secret, client.encode("utf-8", "replace"), "sha256")[:16]
 
     def take(self, client: str) -> float:
         """Spend one token for ``client``: 0.0 when allowed, else seconds until one is free."""
         if not self.enabled:
             return 0.0
-        key = self._key(client)
+        key = self.key(client)
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
@@ -219,18 +249,45 @@ class RateLimiter:
 
 
 class ConcurrencyGate:
-    """At most ``limit`` verifications at once in this event loop; up to ``max_waiting``
-    more wait up to ``wait_seconds`` for a turn, anything beyond is :class:`VerifierBusy`."""
+    """At most ``limit`` verifications at once in this event loop, and at most ``per_client``
+    of them for any one client; up to ``max_waiting`` more wait up to ``wait_seconds`` for a
+    turn (``per_client_waiting`` of them per client), anything beyond is :class:`VerifierBusy`.
+
+    Why per client. Verification is CPU-bound and the slots are few (about the core count),
+    so whoever holds them decides everyone's latency. The rate limit bounds how *often* a
+    client may ask, not how much work each request costs: a client sending documents that
+    each burn the whole work budget (a poison graph that slips past the cheap checks, a PDF
+    that takes seconds to render) at its permitted rate would hold every slot, and genuine
+    requests would queue behind it until they got 503. With a per-client cap, such a client
+    holds at most ``per_client`` slots and queues behind *itself*: its surplus requests wait
+    on its own semaphore (never in the shared queue, where they would delay others) and, past
+    ``per_client_waiting``, are refused at once. Genuine clients keep ``limit - per_client``
+    slots and an asyncio semaphore's FIFO turn. Early refusal (blank-node checks before
+    canonicalization) and the small work budget make each hostile request cheap; this makes
+    sure that even the costly ones cannot starve anyone else. Many addresses at once are a
+    distributed attack, which the rate limiter and the network in front must meet.
+    """
 
     def __init__(
-        self, *, limit: int, max_waiting: int, wait_seconds: float, in_thread: bool = True
+        self,
+        *,
+        limit: int,
+        max_waiting: int,
+        wait_seconds: float,
+        in_thread: bool = True,
+        per_client: int | None = None,
+        per_client_waiting: int = 8,
     ) -> None:
         self.limit = limit
         self.in_thread = in_thread
         self.max_waiting = max_waiting
         self.wait_seconds = wait_seconds
+        self.per_client = min(per_client, limit) if per_client is not None else limit
+        self.per_client_waiting = per_client_waiting
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        #: Per client with a request in the gate: its semaphore and how many requests it has.
+        self._clients: dict[Hashable, tuple[asyncio.Semaphore, int]] = {}
         self.waiting = 0
         self.running = 0
 
@@ -238,17 +295,53 @@ class ConcurrencyGate:
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._loop is not loop:
             self._loop, self._semaphore = loop, asyncio.Semaphore(self.limit)
+            self._clients = {}
         return self._semaphore
 
-    async def run(self, work: Callable[[], Any]) -> Any:
-        """Run ``work`` in a worker thread once a slot is free."""
+    def clients(self) -> int:
+        """Clients with a request running or waiting (for tests and metrics)."""
+        return len(self._clients)
+
+    async def run(self, work: Callable[[], Any], *, client: Hashable = None) -> Any:
+        """Run ``work`` (in a worker thread unless ``in_thread`` is false) once a slot is free
+        and ``client`` (any hashable key; ``None``: no per-client cap) is below its share."""
         semaphore = self._gate()
+        if client is None:
+            return await self._run(semaphore, work, self.wait_seconds)
+        own, count = self._clients.get(client, (None, 0))
+        if own is None:
+            own = asyncio.Semaphore(self.per_client)
+        if count >= self.per_client + self.per_client_waiting:
+            raise VerifierBusy()
+        self._clients[client] = (own, count + 1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            try:
+                await asyncio.wait_for(own.acquire(), self.wait_seconds)
+            except TimeoutError:
+                raise VerifierBusy() from None
+            try:
+                remaining = self.wait_seconds - (loop.time() - started)
+                return await self._run(semaphore, work, max(remaining, 0.0))
+            finally:
+                own.release()
+        finally:
+            own, count = self._clients[client]
+            if count <= 1:
+                del self._clients[client]
+            else:
+                self._clients[client] = (own, count - 1)
+
+    async def _run(
+        self, semaphore: asyncio.Semaphore, work: Callable[[], Any], wait_seconds: float
+    ) -> Any:
         if semaphore.locked():
             if self.waiting >= self.max_waiting:
                 raise VerifierBusy()
             self.waiting += 1
             try:
-                await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
+                await asyncio.wait_for(semaphore.acquire(), wait_seconds)
             except TimeoutError:
                 raise VerifierBusy() from None
             finally:
@@ -510,14 +603,20 @@ class PublicVerification:
         self.database = database
         self.directory = directory or ServiceDirectory(database, ttl=policy.directory_seconds)
         self.memo = HashMemo(policy.memo_entries)
+        limits = policy.limits(engine.canonicalizer.limits)
         base = engine.verifier(resolver=self.directory, trust=self.directory.trust)
-        self.verifier = dataclasses.replace(base, suites=self.memo.wrap(base.suites), status=status)
+        suites = verification_suites(engine.canonicalizer.with_limits(limits))
+        self.verifier = dataclasses.replace(
+            base, suites=self.memo.wrap(suites), limits=limits, status=status
+        )
         self.limiter = RateLimiter(rate=policy.rate_per_second, burst=policy.burst)
         self.gate = ConcurrencyGate(
             limit=policy.max_concurrent,
             max_waiting=policy.max_waiting,
             wait_seconds=policy.queue_seconds,
             in_thread=policy.in_thread,
+            per_client=policy.max_concurrent_per_client,
+            per_client_waiting=policy.max_waiting_per_client,
         )
         self.counter = VerificationCounter(database, flush_seconds=policy.count_flush_seconds)
 
@@ -551,11 +650,29 @@ class PublicVerification:
         )
 
     async def verify_async(
-        self, credential: bytes | str | Mapping[str, Any], *, now: datetime
+        self,
+        credential: bytes | str | Mapping[str, Any],
+        *,
+        now: datetime,
+        client: str | None = None,
     ) -> VerificationResult:
-        """:meth:`verify` in a worker thread, behind the concurrency gate."""
-        result: VerificationResult = await self.gate.run(lambda: self.verify(credential, now=now))
+        """:meth:`verify` in a worker thread, behind the concurrency gate (``client``, the
+        caller's address, has its fair share of it; see :class:`ConcurrencyGate`)."""
+        result: VerificationResult = await self.gate.run(
+            lambda: self.verify(credential, now=now), client=self._gate_key(client)
+        )
         return result
+
+    async def read_upload(self, data: bytes, *, client: str | None = None) -> list[str]:
+        """The candidate texts in an uploaded file (:func:`service.intake.texts_from_upload`:
+        QR codes in pictures and PDFs), behind the same gate as verifications."""
+        texts: list[str] = await self.gate.run(
+            lambda: texts_from_upload(data), client=self._gate_key(client)
+        )
+        return texts
+
+    def _gate_key(self, client: str | None) -> bytes | None:
+        return self.limiter.key(client) if client is not None else None
 
 
 #: The text every offline QR payload starts with (``service.export.compact.PREFIX``).

@@ -36,7 +36,9 @@ unmodified PyLD through exactly the same checks, for comparison and as an escape
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -50,6 +52,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from service.contexts import DocumentLoader
 from service.errors import (
+    BlankNodeLimitError,
     CanonicalizationError,
     CanonicalizationLimitError,
     ContextError,
@@ -71,6 +74,13 @@ class Limits:
     max_array_length: int = 2_000
     max_quads: int = 5_000
     max_seconds: float = 1.0
+    #: Blank nodes (JSON objects without an id, and ``_:`` identifiers), counted in the JSON
+    #: before any JSON-LD work. An Open Badges credential has about 4.
+    max_blank_nodes: int = 1_000
+    #: Estimated orderings RDFC-1.0's Hash N-Degree Quads would try for the document's
+    #: indistinguishable blank nodes (:func:`blank_node_permutations`), checked before that
+    #: exponential step. A real credential needs none; about 40 us of CPU each.
+    max_blank_node_permutations: int = 20_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -97,14 +107,19 @@ def _walk(document: Any, limits: Limits) -> int:
     problem reported) is that of a plain stack walk; ``type(...) is`` tests come before the
     slow ABC check.
     """
+    # A negative depth marks a value inside an ``@context`` (term definitions are no nodes).
     stack: list[tuple[Any, int]] = [(document, 1)]
     nodes = 0
     size = 0
+    blank_nodes = 0
+    labels: set[str] = set()
     max_depth = limits.max_depth
     max_array_length = limits.max_array_length
     while stack:
         value, depth = stack.pop()
         nodes += 1
+        in_context = depth < 0
+        depth = -depth if in_context else depth
         if depth > max_depth:
             raise CanonicalizationLimitError(
                 f"The document is nested more than {limits.max_depth} levels deep; "
@@ -123,7 +138,17 @@ def _walk(document: Any, limits: Limits) -> int:
             for key in value:
                 size += 6 * len(key) + 4 if type(key) is str else _UNBOUNDED
             size += 2
-            stack.extend((v, depth + 1) for v in value.values())
+            if in_context:
+                stack.extend((v, -depth - 1) for v in value.values())
+                continue
+            identifier = value.get("@id", value.get("id"))
+            if identifier is None:
+                if "@value" not in value and "@list" not in value and "@set" not in value:
+                    blank_nodes += 1
+            elif type(identifier) is str and identifier.startswith("_:"):
+                labels.add(identifier)
+            for key, item in value.items():
+                stack.append((item, -depth - 1 if key == "@context" else depth + 1))
         elif isinstance(value, list):
             if len(value) > max_array_length:
                 raise CanonicalizationLimitError(
@@ -131,7 +156,7 @@ def _walk(document: Any, limits: Limits) -> int:
                     f"{limits.max_array_length}."
                 )
             size += len(value) + 2 if kind is list else _UNBOUNDED
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, -depth - 1 if in_context else depth + 1) for v in value)
         elif value is None:
             raise CanonicalizationError(
                 "The document contains a null value. Canonicalization drops nulls, so they "
@@ -142,6 +167,14 @@ def _walk(document: Any, limits: Limits) -> int:
     if nodes > max_array_length * 10:
         raise CanonicalizationLimitError(
             f"The document has {nodes} JSON values; the limit is {limits.max_array_length * 10}."
+        )
+    if blank_nodes + len(labels) > limits.max_blank_nodes:
+        raise BlankNodeLimitError(
+            f"The document has {blank_nodes + len(labels)} blank nodes (objects without an "
+            f"id, and _: identifiers); this verifier accepts at most {limits.max_blank_nodes}, "
+            "because canonicalizing many blank nodes can take exponential time. A credential "
+            "has a handful; give its objects ids (https://…, urn:uuid:…) or send it without "
+            "the extra objects."
         )
     return size
 
@@ -326,6 +359,13 @@ class Canonicalizer:
         # fastld's processed-context and IRI memo, likewise scoped to this loader.
         self._context_cache = ContextCache()
 
+    def with_limits(self, limits: Limits) -> Canonicalizer:
+        """The same canonicalizer (loader, context caches, mode) under other ``limits``: the
+        public verifier's smaller work budget without a second copy of the caches."""
+        bounded = copy.copy(self)
+        bounded.limits = limits
+        return bounded
+
     def canonicalize(self, document: Mapping[str, Any]) -> str:
         """RDFC-1.0 canonical N-Quads of ``document``.
 
@@ -383,6 +423,14 @@ class Canonicalizer:
                 f"The document expands to {quads} RDF statements; "
                 f"the limit is {self.limits.max_quads}."
             )
+        cap = self.limits.max_blank_node_permutations
+        if blank_node_permutations(dataset, cap) > cap:
+            raise BlankNodeLimitError(
+                "The document's blank nodes are too entangled to canonicalize safely (a "
+                "'poison graph'): telling them apart would take more than the "
+                f"{self.limits.max_blank_node_permutations:,} orderings this verifier allows. "
+                "Real credentials need none: give repeated objects ids, or make them differ."
+            )
         canonizer: URDNA2015 = (
             _BoundedURDNA2015(deadline, rdfc_escapes=self.rdfc_escapes)
             if self.fast
@@ -399,6 +447,74 @@ class Canonicalizer:
         except UnicodeEncodeError as exc:
             raise _explain(exc) from None
         return result
+
+
+def blank_node_permutations(dataset: Mapping[str, Any], cap: int) -> int:
+    """An estimate of the orderings RDFC-1.0 (§4.8 Hash N-Degree Quads) would try, computed
+    in linear time before that exponential step runs; at least ``cap + 1`` when over ``cap``.
+
+    Blank nodes whose own statements are alike (the same "first-degree" shape: themselves as
+    ``_:a``, other blank nodes as ``_:z``, as in §4.7) cannot be told apart directly, so the
+    algorithm hashes paths through their neighbours. For each such node and each group of
+    alike neighbours reached the same way (shape, predicate, position), it tries every
+    ordering of the group: ``k!`` for ``k`` neighbours, summed. Nodes with a unique shape get
+    their label at once and cost nothing. The recursion can multiply this, which the CPU
+    deadline covers; the estimate refuses the known poison shapes (cliques of
+    interchangeable nodes, identical parents with many identical children) in microseconds
+    instead of after the whole deadline.
+    """
+    mentions: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {}
+    for graph_name, triples in dataset.items():
+        graph = graph_name if graph_name.startswith("_:") else ""
+        for triple in triples:
+            subject, obj = triple["subject"], triple["object"]
+            s_value = subject["value"] if subject["type"] == "blank node" else ""
+            o_value = obj["value"] if obj["type"] == "blank node" else ""
+            if not (s_value or o_value or graph):
+                continue
+            literal = (
+                obj["value"] + "\x00" + obj.get("datatype", "") + "\x00" + obj.get("language", "")
+                if obj["type"] == "literal"
+                else ""
+                if o_value
+                else obj["value"]
+            )
+            quad = (s_value, triple["predicate"]["value"], o_value, graph)
+            for node in {s_value, o_value, graph} - {""}:
+                mentions.setdefault(node, []).append((literal, quad))
+    if len(mentions) < 2:
+        return 0
+
+    def shape(node: str) -> tuple[str, ...]:
+        def name(value: str) -> str:
+            return "" if not value else ("_:a" if value == node else "_:z")
+
+        return tuple(
+            sorted(
+                f"{name(s)} {p} {name(o) or literal} {name(g)}"
+                for literal, (s, p, o, g) in mentions[node]
+            )
+        )
+
+    shapes = {node: shape(node) for node in mentions}
+    alike: dict[tuple[str, ...], int] = {}
+    for node_shape in shapes.values():
+        alike[node_shape] = alike.get(node_shape, 0) + 1
+    total = 0
+    for node, node_shape in shapes.items():
+        if alike[node_shape] < 2:
+            continue
+        groups: dict[tuple[tuple[str, ...], str, str], int] = {}
+        for _, (s, p, o, g) in mentions[node]:
+            for position, related in (("s", s), ("o", o), ("g", g)):
+                if related and related != node:
+                    key = (shapes[related], p, position)
+                    groups[key] = groups.get(key, 0) + 1
+        for k in groups.values():
+            total += math.factorial(min(k, 20)) if k > 1 else 1
+            if total > cap:
+                return total
+    return total
 
 
 def _to_dataset(processor: Any, expanded: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -441,4 +557,11 @@ def serialize(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-__all__ = ["DEFAULT_LIMITS", "Canonicalizer", "Limits", "check_structure", "serialize"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Canonicalizer",
+    "Limits",
+    "blank_node_permutations",
+    "check_structure",
+    "serialize",
+]

@@ -14,12 +14,19 @@ from typing import Any
 
 import pytest
 from conftest import CONTEXTS_BUNDLE, W3C_VECTORS, read_json
-from factories import open_badge_credential, small_credential
+from factories import (
+    POISON_PROPERTY,
+    blank_node_clique,
+    open_badge_credential,
+    poison_credential,
+    small_credential,
+)
 from pyld import jsonld
 
 from service.contexts import CREDENTIALS_V2, ContextStore
 from service.dids import StaticResolver
 from service.errors import (
+    BlankNodeLimitError,
     CanonicalizationError,
     CanonicalizationLimitError,
     TesseraError,
@@ -300,14 +307,8 @@ def test_untrusted_context_is_named(canonicalizer: Canonicalizer) -> None:
 # -- bounded work -------------------------------------------------------------------------------
 
 
-def _clique(size: int) -> list[dict[str, Any]]:
-    """rdf-canon test074 ("poison"): blank nodes all linked to all (self-loops included),
-    indistinguishable, so Hash N-Degree Quads must try every permutation."""
-    return [{"@id": f"_:b{i}", P: [{"@id": f"_:b{j}"} for j in range(size)]} for i in range(size)]
-
-
 def test_small_blank_node_cycles_still_canonicalize(canonicalizer: Canonicalizer) -> None:
-    canonical = canonicalizer.canonicalize({"@graph": _clique(3)})
+    canonical = canonicalizer.canonicalize({"@graph": blank_node_clique(3)})
     assert canonical.count("\n") == 9
     assert {"_:c14n0", "_:c14n1", "_:c14n2"} <= set(canonical.split())
 
@@ -318,25 +319,12 @@ def test_poison_graph_is_stopped_within_the_deadline(
 ) -> None:
     started = time.monotonic()
     with pytest.raises(CanonicalizationLimitError, match="poison"):
-        canonicalizer.canonicalize({"@graph": _clique(size)})
+        canonicalizer.canonicalize({"@graph": blank_node_clique(size)})
     assert time.monotonic() - started < 3.0
 
 
 def test_poison_graph_in_a_credential_fails_verification_quickly(verifier: Verifier) -> None:
-    credential = small_credential()
-    credential["credentialSubject"] = {
-        "@id": "_:b0",
-        P: [{"@id": "_:b0"}],
-        "@included": _clique(10),
-    }
-    credential["proof"] = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-rdfc-2022",
-        "created": "2025-03-01T00:00:00Z",
-        "verificationMethod": small_credential()["issuer"] + "#" + small_credential()["issuer"][8:],
-        "proofPurpose": "assertionMethod",
-        "proofValue": "z" + "1" * 60,
-    }
+    credential = poison_credential(10)
     started = time.monotonic()
     result = verify_credential(credential, verifier=verifier, now=NOW)
     assert time.monotonic() - started < 3.0
@@ -400,6 +388,61 @@ def test_too_many_quads_are_refused(context_store: ContextStore) -> None:
     document["credentialSubject"]["name"] = [f"name {i}" for i in range(30)]
     with pytest.raises(CanonicalizationLimitError, match="RDF statements"):
         canonicalizer.canonicalize(document)
+
+
+def _identical_children(parents: int, children: int) -> dict[str, Any]:
+    """No blank-node ids, just a tree: ``parents`` identical objects, each with ``children``
+    identical objects. Hash N-Degree Quads tries ``children!`` orderings per parent."""
+    document = small_credential()
+    leaf = {POISON_PROPERTY: "x"}
+    document["credentialSubject"][POISON_PROPERTY] = [
+        {POISON_PROPERTY: [dict(leaf) for _ in range(children)]} for _ in range(parents)
+    ]
+    return document
+
+
+def test_tree_shaped_poison_is_refused_before_the_exponential_step(
+    canonicalizer: Canonicalizer,
+) -> None:
+    patient = canonicalizer.with_limits(Limits(max_seconds=60.0))
+    with pytest.raises(BlankNodeLimitError, match="too entangled") as caught:
+        patient.canonicalize(_identical_children(2, 9))  # 2 x 9! orderings: minutes
+    assert "more than the 20,000 orderings" in str(caught.value)
+    assert patient.canonicalize(_identical_children(2, 3))  # 2 x 3!: fine
+
+
+def test_the_ordering_estimate_counts_only_indistinguishable_blank_nodes(
+    canonicalizer: Canonicalizer,
+) -> None:
+    strict = canonicalizer.with_limits(Limits(max_blank_node_permutations=1))
+    assert strict.canonicalize(open_badge_credential())  # 4 blank nodes, all different
+    many_alike_leaves = small_credential()
+    many_alike_leaves["credentialSubject"][POISON_PROPERTY] = [{POISON_PROPERTY: "x"}] * 50
+    assert strict.canonicalize(many_alike_leaves)  # alike, but with no blank neighbours
+    with pytest.raises(BlankNodeLimitError):
+        strict.canonicalize({"@graph": blank_node_clique(3)})
+
+
+def test_too_many_blank_nodes_are_refused_before_json_ld_work() -> None:
+    document = small_credential()
+    document["credentialSubject"][POISON_PROPERTY] = [{POISON_PROPERTY: n} for n in range(5)]
+    check_structure(document, Limits(max_blank_nodes=5))  # the subject has an id
+    with pytest.raises(BlankNodeLimitError, match="5 blank nodes"):
+        check_structure(document, Limits(max_blank_nodes=4))
+    labelled = {"@graph": blank_node_clique(4)}  # 4 labels, each counted once
+    check_structure(labelled, Limits(max_blank_nodes=5))
+    with pytest.raises(BlankNodeLimitError, match="at most 3"):
+        check_structure(labelled, Limits(max_blank_nodes=3))
+
+
+def test_values_and_context_definitions_are_not_blank_nodes() -> None:
+    document = small_credential()
+    document["@context"] = [
+        CREDENTIALS_V2,
+        {"note": {"@type": "@json"}, "x": {"@container": "@set"}},
+    ]
+    document["credentialSubject"]["name"] = [{"@value": "Amina", "@language": "en"}] * 10
+    check_structure(document, Limits(max_blank_nodes=1))
 
 
 def test_ten_megabyte_string_is_refused_by_the_verifier(verifier: Verifier) -> None:

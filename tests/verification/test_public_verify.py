@@ -81,6 +81,38 @@ def test_the_gate_caps_concurrency_and_refuses_beyond_the_queue() -> None:
     assert sum(isinstance(r, VerifierBusy) for r in results) == 2
 
 
+def test_one_client_cannot_hold_every_slot() -> None:
+    """A client gets at most ``per_client`` slots; its surplus waits on its own turn (two
+    here) or is refused at once, while another client's work runs beside it."""
+    gate = ConcurrencyGate(
+        limit=2, max_waiting=100, wait_seconds=30.0, per_client=1, per_client_waiting=2
+    )
+    running = {"attacker": 0, "employer": 0}
+    peak = dict(running)
+    overlapped = []
+
+    def work(who: str) -> str:
+        running[who] += 1
+        peak[who] = max(peak[who], running[who])
+        time.sleep(0.05)
+        overlapped.append(running["attacker"] > 0 if who == "employer" else None)
+        running[who] -= 1
+        return who
+
+    async def main() -> list[Any]:
+        attacks = [gate.run(lambda: work("attacker"), client=b"attacker") for _ in range(5)]
+        genuine = [gate.run(lambda: work("employer"), client=b"employer") for _ in range(2)]
+        return await asyncio.gather(*attacks, *genuine, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert peak == {"attacker": 1, "employer": 1}
+    assert results[:5].count("attacker") == 3  # one ran, two waited their turn
+    assert sum(isinstance(r, VerifierBusy) for r in results[:5]) == 2  # refused at once
+    assert results[5:] == ["employer", "employer"]
+    assert any(overlapped)  # the employer ran while the attacker held its slot
+    assert gate.clients() == 0  # nothing kept about clients once they are done
+
+
 def test_a_wait_longer_than_the_queue_time_is_busy() -> None:
     gate = ConcurrencyGate(limit=1, max_waiting=10, wait_seconds=0.05)
 

@@ -28,7 +28,7 @@ from service.api.deps import AppState
 from service.api.pages import page_language, render
 from service.api.problems import problem
 from service.errors import TesseraError, ValidationFailed
-from service.intake import UnreadableInput, texts_from_upload
+from service.intake import UnreadableInput
 from service.public_verify import (
     OFFLINE_PREFIX,
     PayloadTooLarge,
@@ -162,9 +162,10 @@ def _vcapi_credential(body: bytes) -> dict[str, Any] | str:
     },
 )
 async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
-    public.admit(_client(request))
+    client = _client(request)
+    public.admit(client)
     credential = _vcapi_credential(await _read_limited(request, public.policy.max_request_bytes))
-    result = await public.verify_async(credential, now=datetime.now(UTC))
+    result = await public.verify_async(credential, now=datetime.now(UTC), client=client)
     return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
 
 
@@ -544,13 +545,14 @@ async def _form(request: Request, body: bytes, limit: int) -> tuple[bytes | None
 @router.post("/verify", response_class=HTMLResponse, summary="Verification page: the verdict")
 async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
     lang = page_language(request)
-    public.admit(_client(request))
+    client = _client(request)
+    public.admit(client)
     body = await _read_limited(request, public.policy.max_upload_bytes)
     base_url = request.app.state.tessera.settings.base_url
     try:
         data, pasted = await _form(request, body, public.policy.max_upload_bytes)
         if data is not None:
-            texts = await public.gate.run(lambda: texts_from_upload(data))
+            texts = await public.read_upload(data, client=client)
         elif pasted.strip():
             texts = [pasted]
         else:
@@ -576,20 +578,21 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
             return _form_page(request, lang=lang, error="verify.error_not_found", status_code=404)
     if credential is None:  # pragma: no cover - recognize() returns one or the other
         raise UnreadableInput("not_recognized")
-    result = await public.verify_async(credential, now=now)
+    result = await public.verify_async(credential, now=now, client=client)
     return _result_page(request, public, result, lang=lang, now=now)
 
 
 @router.get("/v/{token}", response_class=HTMLResponse, summary="The verification link in a QR code")
 async def get_short_link(token: str, request: Request, public: PublicDep) -> HTMLResponse:
     lang = page_language(request)
-    public.admit(_client(request))
+    client = _client(request)
+    public.admit(client)
     credential_id = _credential_id(token)
     document = _stored_document(public, credential_id) if credential_id else None
     if document is None:
         return render(request, "verify_missing.html", lang=lang, status_code=404)
     now = datetime.now(UTC)
-    result = await public.verify_async(document, now=now)
+    result = await public.verify_async(document, now=now, client=client)
     return _result_page(request, public, result, lang=lang, now=now)
 
 
