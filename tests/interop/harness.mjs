@@ -29,6 +29,7 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import {
   BitstringStatusList, checkStatus as bitstringCheckStatus,
 } from '@digitalbazaar/vc-bitstring-status-list';
@@ -60,6 +61,19 @@ const DEFAULT_BUNDLE_MAP = {
     'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
   'ed25519-2020-v1.jsonld':
     'https://w3id.org/security/suites/ed25519-2020/v1',
+  'data-integrity-v1.jsonld': 'https://w3id.org/security/data-integrity/v1',
+  'ob-v3p0-context.json': 'https://purl.imsglobal.org/spec/ob/v3p0/context.json',
+  'ob-v3p0-context-3.0.1.json':
+    'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json',
+  'ob-v3p0-context-3.0.2.json':
+    'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json',
+  'ob-v3p0-extensions.json':
+    'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json',
+  'clr-v2p0-context-2.0.1.json':
+    'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json',
+  'jff-vc-edu-plugfest-1-context.json':
+    'https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json',
+  'dcc-v1.npm-copy.jsonld': 'https://w3id.org/dcc/v1',
   'citizenship-v4rc1.jsonld': 'https://w3id.org/citizenship/v4rc1',
   // the project's own context (schemas/contexts/ in this repository)
   'tessera-v1.jsonld': 'https://w3id.org/tessera/contexts/v1',
@@ -453,16 +467,22 @@ async function checkStatusStrictly(options) {
   return result;
 }
 
+// Every suite the reference stack verifies with: eddsa-rdfc-2022 Data Integrity
+// proofs and the legacy Ed25519Signature2020 that credentials in circulation carry.
+function verificationSuites() {
+  return [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite}),
+    new Ed25519Signature2020(),
+  ];
+}
+
 async function verifyOnce({
   credential, documentLoader, now, checkIssuerController = true,
   skipStatusCheck = false, checkStatusLists = false,
 }) {
-  const suite = new DataIntegrityProof({
-    cryptosuite: eddsaRdfc2022CryptoSuite,
-  });
   const options = {
     credential,
-    suite,
+    suite: verificationSuites(),
     documentLoader,
     now: now === undefined ? undefined : new Date(now),
   };
@@ -526,11 +546,8 @@ async function opStatusCheck(req, contexts) {
   const documents = statusListsOf(req);
   const documentLoader = makeDocumentLoader(
     {contexts, didDocuments: req.didDocuments, documents});
-  const suite = new DataIntegrityProof({
-    cryptosuite: eddsaRdfc2022CryptoSuite,
-  });
   const raw = await bitstringCheckStatus({
-    credential, documentLoader, suite,
+    credential, documentLoader, suite: verificationSuites(),
     verifyBitstringStatusListCredential: true,
     verifyMatchingIssuers: true,
   });
