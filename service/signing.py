@@ -3,12 +3,23 @@
 JSON-LD canonicalization is CPU-bound Python, so a cohort of 10,000 learners is signed by a
 pool of processes. Workers load issuer keys from the key store themselves (keys are never
 pickled or sent between processes) and keep them, and the context store, for their life.
+
+Workers are spawned (a fresh interpreter), not forked from the service: a fork would inherit
+the listening socket and the database connections of a threaded server. They die with the
+process that started them, even when it is killed with SIGKILL, so a restarted service never
+finds its port still held and no orphan keeps decrypted keys in memory.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
+import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime
@@ -78,9 +89,38 @@ class LocalSigner:
 
 _worker: LocalSigner | None = None
 
+#: prctl(2) option: the signal this process gets when its parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+#: How often the portable watchdog looks for its parent.
+_PARENT_POLL_SECONDS = 0.5
 
-def _init_worker(settings_json: str) -> None:
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when its parent ends, however the parent ends (SIGKILL included).
+
+    Linux delivers SIGKILL at the parent's death (PR_SET_PDEATHSIG); elsewhere, and should
+    prctl fail, a daemon thread notices that the parent changed and exits. Workers must be
+    the service's own children for this (spawn; a forkserver outlives its clients' parent).
+    ``parent`` is the pid of the process that started this one: it may have died already
+    while this interpreter was starting, and then the worker ends at once.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="tessera-parent-watchdog", daemon=True).start()
+
+
+def _init_worker(settings_json: str, parent: int) -> None:
     global _worker
+    _die_with_parent(parent)
     _worker = LocalSigner(build_engine(Settings.model_validate_json(settings_json)))
 
 
@@ -107,7 +147,12 @@ class PoolSigner:
     def _executor(self) -> Executor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=_init_worker, initargs=(self._settings_json,)
+                max_workers=self.workers,
+                # Not "forkserver": its server lives on while any worker does, and is the
+                # workers' parent, so neither would notice the service's death.
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self._settings_json, os.getpid()),
             )
         return self._pool
 

@@ -180,38 +180,45 @@ def run_tessera(
     )
 
 
+def start_serving(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``tessera serve`` on ``port`` in a new process, its output in ``log``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [*TESSERA, "serve", "--port", str(port)],
+            env={**clean, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], log: Path, url: str) -> None:
+    """Return once ``url``/healthz answers; fail with the log if the server exits or hangs."""
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"tessera serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"tessera serve did not answer /healthz:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
 @contextmanager
 def serving(env: dict[str, str], *ports: int, logs: Path) -> Iterator[list[str]]:
     """``tessera serve`` on each port, all started at once, until the block ends; yields
     their URLs once every /healthz answers."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     servers: list[tuple[subprocess.Popen[bytes], Path, str]] = []
     try:
         for port in ports:
             log = logs / f"serve-{port}.log"
-            with log.open("wb") as output:
-                process = subprocess.Popen(
-                    [*TESSERA, "serve", "--port", str(port)],
-                    env={**clean, **env},
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            servers.append((process, log, f"http://127.0.0.1:{port}"))
-        deadline = time.monotonic() + 60
+            servers.append((start_serving(env, port, log), log, f"http://127.0.0.1:{port}"))
         for process, log, url in servers:
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(
-                        f"tessera serve exited with {process.returncode}:\n{log.read_text()}"
-                    )
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"tessera serve did not answer /healthz:\n{log.read_text()}")
-                time.sleep(0.2)
+            wait_until_serving(process, log, url)
         yield [url for _, _, url in servers]
     finally:
         for process, _, _ in servers:
@@ -399,3 +406,71 @@ def test_two_service_processes_share_one_postgresql_database(
     assert sorted(d["id"] for d in stored) == sorted(ids)
     assert len(names) == 281 and all(count == 1 for _, count in names)
     assert issue_events == 281
+
+
+def _process_table() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state) for every process, from /proc (Linux)."""
+    table: dict[int, tuple[int, str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        table[int(stat.parent.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def descendants(pid: int) -> set[int]:
+    table = _process_table()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, (parent, _) in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    """The ``pids`` still running (a zombie has ended: it holds no port and runs no code)."""
+    table = _process_table()
+    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_restart_after_kill_9_works_at_once(tmp_path: Path) -> None:
+    """`kill -9` of `tessera serve` takes its signing workers with it: they neither keep the
+    port nor run on, so the service starts again on the same port at once."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = service_env(tmp_path, TESSERA_BASE_URL=url)
+    slug, _, token = create_provider(env, "Restart Academy")
+    first = start_serving(env, port, tmp_path / "first.log")
+    try:
+        wait_until_serving(first, tmp_path / "first.log", url)
+        module_id = create_module(url, slug, token)
+        body = {
+            "moduleId": module_id,
+            "awards": [
+                {"learnerName": f"Learner {i}", "completedOn": "2025-06-30"}
+                for i in range(70)  # more than PoolSigner signs in-process: workers start
+            ],
+        }
+        response = httpx.post(
+            f"{url}/issuers/{slug}/awards/batch",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+        assert response.status_code == 201, response.text
+        workers = descendants(first.pid)
+        assert workers, "the batch was signed without worker processes"
+    finally:
+        first.kill()
+        first.wait()
+
+    with serving(env, port, logs=tmp_path) as (restarted,):
+        assert httpx.get(f"{restarted}/healthz", timeout=5).status_code == 200
+    # Workers that were still starting up end as soon as their interpreter is ready.
+    deadline = time.monotonic() + 20
+    while running(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(workers), f"signing workers outlived their server: {running(workers)}"
