@@ -26,10 +26,8 @@ def engine() -> Engine:
     """The engine for the current TESSERA_* settings, or exit 2 saying what is wrong."""
     try:
         return build_engine(get_settings())
-    except TesseraError as exc:
+    except TesseraError as exc:  # a missing, invalid or unsafe TESSERA_* setting
         fail(str(exc))
-    except ValueError as exc:  # pydantic validation of TESSERA_* variables
-        fail(f"invalid TESSERA_* setting: {exc}")
 
 
 def download(url: str, *, accept: str, max_bytes: int, hint: str = "") -> bytes:

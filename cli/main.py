@@ -314,6 +314,14 @@ def run() -> None:
     except TesseraError as exc:  # a deliberate error that slipped past a command's handler
         typer.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
+    except OSError as exc:  # a folder or file the set-up names cannot be used
+        where = f" {exc.filename}" if exc.filename else ""
+        typer.echo(
+            f"error: cannot use{where}: {exc.strerror or exc}. Check the path, its permissions "
+            "and TESSERA_DATA_DIR / TESSERA_KEYS_DIR.",
+            err=True,
+        )
+        sys.exit(EXIT_UNUSABLE)
 
 
 __all__ = ["app", "render_text", "run"]

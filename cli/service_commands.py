@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,7 @@ def serve(
     import uvicorn
 
     eng = engine()
+    _check_can_listen(host, port)
     missing = eng.contexts.missing()
     if missing:
         source = eng.settings.contexts_bundle
@@ -74,6 +77,26 @@ def serve(
         log_level="info",
         access_log=False,
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Exit 2 with the reason if ``host:port`` cannot be listened on (before any set-up work)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"--host {host}: {exc.strerror}; give an address of this machine, e.g. 127.0.0.1.")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(
+                    f"port {port} on {host} is already in use (another tessera serve?): "
+                    "stop that process or choose another --port."
+                )
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --host/--port.")
 
 
 @issuers_app.command("create")

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.errors import ConfigurationError
@@ -98,10 +98,28 @@ class Settings(BaseSettings):
         return self.data_dir / "contexts"
 
 
+def _setting_errors(exc: ValidationError) -> str:
+    """One line naming each bad TESSERA_* variable, what it got, and what it needs."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"TESSERA_{field.upper()}" if field else "TESSERA_* settings"
+        secret = "passphrase" in field  # never echo a secret back
+        given = "" if secret or "input" not in error else f"={error['input']!r}"
+        problems.append(f"{name}{given}: {error['msg']}")
+    return "; ".join(problems) + ' (see README "Configuration").'
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment at the edge (CLI, app)."""
-    return Settings()
+    """The process-wide settings, read once from the environment at the edge (CLI, app).
+
+    Raises :class:`ConfigurationError` naming every invalid ``TESSERA_*`` variable.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_setting_errors(exc)) from None
 
 
 __all__ = ["Settings", "get_settings"]

@@ -1,8 +1,11 @@
-"""Running the ``tessera`` CLI in tests: a service environment and an in-process runner."""
+"""Running the ``tessera`` CLI in tests: a service environment, an in-process runner, and the
+installed command in a real process."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,11 @@ from typer.testing import CliRunner, Result
 from service.config import get_settings
 
 PASSPHRASE = "correct horse battery staple"
+
+#: The installed ``tessera`` command (or the same entry point, if no console script exists).
+TESSERA = [str(Path(sys.executable).with_name("tessera"))]
+if not Path(TESSERA[0]).exists():  # pragma: no cover - an install without the console script
+    TESSERA = [sys.executable, "-c", "from cli.main import run; run()"]
 
 
 def service_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -48,3 +56,18 @@ class Cli:
             return CliRunner().invoke(app, list(args))
         finally:
             get_settings.cache_clear()
+
+
+def run_tessera(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``tessera ARGS`` in a new process with exactly the given TESSERA_* environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    return subprocess.run(
+        [*TESSERA, *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -3,23 +3,29 @@
 ``Database`` is built from a URL at the edge (CLI, app factory) and passed down; nothing
 connects at import time. ``migrate()`` runs Alembic to head, so ``tessera serve`` and
 ``tessera db upgrade`` bring any database to the current schema.
+
+A URL that is not a database URL, names an unsupported database or driver, or a database
+that cannot be reached raises :class:`ConfigurationError` with one line saying what is wrong
+and what to do (never the password).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
+from service.errors import ConfigurationError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating ("tessera" in ASCII).
@@ -30,7 +36,13 @@ def database_url_from(settings: Settings) -> str:
     """TESSERA_DATABASE_URL, or a SQLite file in the data directory."""
     if settings.database_url:
         return settings.database_url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot create the data directory {settings.data_dir} ({exc.strerror}): set "
+            "TESSERA_DATA_DIR to a folder this user can write, or TESSERA_DATABASE_URL."
+        ) from None
     return f"sqlite:///{(settings.data_dir / 'tessera.db').resolve()}"
 
 
@@ -54,17 +66,56 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: The databases Tessera runs on, and the URL form to use for each.
+SUPPORTED_DATABASES = {
+    "postgresql": "postgresql+psycopg://USER@HOST:PORT/DB",
+    "sqlite": "sqlite:///PATH",
+}
+_URL_HINT = (
+    "set TESSERA_DATABASE_URL to postgresql+psycopg://USER@HOST:PORT/DB, "
+    "or leave it unset for SQLite in TESSERA_DATA_DIR"
+)
+
+
+def _parse_url(url: str) -> URL:
+    """``url`` parsed, or :class:`ConfigurationError` if Tessera cannot use it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(f"{url!r} is not a database URL: {_URL_HINT}.") from None
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        raise ConfigurationError(
+            f"Tessera does not run on {parsed.get_backend_name()!r} "
+            f"({parsed.render_as_string(hide_password=True)}): {_URL_HINT}."
+        )
+    return parsed
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's own reason, without the hints psycopg adds on further lines."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return " ".join(reason.split()).removeprefix("connection failed: ")
+
+
 class Database:
     """One engine and its session factory."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
+        parsed = _parse_url(url)
+        self.safe_url = parsed.render_as_string(hide_password=True)
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
-        self.engine: Engine = create_engine(url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise ConfigurationError(
+                f"The database driver {parsed.drivername!r} is not available ({exc}): use "
+                f"{SUPPORTED_DATABASES[parsed.get_backend_name()]}."
+            ) from None
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
@@ -82,7 +133,7 @@ class Database:
         """
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self._sqlite_migration_lock(), self.engine.begin() as connection:
+        with self._sqlite_migration_lock(), self._connected() as connection:
             if connection.dialect.name == "postgresql":
                 # Processes that start together (uvicorn workers, several hosts) would race to
                 # create the same tables; they migrate one at a time and the rest find the
@@ -92,6 +143,21 @@ class Database:
                 )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    @contextmanager
+    def _connected(self) -> Iterator[Any]:
+        """A connection in a transaction; a database that cannot be reached or opened raises
+        :class:`ConfigurationError` naming it (errors once connected propagate unchanged)."""
+        with ExitStack() as stack:
+            try:
+                connection = stack.enter_context(self.engine.begin())
+            except DBAPIError as exc:
+                raise ConfigurationError(
+                    f"Cannot connect to the database {self.safe_url}: {_one_line(exc)}. Check "
+                    "that it is running and that TESSERA_DATABASE_URL names it (host, port, "
+                    "database, user)."
+                ) from None
+            yield connection
 
     def _sqlite_migration_lock(self) -> Any:
         """An exclusive lock file beside a SQLite database, held while migrating.

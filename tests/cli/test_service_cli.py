@@ -8,7 +8,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_support import Cli, service_env
+from cli_support import TESSERA, Cli, run_tessera, service_env
 from conftest import SERVICE_BASE_URL, postgres_schema, verify_offline
 from sqlalchemy import inspect, text
 from typer.testing import Result
@@ -30,9 +29,6 @@ from service.store import Database, Repository
 from service.store.models import Base
 
 BASE_URL = SERVICE_BASE_URL
-TESSERA = [str(Path(sys.executable).with_name("tessera"))]
-if not Path(TESSERA[0]).exists():  # pragma: no cover - an install without the console script
-    TESSERA = [sys.executable, "-c", "from cli.main import run; run()"]
 
 
 @pytest.fixture
@@ -164,20 +160,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def run_tessera(
-    env: dict[str, str], *args: str, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    return subprocess.run(
-        [*TESSERA, *args],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def start_serving(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -8,7 +8,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,16 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from cli_support import TESSERA as TESSERA
 from cli_support import Cli as Cli  # re-exported for the status tests
+from cli_support import run_tessera as run_tessera
 from cli_support import service_env as service_env
 from conftest import SERVICE_BASE_URL, Provider, award_data
 
 from service.status import bit_at, parse_entries, read_list_credential
-
-TESSERA = [str(Path(sys.executable).with_name("tessera"))]
-if not Path(TESSERA[0]).exists():  # pragma: no cover - an install without the console script
-    TESSERA = [sys.executable, "-c", "from cli.main import run; run()"]
-
 
 # -- through the API (TestClient) -----------------------------------------------------------
 
@@ -120,19 +116,6 @@ def free_port() -> int:
 
 def _clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-
-
-def run_tessera(
-    env: dict[str, str], *args: str, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*TESSERA, *args],
-        env={**_clean_environ(), **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @dataclass
