@@ -221,6 +221,7 @@ def create_issuer(
     slug = slug or slugify(name)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,47}", slug):
         raise ValidationFailed(f"Slug {slug!r} must be 1-48 lower-case letters, digits or dashes.")
+    did_key: tuple[str, KeyInfo] | None = None  # (key name, key) of a did:key provider
     if did_method == "key":
         try:
             repo.issuer_by_slug(slug)
@@ -229,21 +230,19 @@ def create_issuer(
         else:
             raise ConflictError(f"A provider with the slug {slug!r} already exists.")
         # The key comes first: a did:key is derived from it.
-        key_name = f"{slug}-1"
-        info = keys.generate(key_name, dev=keys_are_dev(keys))
-        issuer = repo.add_issuer(
-            slug=slug, name=name.strip(), url=url, did=info.controller, now=now
-        )
-        _record_signing_key(repo, issuer, key_name, info, actor=actor, now=now)
+        did_key = (f"{slug}-1", keys.generate(f"{slug}-1", dev=keys_are_dev(keys)))
+        did = did_key[1].controller
     else:
-        issuer = repo.add_issuer(
-            slug=slug, name=name.strip(), url=url, did=issuer_did(base_url, slug), now=now
-        )
-        _new_signing_key(repo, keys, issuer, actor=actor, now=now)
+        did = issuer_did(base_url, slug)
+    issuer = repo.add_issuer(slug=slug, name=name.strip(), url=url, did=did, now=now)
     issuer.suspension_enabled = suspension
     repo.audit(
         actor=actor, action="issuer.create", now=now, issuer_id=issuer.id, subject=issuer.did
     )
+    if did_key is None:
+        _new_signing_key(repo, keys, issuer, actor=actor, now=now)
+    else:
+        _record_signing_key(repo, issuer, *did_key, actor=actor, now=now)
     api_key = create_api_key(
         repo, issuer=issuer, label="first key", scopes=SCOPES, actor=actor, now=now
     )
