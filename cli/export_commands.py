@@ -23,6 +23,7 @@ from service.signing import LocalSigner
 from service.store import Database, Repository, database_url_from
 from service.store.models import CredentialRow
 from service.verify import StatusChecker, TrustChecker, VerificationResult
+from service.wallet import catalogue_entry
 
 export_app = typer.Typer(
     help="Export a stored credential: its file, QR codes or printable certificate.",
@@ -39,6 +40,14 @@ OutOption = Annotated[
 
 def _load(credential: str) -> tuple[CredentialRow, str, str]:
     """(stored credential, its issuer's active key name, the service's base URL)."""
+    row, key_name, base_url, _ = _load_with_catalogue(credential)
+    return row, key_name, base_url
+
+
+def _load_with_catalogue(
+    credential: str,
+) -> tuple[CredentialRow, str, str, Mapping[str, Any] | None]:
+    """:func:`_load` and the catalogue entry (module data) the credential was issued from."""
     eng = engine()
     try:
         credential_id = str(qr.credential_uuid(credential))
@@ -52,12 +61,13 @@ def _load(credential: str) -> tuple[CredentialRow, str, str]:
             if row is None:
                 fail(f"No credential {credential_id} in {database.dialect} database.")
             key_name = repo.active_key(row.issuer_id).key_name
+            catalogue = catalogue_entry(repo, row)
             session.expunge(row)
     except TesseraError as exc:
         fail(str(exc))
     finally:
         database.dispose()
-    return row, key_name, eng.settings.base_url
+    return row, key_name, eng.settings.base_url, catalogue
 
 
 def _offline_text(row: CredentialRow, key_name: str) -> str:
@@ -135,13 +145,14 @@ def export_pdf(
         fail(f"--lang must be one of {', '.join(LANGUAGES)}.")
     if paper not in ("a4", "letter"):
         fail("--paper must be a4 or letter.")
-    row, key_name, base_url = _load(credential)
+    row, key_name, base_url, catalogue = _load_with_catalogue(credential)
     data = CertificateInput(
         credential=row.document,
         verification_url=qr.verification_url(base_url, row.id),
         offline_qr=_offline_text(row, key_name),
         language=language,
         paper="letter" if paper == "letter" else "a4",
+        catalogue=catalogue,
     )
     try:
         body = certificate_pdf(data, fonts=find_fonts())

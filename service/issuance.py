@@ -24,7 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from service.contexts import CREDENTIALS_V2
-from service.credentials import Award, IssuerProfile, build_achievement, build_credential, validate
+from service.credentials import (
+    Award,
+    IssuerProfile,
+    build_achievement,
+    build_credential,
+    credential_status,
+    validate,
+)
 from service.credentials.schemas import find_sensitive
 from service.dids import controller_document
 from service.errors import (
@@ -364,15 +371,8 @@ def _profile(issuer: IssuerRow) -> IssuerProfile:
 
 def _module_achievement(setup: IssueSetup, issuer: IssuerRow, module: ModuleRow) -> dict[str, Any]:
     base = setup.base_url.rstrip("/")
-    programmes = (
-        [f"{base}/issuers/{issuer.slug}/programmes/{module.programme_id}"]
-        if module.programme_id
-        else []
-    )
     return build_achievement(
-        module.data,
-        achievement_id=f"{base}/issuers/{issuer.slug}/modules/{module.id}",
-        programme_ids=programmes,
+        module.data, achievement_id=f"{base}/issuers/{issuer.slug}/modules/{module.id}"
     )
 
 
@@ -488,7 +488,7 @@ def issue_awards(
             ),
             valid_from=valid_from,
         )
-        document["credentialStatus"] = reservation.entries
+        document["credentialStatus"] = credential_status(reservation.entries)
         unsigned.append(document)
     signed = setup.signer.sign_all(key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE)
     new = [
@@ -740,7 +740,7 @@ def issue_vcapi(
                 base_url=setup.base_url,
                 now=now,
             )
-        document["credentialStatus"] = reservation.entries
+        document["credentialStatus"] = credential_status(reservation.entries)
     signed = setup.signer.sign_all(key_name, [document], created=now, cryptosuite=cryptosuite)[0]
     subject = document.get("credentialSubject", {})
     learner = subject.get("name") if isinstance(subject, Mapping) else None

@@ -19,7 +19,7 @@ import hashlib
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -311,12 +311,28 @@ class Wallet:
     link: WalletLinkRow
     issuer: IssuerRow
     credentials: tuple[CredentialRow, ...]
+    #: module id -> the module's catalogue data, for the credentials' modules
+    modules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def credential(self, credential_id: str) -> CredentialRow:
         for row in self.credentials:
             if row.id == credential_id:
                 return row
         raise NotFoundError("No such credential in this wallet.")
+
+    def catalogue(self, row: CredentialRow) -> Mapping[str, Any] | None:
+        """The catalogue entry (module data) ``row`` was issued from, if any."""
+        return self.modules.get(row.module_id) if row.module_id else None
+
+
+def catalogue_entry(repo: Repository, row: CredentialRow) -> Mapping[str, Any] | None:
+    """The module data a stored credential was issued from (None for VC-API credentials).
+
+    Modules are never edited once defined, so this is what the provider stated when it
+    issued; pages read from it what Open Badges has no term for (learning hours)."""
+    if not row.module_id:
+        return None
+    return dict(repo.module(row.issuer_id, row.module_id).data)
 
 
 def open_wallet(repo: Repository, token: str) -> Wallet:
@@ -328,10 +344,17 @@ def open_wallet(repo: Repository, token: str) -> Wallet:
         raise WalletNotFound("No wallet at this address.")
     if row.revoked_at is not None:
         raise WalletLinkRevoked("This wallet link was revoked by the provider.")
+    credentials = tuple(repo.wallet_credentials(row.id))
+    modules = {
+        c.module_id: entry
+        for c in credentials
+        if c.module_id and (entry := catalogue_entry(repo, c)) is not None
+    }
     return Wallet(
         link=row,
         issuer=repo.issuer(row.issuer_id),
-        credentials=tuple(repo.wallet_credentials(row.id)),
+        credentials=credentials,
+        modules=modules,
     )
 
 

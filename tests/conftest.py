@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import module_data, status_entries
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -316,43 +317,6 @@ def client(app: Any) -> Iterator[Any]:
         yield test_client
 
 
-def module_data(**overrides: Any) -> dict[str, Any]:
-    """A welding module as a provider defines it: four languages (one right-to-left),
-    outcomes, criteria, hours, credits, EQF, ISCED-F and ESCO."""
-    data: dict[str, Any] = {
-        "code": "WELD-101",
-        "defaultLanguage": "de",
-        "name": {
-            "de": "Schweißen Grundlagen (MIG/MAG)",
-            "en": "Welding basics (MIG/MAG)",
-            "ar": "أساسيات اللحام",
-            "uk": "Основи зварювання",
-        },
-        "description": {
-            "de": "Sichere Einrichtung und einfache Kehlnähte.",
-            "en": "Safe set-up and basic fillet welds.",
-            "ar": "الإعداد الآمن ولحامات الزاوية الأساسية.",
-        },
-        "learningOutcomes": [
-            {"de": "Richtet ein MIG/MAG-Gerät sicher ein", "en": "Sets up safely"}
-        ],
-        "assessmentCriteria": [
-            {"de": "Drei Kehlnähte nach ISO 5817 C", "en": "Three fillet welds"}
-        ],
-        "hours": 40,
-        "credits": 2,
-        "eqfLevel": 3,
-        "iscedField": "0715",
-        "escoSkills": ["http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d"],
-        "escoOccupations": [
-            "http://data.europa.eu/esco/occupation/5f3ab3c7-1e1a-4f4b-9f5d-6c0c3e6f2b11"
-        ],
-        "achievementType": "Certificate",
-    }
-    data.update(overrides)
-    return data
-
-
 def award_data(learner: str = "Amina Haddad", **overrides: Any) -> dict[str, Any]:
     """One learner's completion, as a provider's registrar sends it."""
     data: dict[str, Any] = {"learnerName": learner, "completedOn": "2025-06-30"}
@@ -389,7 +353,7 @@ def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
     """{list URL: the signed status list credential this service serves there} for every
     status list a credential names: what a verifier would fetch (no network: ``client``)."""
     lists: dict[str, Any] = {}
-    for entry in credential.get("credentialStatus", []):
+    for entry in status_entries(credential):
         url = entry["statusListCredential"]
         assert url.startswith(f"{SERVICE_BASE_URL}/status/"), url
         response = client.get(url.removeprefix(SERVICE_BASE_URL))

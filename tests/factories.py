@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from service.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, TESSERA_V1
@@ -27,7 +28,8 @@ def small_credential(issuer: str = ISSUER_DID_KEY) -> dict[str, Any]:
 
 
 def open_badge_credential(issuer: str = ISSUER_DID_KEY) -> dict[str, Any]:
-    """An Open Badges 3.0 OpenBadgeCredential for a completed welding module.
+    """An Open Badges 3.0 OpenBadgeCredential for a completed welding module, in the shape
+    Tessera issued before it named only published contexts (still in circulation).
 
     Names in several languages, one Arabic with ``@direction: rtl``; EQF, ISCED-F and ESCO
     alignments; Tessera vocabulary for EQF level and hours.
@@ -176,3 +178,69 @@ def pdf_bomb(inflated_bytes: int = 1 << 30) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def module_data(**overrides: Any) -> dict[str, Any]:
+    """A welding module as a provider defines it: four languages (one right-to-left),
+    outcomes, criteria, hours, credits, EQF, ISCED-F and ESCO."""
+    data: dict[str, Any] = {
+        "code": "WELD-101",
+        "defaultLanguage": "de",
+        "name": {
+            "de": "Schweißen Grundlagen (MIG/MAG)",
+            "en": "Welding basics (MIG/MAG)",
+            "ar": "أساسيات اللحام",
+            "uk": "Основи зварювання",
+        },
+        "description": {
+            "de": "Sichere Einrichtung und einfache Kehlnähte.",
+            "en": "Safe set-up and basic fillet welds.",
+            "ar": "الإعداد الآمن ولحامات الزاوية الأساسية.",
+        },
+        "learningOutcomes": [
+            {"de": "Richtet ein MIG/MAG-Gerät sicher ein", "en": "Sets up safely"}
+        ],
+        "assessmentCriteria": [
+            {"de": "Drei Kehlnähte nach ISO 5817 C", "en": "Three fillet welds"}
+        ],
+        "hours": 40,
+        "credits": 2,
+        "eqfLevel": 3,
+        "iscedField": "0715",
+        "escoSkills": ["http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d"],
+        "escoOccupations": [
+            "http://data.europa.eu/esco/occupation/5f3ab3c7-1e1a-4f4b-9f5d-6c0c3e6f2b11"
+        ],
+        "achievementType": "Certificate",
+    }
+    data.update(overrides)
+    return data
+
+
+def status_entries(credential: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A credential's ``credentialStatus`` as a list: one entry is an object, several a list."""
+    raw = credential.get("credentialStatus")
+    if raw is None:
+        return []
+    return list(raw) if isinstance(raw, list) else [dict(raw)]
+
+
+def published_open_badge_credential(
+    issuer: str = ISSUER_DID_KEY, *, result: str | None = "Pass", **module: Any
+) -> dict[str, Any]:
+    """The shape Tessera issues today (published contexts only), built by the issuing code
+    from :func:`module_data` (``module`` overrides its fields), unsigned, without status."""
+    from service.credentials import Award, IssuerProfile, build_achievement, build_credential
+
+    achievement = build_achievement(
+        module_data(**module), achievement_id="https://vtc-hamburg.example/modules/weld-101"
+    )
+    return build_credential(
+        credential_id="urn:uuid:7c1e4b2a-0d3f-4e6a-9b8c-2f1e0d9c8b7a",
+        issuer=IssuerProfile(
+            id=issuer, name="Vocational Training Centre Hamburg", url="https://vtc-hamburg.example/"
+        ),
+        achievement=achievement,
+        award=Award(learner_name="Amina Haddad", completed_on="2025-06-30", result=result),
+        valid_from="2025-07-01T00:00:00Z",
+    )

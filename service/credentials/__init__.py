@@ -5,8 +5,7 @@ from service.credentials.openbadges import (
     IssuerProfile,
     build_achievement,
     build_credential,
-    is_rtl,
-    language_value,
+    credential_status,
 )
 from service.credentials.schemas import find_sensitive, validate
 
@@ -15,8 +14,7 @@ __all__ = [
     "IssuerProfile",
     "build_achievement",
     "build_credential",
+    "credential_status",
     "find_sensitive",
-    "is_rtl",
-    "language_value",
     "validate",
 ]

@@ -132,6 +132,8 @@ class CertificateInput:
     offline_qr: str
     language: str
     paper: Paper = "a4"
+    #: the issuing module's catalogue data, for what the credential has no term for (hours)
+    catalogue: Mapping[str, Any] | None = None
 
 
 def _face_files(fonts: Fonts, family: str) -> tuple[Path, Path] | None:
@@ -196,7 +198,7 @@ def certificate_pdf(
         raise InputError(f"Paper must be one of {', '.join(PAPER_SIZES)}.")
     language = data.language
     t = partial(translate, language)
-    view = CredentialView.of(data.credential, language)
+    view = CredentialView.of(data.credential, language, catalogue=data.catalogue)
     rtl = direction(language) == "rtl"
     provider = view.issuer_name or view.issuer_id or ""
     width, height = PAPER_SIZES[data.paper]

@@ -1,5 +1,13 @@
 """What a person reads off a credential, in their language: the one place the wallet page and
-the printed certificate take their text from. Pure: a credential in, plain values out."""
+the printed certificate take their text from. Pure: a credential in, plain values out.
+
+Two shapes are read. Credentials issued today say everything in Open Badges 3.0 terms
+(``related`` language editions, ``alignment`` to ``http://data.europa.eu/snb/eqf/N``); those
+issued earlier used the Tessera context (``nameTranslation``, ``eqfLevel``,
+``learningHours``) and are still in circulation. The accessors below (``achievement_of``,
+``name_translations``, ``description_translations``, ``eqf_level``) hide the difference
+from every reader: this view, the verification page's summary and the offline QR.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.credentials.openbadges import EQF_FRAMEWORK, EQF_SCHEME
 from service.i18n import translate
 from service.verify import issuer_of, parse_datetime
 
@@ -24,6 +33,66 @@ def plain_text(value: Any) -> str | None:
             if found is not None:
                 return found
     return None
+
+
+def achievement_of(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The (first) subject's ``achievement``, or an empty mapping."""
+    subject = subject_of(credential)
+    achievement = subject.get("achievement")
+    return achievement if isinstance(achievement, Mapping) else {}
+
+
+def subject_of(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The (first) ``credentialSubject``, or an empty mapping."""
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list):
+        subject = subject[0] if subject else {}
+    return subject if isinstance(subject, Mapping) else {}
+
+
+def _editions(achievement: Mapping[str, Any], key: str) -> list[dict[str, str]]:
+    """``key`` (name or description) of every OB ``related`` edition that states its
+    ``inLanguage``, as JSON-LD value objects."""
+    related = achievement.get("related")
+    out = []
+    for item in related if isinstance(related, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        text, language = item.get(key), item.get("inLanguage")
+        if isinstance(text, str) and text and isinstance(language, str) and language:
+            out.append({"@value": text, "@language": language})
+    return out
+
+
+def name_translations(achievement: Mapping[str, Any]) -> list[Any]:
+    """The achievement's name in other languages: OB ``related`` editions, or (credentials
+    issued with the Tessera context) ``nameTranslation``."""
+    old = achievement.get("nameTranslation")
+    return _editions(achievement, "name") + (old if isinstance(old, list) else [])
+
+
+def description_translations(achievement: Mapping[str, Any]) -> list[Any]:
+    """Like :func:`name_translations`, for the description."""
+    old = achievement.get("descriptionTranslation")
+    return _editions(achievement, "description") + (old if isinstance(old, list) else [])
+
+
+def eqf_level(achievement: Mapping[str, Any]) -> int | None:
+    """The EQF level (1-8): from an ``alignment`` to the EU's EQF concept URI (or one
+    that names the EQF framework with a ``targetCode``), or the old ``eqfLevel``."""
+    alignments = achievement.get("alignment")
+    for alignment in alignments if isinstance(alignments, list) else []:
+        if not isinstance(alignment, Mapping):
+            continue
+        url, code = alignment.get("targetUrl"), alignment.get("targetCode")
+        if isinstance(url, str) and url.startswith(EQF_SCHEME):
+            code = url.removeprefix(EQF_SCHEME)
+        elif alignment.get("targetFramework") != EQF_FRAMEWORK:
+            continue
+        if isinstance(code, str) and code in {str(n) for n in range(1, 9)}:
+            return int(code)
+    level = _integer(achievement.get("eqfLevel"))
+    return level if level is not None and 1 <= level <= 8 else None
 
 
 def _primary(tag: Any) -> str:
@@ -65,26 +134,34 @@ class CredentialView:
     result: str | None
 
     @classmethod
-    def of(cls, credential: Mapping[str, Any], language: str) -> CredentialView:
-        subject = credential.get("credentialSubject")
-        if isinstance(subject, list):
-            subject = subject[0] if subject else {}
-        subject = subject if isinstance(subject, Mapping) else {}
-        achievement = subject.get("achievement")
-        achievement = achievement if isinstance(achievement, Mapping) else {}
+    def of(
+        cls,
+        credential: Mapping[str, Any],
+        language: str,
+        *,
+        catalogue: Mapping[str, Any] | None = None,
+    ) -> CredentialView:
+        """The view of ``credential`` in ``language``. ``catalogue`` is the issuing module's
+        data (``module.schema.json``) when the caller has it: it supplies what Open Badges
+        has no term for (learning hours) when the credential does not state it."""
+        subject = subject_of(credential)
+        achievement = achievement_of(credential)
         issuer = credential.get("issuer")
         name, name_language = _in_language(
             achievement.get("name") or credential.get("name"),
-            achievement.get("nameTranslation"),
+            name_translations(achievement),
             achievement.get("inLanguage"),
             language,
         )
         description, _ = _in_language(
             achievement.get("description"),
-            achievement.get("descriptionTranslation"),
+            description_translations(achievement),
             achievement.get("inLanguage"),
             language,
         )
+        hours = _number(achievement.get("learningHours"))
+        if hours is None and catalogue is not None:
+            hours = _number(catalogue.get("hours"))
         ended = parse_datetime(subject.get("activityEndDate"))
         issued = parse_datetime(credential.get("validFrom"))
         results = subject.get("result")
@@ -100,8 +177,8 @@ class CredentialView:
             achievement_description=description if description != name else None,
             completed_on=ended.date() if ended else None,
             issued_on=issued.date() if issued else None,
-            hours=_number(achievement.get("learningHours")),
-            eqf_level=_integer(achievement.get("eqfLevel")),
+            hours=hours,
+            eqf_level=eqf_level(achievement),
             credits=_number(achievement.get("creditsAvailable")),
             result=plain_text(first.get("value")) if isinstance(first, Mapping) else None,
         )
@@ -143,4 +220,12 @@ def format_date(moment: date | None, language: str) -> str:
     )
 
 
-__all__ = ["CredentialView", "format_date"]
+__all__ = [
+    "CredentialView",
+    "achievement_of",
+    "description_translations",
+    "eqf_level",
+    "format_date",
+    "name_translations",
+    "subject_of",
+]

@@ -62,10 +62,10 @@ def test_the_credential_is_an_open_badge_with_server_set_fields(
     after = datetime.now(UTC)
 
     assert set(vc) == CREDENTIAL_KEYS
+    # Published contexts only: any verifier with an allowlist of published contexts reads it.
     assert vc["@context"] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        "https://w3id.org/tessera/contexts/v1",
     ]
     assert vc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert vc["id"].startswith(f"{SERVICE_BASE_URL}/credentials/")
@@ -88,8 +88,10 @@ def test_the_credential_is_an_open_badge_with_server_set_fields(
     assert proof["verificationMethod"] == key.verification_method
     assert proof["proofValue"].startswith("z")
 
-    # One revocation entry (this provider has no suspension) in a list this service serves.
-    (entry,) = vc["credentialStatus"]
+    # One revocation entry (this provider has no suspension) in a list this service serves:
+    # a single entry is an object, as 1EdTech's AchievementCredential schema requires.
+    entry = vc["credentialStatus"]
+    assert isinstance(entry, dict)
     assert set(entry) == STATUS_ENTRY_KEYS
     assert entry["type"] == "BitstringStatusListEntry"
     assert entry["statusPurpose"] == "revocation"
@@ -109,8 +111,14 @@ def test_the_achievement_carries_the_module_and_its_alignments(
     subject = award(client, provider, module, result="Pass")["credentialSubject"]
 
     assert subject["type"] == ["AchievementSubject"]
-    assert subject["result"] == [{"type": ["Result"], "value": "Pass"}]
     achievement = subject["achievement"]
+    described = f"{achievement['id']}#result"
+    assert subject["result"] == [
+        {"type": ["Result"], "value": "Pass", "resultDescription": described}
+    ]
+    assert achievement["resultDescription"] == [
+        {"id": described, "type": ["ResultDescription"], "name": "Result", "resultType": "Result"}
+    ]
     assert achievement["type"] == ["Achievement"]
     assert achievement["id"] == (
         f"{SERVICE_BASE_URL}/issuers/{provider.slug}/modules/{module['id']}"
@@ -120,21 +128,57 @@ def test_the_achievement_carries_the_module_and_its_alignments(
     assert achievement["inLanguage"] == "de"
     assert achievement["humanCode"] == "WELD-101"
     assert achievement["creditsAvailable"] == 2
-    assert {"@value": "أساسيات اللحام", "@language": "ar", "@direction": "rtl"} in achievement[
-        "nameTranslation"
+    assert achievement["description"] == "Sichere Einrichtung und einfache Kehlnähte."
+    assert achievement["criteria"]["narrative"] == (
+        "Learning outcomes:\n- Richtet ein MIG/MAG-Gerät sicher ein\n\n"
+        "Assessment criteria:\n- Drei Kehlnähte nach ISO 5817 C"
+    )
+    # Other languages are OB "alternate language editions" (Related), not a private term.
+    base = achievement["id"]
+    assert achievement["related"] == [
+        {
+            "id": f"{base}?lang=ar",
+            "type": ["Related"],
+            "inLanguage": "ar",
+            "name": "أساسيات اللحام",
+            "description": "الإعداد الآمن ولحامات الزاوية الأساسية.",
+        },
+        {
+            "id": f"{base}?lang=en",
+            "type": ["Related"],
+            "inLanguage": "en",
+            "name": "Welding basics (MIG/MAG)",
+            "description": "Safe set-up and basic fillet welds.",
+        },
+        {
+            "id": f"{base}?lang=uk",
+            "type": ["Related"],
+            "inLanguage": "uk",
+            "name": "Основи зварювання",
+        },
     ]
-    assert {"@value": "Welding basics (MIG/MAG)", "@language": "en"} in achievement[
-        "nameTranslation"
-    ]
+    # Nothing from the retired Tessera context; hours and the programme stay in the catalogue.
+    retired = {"eqfLevel", "learningHours", "iscedFieldCode", "cefrLevel", "learningOutcome"}
+    assert not retired & set(achievement)
+    assert not {"nameTranslation", "descriptionTranslation", "partOfQualification"} & set(
+        achievement
+    )
     by_framework: dict[str, list[dict[str, Any]]] = {}
     for alignment in achievement["alignment"]:
         assert alignment["type"] == ["Alignment"]
         by_framework.setdefault(alignment["targetFramework"], []).append(alignment)
     assert set(by_framework) == {"European Qualifications Framework", "ISCED-F 2013", "ESCO"}
-    assert [a["targetCode"] for a in by_framework["European Qualifications Framework"]] == ["3"]
-    assert [a["targetCode"] for a in by_framework["ISCED-F 2013"]] == ["0715"]
-    assert sorted(a["targetUrl"] for a in by_framework["ESCO"]) == sorted(
-        module["escoSkills"] + module["escoOccupations"]
+    # The EU's published concept URIs.
+    (eqf,) = by_framework["European Qualifications Framework"]
+    assert (eqf["targetCode"], eqf["targetUrl"]) == ("3", "http://data.europa.eu/snb/eqf/3")
+    (isced,) = by_framework["ISCED-F 2013"]
+    assert (isced["targetCode"], isced["targetUrl"]) == (
+        "0715",
+        "http://data.europa.eu/snb/isced-f/0715",
+    )
+    assert sorted((a["targetType"], a["targetUrl"]) for a in by_framework["ESCO"]) == sorted(
+        [("ext:ESCOSkill", uri) for uri in module["escoSkills"]]
+        + [("ext:ESCOOccupation", uri) for uri in module["escoOccupations"]]
     )
 
 
@@ -150,7 +194,9 @@ def test_the_credential_verifies_and_a_tampered_copy_does_not(
 
     for tamper in (
         lambda d: d["credentialSubject"].__setitem__("name", "Someone Else"),
-        lambda d: d["credentialSubject"]["achievement"].__setitem__("eqfLevel", 4),
+        lambda d: d["credentialSubject"]["achievement"]["alignment"][0].__setitem__(
+            "targetUrl", "http://data.europa.eu/snb/eqf/4"
+        ),
         lambda d: d.__setitem__("validFrom", "2020-01-01T00:00:00Z"),
     ):
         forged = copy.deepcopy(vc)
@@ -189,7 +235,7 @@ def test_the_reference_javascript_verifier_agrees(
         "statuses": [
             {
                 "statusPurpose": "revocation",
-                "statusListIndex": vc["credentialStatus"][0]["statusListIndex"],
+                "statusListIndex": vc["credentialStatus"]["statusListIndex"],
                 "status": False,
             }
         ],
@@ -228,7 +274,7 @@ def test_the_credential_says_only_name_achievement_provider_and_dates(
     assert subject["activityEndDate"] == "2025-06-30T00:00:00Z"
     assert set(vc["issuer"]) == {"id", "type", "name", "url"}
     # The status entry says where to look, nothing about the learner.
-    assert [set(e) for e in vc["credentialStatus"]] == [STATUS_ENTRY_KEYS]
+    assert set(vc["credentialStatus"]) == STATUS_ENTRY_KEYS
     assert "ENR-4711-SECRET" not in json.dumps(vc)
 
     with db.transaction() as session:

@@ -76,7 +76,7 @@ def test_issue_returns_201_with_the_signed_credential(
     for field, value in request["credential"].items():
         assert vc[field] == value
     assert set(vc) == set(request["credential"]) | set(SERVER_SET)
-    (entry,) = vc["credentialStatus"]
+    entry = vc["credentialStatus"]  # one entry: an object, not a one-item list
     assert entry["type"] == "BitstringStatusListEntry"
     assert entry["statusPurpose"] == "revocation"
     assert entry["statusListCredential"].startswith(f"{SERVICE_BASE_URL}/status/")

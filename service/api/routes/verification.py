@@ -28,6 +28,13 @@ from service.api.deps import AppState
 from service.api.pages import page_language, render
 from service.api.problems import problem
 from service.errors import TesseraError, ValidationFailed
+from service.export.view import (
+    achievement_of,
+    description_translations,
+    eqf_level,
+    name_translations,
+    subject_of,
+)
 from service.intake import UnreadableInput
 from service.public_verify import (
     OFFLINE_PREFIX,
@@ -281,17 +288,15 @@ class Summary:
 
 
 def summarize(document: Mapping[str, Any], lang: str) -> Summary:
-    """The facts of an Open Badges (or plain VC) credential, in the page language if it has it."""
+    """The facts of an Open Badges (or plain VC) credential, in the page language if it has it.
+    Reads both Tessera shapes (see ``service.export.view``): OB ``related`` editions and EQF
+    ``alignment`` today, the Tessera context's terms (``learningHours``...) before."""
     issuer = document.get("issuer")
-    subject = document.get("credentialSubject")
-    if isinstance(subject, list):
-        subject = subject[0] if subject else {}
-    subject = subject if isinstance(subject, Mapping) else {}
-    achievement = subject.get("achievement")
-    achievement = achievement if isinstance(achievement, Mapping) else {}
+    subject = subject_of(document)
+    achievement = achievement_of(document)
     default_language = achievement.get("inLanguage")
     skills: list[Skill] = []
-    eqf = _number(achievement.get("eqfLevel"))
+    eqf = _number(eqf_level(achievement))
     alignments = achievement.get("alignment")
     for alignment in alignments if isinstance(alignments, list) else []:
         if not isinstance(alignment, Mapping):
@@ -307,9 +312,6 @@ def summarize(document: Mapping[str, Any], lang: str) -> Summary:
                     code=code if isinstance(code, str) else None,
                 )
             )
-        elif framework == "European Qualifications Framework" and eqf is None:
-            code = alignment.get("targetCode")
-            eqf = code if isinstance(code, str) and len(code) <= 3 else None
     results = subject.get("result")
     first_result = results[0] if isinstance(results, list) and results else None
     return Summary(
@@ -318,14 +320,14 @@ def summarize(document: Mapping[str, Any], lang: str) -> Summary:
         learner=_text(subject.get("name"), lang),
         module=_translated(
             achievement.get("name") or document.get("name"),
-            achievement.get("nameTranslation"),
+            name_translations(achievement),
             lang,
             default_language,
         ),
         code=_text(achievement.get("humanCode")),
         description=_translated(
             achievement.get("description"),
-            achievement.get("descriptionTranslation"),
+            description_translations(achievement),
             lang,
             default_language,
         ),

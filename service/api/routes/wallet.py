@@ -172,7 +172,7 @@ def wallet_page(token: str, request: Request, state: StateDep) -> Response:
             lang = _language(request, wallet.link.language)
             items = []
             for row in wallet.credentials:
-                view = CredentialView.of(row.document, lang)
+                view = CredentialView.of(row.document, lang, catalogue=wallet.catalogue(row))
                 revoked, suspended = _status(repo, wallet, row)
                 items.append(
                     _Item(
@@ -289,6 +289,7 @@ def wallet_certificate(
             offline_qr=_offline_text(state, repo, wallet, row),
             language=lang,
             paper="letter" if paper == "letter" else "a4",
+            catalogue=wallet.catalogue(row),
         )
         body = certificate_pdf(data, fonts=find_fonts())
         view = CredentialView.of(row.document, lang)
