@@ -16,7 +16,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from service.credentials import Award, IssuerProfile, build_achievement, build_credential
+from service.credentials import (
+    Award,
+    IssuerProfile,
+    build_achievement,
+    build_credential,
+    credential_status,
+)
 from service.dids import controller_document
 from service.intake import PdfLimits, pdf_page_images
 from service.keys import Ed25519Signer, did_key_for, encode_public_multikey, public_key_from_seed
@@ -144,7 +150,7 @@ def module_credential(
     valid_from: str = "2025-07-01T09:30:00Z",
 ) -> dict[str, Any]:
     """A signed module credential exactly as the service builds one, with a status entry."""
-    from conftest import module_data
+    from factories import module_data
 
     achievement = build_achievement(
         module or module_data(),
@@ -160,15 +166,17 @@ def module_credential(
         valid_from=valid_from,
     )
     if status:
-        credential["credentialStatus"] = [
-            {
-                "id": f"{BASE}/status/{STATUS_LIST_UUID}#94567",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": "revocation",
-                "statusListIndex": "94567",
-                "statusListCredential": f"{BASE}/status/{STATUS_LIST_UUID}",
-            }
-        ]
+        credential["credentialStatus"] = credential_status(
+            [
+                {
+                    "id": f"{BASE}/status/{STATUS_LIST_UUID}#94567",
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": "94567",
+                    "statusListCredential": f"{BASE}/status/{STATUS_LIST_UUID}",
+                }
+            ]
+        )
     return sign(
         credential,
         signer=issuer.signer,

@@ -22,7 +22,7 @@ from export_support import (
     module_credential,
     web_issuer,
 )
-from factories import open_badge_credential, small_credential
+from factories import open_badge_credential, small_credential, status_entries
 
 from service.errors import InputError, MalformedDocumentError
 from service.export import qr
@@ -72,7 +72,7 @@ def test_what_a_verifier_reads_after_decoding(text: str, credential: dict[str, A
     assert payload.completed_on is not None and payload.completed_on.isoformat() == "2025-06-30"
     assert payload.valid_from == datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
     assert payload.credential_id == credential["id"]
-    assert [s.entry() for s in payload.status] == credential["credentialStatus"]
+    assert [s.entry() for s in payload.status] == status_entries(credential)
     assert payload.status[0].list_credential == f"{BASE}/status/{STATUS_LIST_UUID}"
     assert payload.status[0].index == 94567
     assert matches_credential(payload, credential)

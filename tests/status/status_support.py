@@ -22,6 +22,7 @@ from cli_support import Cli as Cli  # re-exported for the status tests
 from cli_support import run_tessera as run_tessera
 from cli_support import service_env as service_env
 from conftest import SERVICE_BASE_URL, Provider, award_data
+from factories import status_entries
 
 from service.status import bit_at, parse_entries, read_list_credential
 
@@ -59,7 +60,7 @@ def uuid_of(credential: dict[str, Any]) -> str:
 
 
 def entry(credential: dict[str, Any], purpose: str = "revocation") -> dict[str, str]:
-    return next(e for e in credential["credentialStatus"] if e["statusPurpose"] == purpose)
+    return next(e for e in status_entries(credential) if e["statusPurpose"] == purpose)
 
 
 def path_of(url: str) -> str:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from cli_support import service_env
 from conftest import SERVICE_BASE_URL, Provider, module_data
+from factories import status_entries
 from sqlalchemy import select, text
 from status_support import (
     Cli,
@@ -97,7 +98,9 @@ def test_every_credential_has_a_revocation_entry_at_a_random_index(
     ).json()["verifiableCredential"]
 
     credentials = [*cohort, single, vcapi]
-    entries = [c["credentialStatus"] for c in credentials]
+    # One entry each (no suspension): an object, as the AchievementCredential schema wants.
+    assert all(isinstance(c["credentialStatus"], dict) for c in credentials)
+    entries = [status_entries(c) for c in credentials]
     assert all(len(e) == 1 and e[0]["statusPurpose"] == "revocation" for e in entries)
     urls = {e[0]["statusListCredential"] for e in entries}
     assert len(urls) == 1

@@ -287,10 +287,14 @@ class Summary:
     valid_until: str | None = None
 
 
-def summarize(document: Mapping[str, Any], lang: str) -> Summary:
+def summarize(
+    document: Mapping[str, Any], lang: str, *, catalogue: Mapping[str, Any] | None = None
+) -> Summary:
     """The facts of an Open Badges (or plain VC) credential, in the page language if it has it.
     Reads both Tessera shapes (see ``service.export.view``): OB ``related`` editions and EQF
-    ``alignment`` today, the Tessera context's terms (``learningHours``...) before."""
+    ``alignment`` today, the Tessera context's terms (``learningHours``...) before.
+    ``catalogue`` (the module data of a credential this service stored) supplies the learning
+    hours, which Open Badges has no term for, when the credential does not state them."""
     issuer = document.get("issuer")
     subject = subject_of(document)
     achievement = achievement_of(document)
@@ -333,7 +337,8 @@ def summarize(document: Mapping[str, Any], lang: str) -> Summary:
         ),
         skills=skills[:50],
         eqf=eqf,
-        hours=_number(achievement.get("learningHours")),
+        hours=_number(achievement.get("learningHours"))
+        or (_number(catalogue.get("hours")) if catalogue is not None else None),
         credits=_number(achievement.get("creditsAvailable")),
         field_of_study=_text(achievement.get("fieldOfStudy"), lang),
         result=_text(first_result.get("value"), lang)
@@ -367,7 +372,8 @@ def _result_page(
     summary = None
     assessment: TrustAssessment | None = None
     if result.credential is not None and result.check("proof").status == "passed":
-        summary = summarize(result.credential, lang)
+        catalogue = _catalogue_of(public, result.credential, request)
+        summary = summarize(result.credential, lang, catalogue=catalogue)
         issuer = result.issuer or ""
         valid_from = parse_datetime(result.credential.get(validity_fields(result.credential)[0]))
         found = public.directory.registry().assess(issuer, valid_from, now)
@@ -501,6 +507,31 @@ def _stored_document(public: PublicVerification, credential_id: str) -> dict[str
     with public.database.transaction() as session:
         row = Repository(session).public_credential(credential_id)
         return dict(row.document) if row is not None else None
+
+
+def _catalogue_of(
+    public: PublicVerification, credential: Mapping[str, Any], request: Request
+) -> Mapping[str, Any] | None:
+    """The catalogue entry of a credential this service issued and stores unchanged (the
+    module it was issued from), else None: the page shows what the catalogue adds only for
+    exactly the credential the provider issued."""
+    from service.store import Repository
+    from service.wallet import catalogue_entry
+
+    credential_id = credential.get("id")
+    own = (
+        _own_link(credential_id, request.app.state.tessera.settings.base_url)
+        if isinstance(credential_id, str)
+        else None
+    )
+    if own is None:
+        return None
+    with public.database.transaction() as session:
+        repo = Repository(session)
+        row = repo.public_credential(own)
+        if row is None or row.document != credential:
+            return None
+        return catalogue_entry(repo, row)
 
 
 @router.get(
