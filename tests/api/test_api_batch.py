@@ -147,8 +147,13 @@ def test_a_csv_cohort(
     assert response.json()["issued"] == 2
     subjects = [d["credentialSubject"] for d in response.json()["verifiableCredentials"]]
     assert [s["name"] for s in subjects] == ["Amina Haddad", "Okafor, Chidi"]
-    assert subjects[0]["result"] == [{"type": ["Result"], "value": "Pass"}]
+    described = f"{subjects[0]['achievement']['id']}#result"
+    assert subjects[0]["result"] == [
+        {"type": ["Result"], "value": "Pass", "resultDescription": described}
+    ]
+    # Only a credential with a result describes the possible results.
     assert "result" not in subjects[1]
+    assert "resultDescription" not in subjects[1]["achievement"]
     assert issued_names(db) == ["Amina Haddad", "Okafor, Chidi"]
     with db.engine.connect() as connection:
         refs = connection.execute(text("SELECT learner_ref FROM credentials ORDER BY learner_ref"))
