@@ -51,6 +51,7 @@ from service.engine import Engine
 from service.errors import TESSERA, DidResolutionError, InputError, TesseraError
 from service.intake import texts_from_upload
 from service.issuance import did_document
+from service.presentations import PresentationResult, verify_presentation
 from service.proofs import Limits, verification_suites
 from service.proofs.data_integrity import Cryptosuite
 from service.store import Database, Repository
@@ -660,6 +661,41 @@ class PublicVerification:
         caller's address, has its fair share of it; see :class:`ConcurrencyGate`)."""
         result: VerificationResult = await self.gate.run(
             lambda: self.verify(credential, now=now), client=self._gate_key(client)
+        )
+        return result
+
+    def verify_presentation(
+        self,
+        presentation: Mapping[str, Any],
+        *,
+        now: datetime,
+        challenge: str | None = None,
+        domain: str | None = None,
+    ) -> PresentationResult:
+        """Verify a presentation and the credentials in it; each credential's verdict is
+        counted like one verified on its own."""
+        result = verify_presentation(
+            presentation, verifier=self.verifier, now=now, challenge=challenge, domain=domain
+        )
+        for credential in result.credentials:
+            self.counter.record(verdict_of(credential), now)
+        return result
+
+    async def verify_presentation_async(
+        self,
+        presentation: Mapping[str, Any],
+        *,
+        now: datetime,
+        challenge: str | None = None,
+        domain: str | None = None,
+        client: str | None = None,
+    ) -> PresentationResult:
+        """:meth:`verify_presentation` behind the same gate as single credentials."""
+        result: PresentationResult = await self.gate.run(
+            lambda: self.verify_presentation(
+                presentation, now=now, challenge=challenge, domain=domain
+            ),
+            client=self._gate_key(client),
         )
         return result
 

@@ -314,6 +314,13 @@ def _check_contexts(
     checks["context"] = _passed("context", "Every context is a pinned, trusted document.")
 
 
+def context_check(document: Mapping[str, Any], verifier: Verifier) -> Check:
+    """The ``context`` check on its own, for documents other than credentials (presentations)."""
+    checks: dict[str, Check] = {}
+    _check_contexts(document, verifier, checks)
+    return checks["context"]
+
+
 def _embedded_contexts(document: Mapping[str, Any]) -> list[Any]:
     """The ``@context`` values of every object below the top level (iterative; the
     structure is already bounded by the parse check)."""
@@ -542,6 +549,7 @@ __all__ = [
     "TrustChecker",
     "VerificationResult",
     "Verifier",
+    "context_check",
     "is_vc11",
     "issuer_of",
     "parse_datetime",

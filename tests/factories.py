@@ -244,3 +244,34 @@ def published_open_badge_credential(
         award=Award(learner_name="Amina Haddad", completed_on="2025-06-30", result=result),
         valid_from="2025-07-01T00:00:00Z",
     )
+
+
+# -- a holder's wallet (presentations) --------------------------------------------------------
+
+HOLDER_SEED = bytes(range(32))  # test material, not a secret
+
+
+def holder_js_key() -> dict[str, str]:
+    """The holder's did:key as the reference JS harness's ``key`` (for ``signPresentation``)."""
+    from service.keys import did_key_for, encode_secret_multikey, public_key_from_seed
+
+    did, method = did_key_for(public_key_from_seed(HOLDER_SEED))
+    return {
+        "publicKeyMultibase": method.split("#", 1)[1],
+        "secretKeyMultibase": encode_secret_multikey(HOLDER_SEED),
+        "controller": did,
+        "id": method,
+    }
+
+
+def presentation(*credentials: dict[str, Any], holder: str | None = None) -> dict[str, Any]:
+    """An unsigned VC 2.0 VerifiablePresentation of ``credentials``."""
+    document: dict[str, Any] = {
+        "@context": [CREDENTIALS_V2],
+        "id": "urn:uuid:1d3c4f2a-5b6e-4d7f-8a9b-0c1d2e3f4a5b",
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": list(credentials),
+    }
+    if holder is not None:
+        document["holder"] = holder
+    return document

@@ -104,8 +104,12 @@ def verify_proof(
     *,
     suites: Sequence[Cryptosuite],
     resolver: Resolver,
+    purpose: str = "assertionMethod",
 ) -> VerifiedProof:
     """Verify one proof of ``document`` (§4.4). Raises on any failure, returns the key on success.
+
+    ``purpose`` is the ``proofPurpose`` the proof must state: ``assertionMethod`` for a
+    credential, ``authentication`` for a presentation.
 
     A proof with ``previousProof`` (a chain) is verified over the document carrying the proofs
     it names, as §4.4 step 4 requires.
@@ -118,9 +122,10 @@ def verify_proof(
     vm_id = proof.get("verificationMethod")
     if not isinstance(vm_id, str):
         raise InputError("The proof has no verificationMethod string.")
-    if proof.get("proofPurpose") != "assertionMethod":
+    if proof.get("proofPurpose") != purpose:
+        what = "a presentation" if purpose == "authentication" else "a credential"
         raise InputError(
-            f"The proof's purpose is {proof.get('proofPurpose')!r}; a credential needs 'assertionMethod'."
+            f"The proof's purpose is {proof.get('proofPurpose')!r}; {what} needs {purpose!r}."
         )
 
     base = unsecured(document)

@@ -527,6 +527,58 @@ async function opSign(req, contexts) {
   return signOnce({credential, signer, created, documentLoader});
 }
 
+// Sign a Verifiable Presentation as a holder's wallet does: an eddsa-rdfc-2022
+// DataIntegrityProof for `authentication`, bound to the verifier's challenge
+// and domain when given.
+async function opSignPresentation(req, contexts) {
+  const presentation = requireObject(req.presentation, 'presentation');
+  const created = parseDate(req.created, 'created');
+  const documentLoader = makeDocumentLoader(
+    {contexts, didDocuments: req.didDocuments});
+  const signer = await makeSigner(req.key);
+  const suite = new DataIntegrityProof({
+    signer, date: created, cryptosuite: eddsaRdfc2022CryptoSuite,
+  });
+  return vc.signPresentation({
+    presentation: structuredClone(presentation),
+    suite,
+    documentLoader,
+    challenge: req.challenge,
+    domain: req.domain,
+  });
+}
+
+// Verify a presentation (its proof, and every credential in it) with the
+// reference stack; `unsignedPresentation` accepts one without a proof.
+async function opVerifyPresentation(req, contexts) {
+  const presentation = requireObject(req.presentation, 'presentation');
+  const documentLoader = makeDocumentLoader(
+    {contexts, didDocuments: req.didDocuments, documents: statusListsOf(req)});
+  const result = await vc.verify({
+    presentation,
+    suite: verificationSuites(),
+    documentLoader,
+    challenge: req.challenge,
+    domain: req.domain,
+    unsignedPresentation: booleanOption(req, 'unsignedPresentation', false),
+    now: req.now === undefined ? undefined : new Date(parseDate(req.now, 'now')),
+  });
+  const errors = [];
+  errorMessages(result.error, errors);
+  errorMessages(result.presentationResult?.error, errors);
+  for(const r of result.credentialResults ?? []) {
+    errorMessages(r.error, errors);
+  }
+  return {
+    verified: result.verified === true,
+    presentationVerified: result.presentationResult ?
+      result.presentationResult.verified === true : null,
+    credentialsVerified: (result.credentialResults ?? []).map(
+      r => r.verified === true),
+    errors: [...new Set(errors)],
+  };
+}
+
 async function opVerify(req, contexts) {
   const credential = requireObject(req.credential, 'credential');
   const options = verifyOptions(req);
@@ -659,6 +711,8 @@ const OPS = {
   sign: opSign,
   verify: opVerify,
   statusCheck: opStatusCheck,
+  signPresentation: opSignPresentation,
+  verifyPresentation: opVerifyPresentation,
   statusList: opStatusList,
   canonize: opCanonize,
   bench: opBench,

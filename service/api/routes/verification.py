@@ -176,6 +176,109 @@ async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
     return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
 
 
+_VERIFY_PRESENTATION_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["verifiablePresentation"],
+                    "properties": {
+                        "verifiablePresentation": {"type": "object"},
+                        "options": {
+                            "type": "object",
+                            "properties": {
+                                "challenge": {"type": "string"},
+                                "domain": {"type": "string"},
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@dataclass(frozen=True)
+class PresentationRequest:
+    """A VC-API ``/presentations/verify`` body, checked."""
+
+    presentation: dict[str, Any]
+    challenge: str | None
+    domain: str | None
+
+
+def _vcapi_presentation(body: bytes) -> PresentationRequest:
+    shape = (
+        'Send {"verifiablePresentation": {...}, "options": {"challenge": "...", "domain": "..."}}.'
+    )
+    try:
+        envelope = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ValidationFailed("The body is not JSON. " + shape) from None
+    if not isinstance(envelope, dict) or not isinstance(
+        envelope.get("verifiablePresentation"), dict
+    ):
+        raise ValidationFailed(
+            "verifiablePresentation must be the presentation (a JSON object). " + shape,
+            [{"path": "$.verifiablePresentation", "message": "must be an object"}],
+        )
+    options = envelope.get("options", {})
+    if not isinstance(options, dict):
+        raise ValidationFailed(
+            "options must be a JSON object.",
+            [{"path": "$.options", "message": "must be an object"}],
+        )
+    values: dict[str, str | None] = {}
+    for name in ("challenge", "domain"):
+        value = options.get(name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValidationFailed(
+                f"options.{name} must be a non-empty string: the {name} you asked the holder "
+                "to sign.",
+                [{"path": f"$.options.{name}", "message": "must be a non-empty string"}],
+            )
+        values[name] = value
+    return PresentationRequest(
+        envelope["verifiablePresentation"], values["challenge"], values["domain"]
+    )
+
+
+@router.post(
+    "/presentations/verify",
+    summary="W3C VC-API: verify a presentation and every credential in it (public)",
+    description=(
+        "Checks the presentation (parse, context, the holder's proof for `authentication`, "
+        "bound to `options.challenge` and `options.domain` when given) and every credential "
+        "in `verifiableCredential` with the same checks as `POST /credentials/verify`. Answers "
+        "`{verified, presentationResult, credentialResults, problemDetails}`: HTTP 200 when "
+        "verified, 400 when not. An unsigned presentation is accepted only when no challenge "
+        "or domain is given. Same limits as `/credentials/verify`."
+    ),
+    openapi_extra=_VERIFY_PRESENTATION_REQUEST,
+    responses={
+        200: {"description": "Verified"},
+        400: {"description": "Not verified (same body shape)"},
+        413: {"description": "Too large"},
+        429: {"description": "Rate limited"},
+        503: {"description": "Busy"},
+    },
+)
+async def post_verify_presentation(request: Request, public: PublicDep) -> JSONResponse:
+    public.admit(_client(request))
+    asked = _vcapi_presentation(await _read_limited(request, public.policy.max_request_bytes))
+    result = await public.verify_presentation_async(
+        asked.presentation,
+        now=datetime.now(UTC),
+        challenge=asked.challenge,
+        domain=asked.domain,
+        client=_client(request),
+    )
+    return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
+
+
 # -- what the page shows --------------------------------------------------------------------
 
 #: Characters that reorder or hide text: shown as visible marks, never interpreted.
@@ -644,7 +747,7 @@ async def _limit_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, (PayloadTooLarge, RateLimited, VerifierBusy))
     status = _STATUS[type(exc)]
     headers = _retry_headers(exc)
-    if request.url.path.startswith("/credentials/"):
+    if request.url.path.startswith(("/credentials/", "/presentations/")):
         response: Response = problem(
             status, type_=exc.problem_type, title=exc.title, detail=exc.message
         )
