@@ -256,6 +256,25 @@ def titles(report: dict[str, object], key: str) -> list[str]:
     return sorted({t["fullTitle"] for t in tests}) if isinstance(tests, list) else []
 
 
+def compare(
+    baseline: dict[str, list[str]], results: dict[str, dict[str, list[str]]]
+) -> tuple[dict[str, list[str]], int]:
+    """(regressions, number of new passes) of this run against the baseline.
+
+    A regression is a baseline test of a suite that ran and did not pass this time: failed,
+    or missing because a hook failed before it was generated. Suites not run are not compared.
+    """
+    regressions = {
+        folder: sorted(set(baseline.get(folder, [])) - set(result["passes"]))
+        for folder, result in results.items()
+    }
+    new_passes = sum(
+        len(set(result["passes"]) - set(baseline.get(folder, [])))
+        for folder, result in results.items()
+    )
+    return {folder: lost for folder, lost in regressions.items() if lost}, new_passes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", action="append", help="run only this suite (repeatable)")
@@ -313,22 +332,15 @@ def main() -> int:
 
     total_pass = sum(len(r["passes"]) for r in results.values())
     total_fail = sum(len(r["failures"]) for r in results.values())
-    regressions = {
-        folder: sorted(set(baseline.get(folder, [])) - set(r["passes"]))
-        for folder, r in results.items()
-    }
-    new_passes = sum(
-        len(set(r["passes"]) - set(baseline.get(folder, []))) for folder, r in results.items()
-    )
+    regressions, new_passes = compare(baseline, results)
     if args.update_baseline:
         updated = {**baseline, **{folder: r["passes"] for folder, r in results.items()}}
         BASELINE.write_text(json.dumps(updated, indent=2, ensure_ascii=False) + "\n")
         print(f"baseline updated: {BASELINE.relative_to(REPO)}")
     print(f"conformance: {total_pass} passed, {total_fail} failed")
-    lost = {f: t for f, t in regressions.items() if t}
-    if lost and not args.update_baseline:
+    if regressions and not args.update_baseline:
         print("\nRegressions: these passed before and fail now:", file=sys.stderr)
-        for folder, tests in lost.items():
+        for folder, tests in regressions.items():
             for title in tests:
                 print(f"  {folder}: {title}", file=sys.stderr)
         return 1
