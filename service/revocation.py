@@ -283,7 +283,7 @@ def apply_vcapi_update(
             '"status": "revoked"}].',
             [{"path": "$.credentialStatus", "message": "required"}],
         )
-    uuid_part = credential_id.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+    uuid_part = _record_id(repo, issuer, credential_id)
     result: CredentialStatus | None = None
     for item in updates:
         if not isinstance(item, Mapping):
@@ -307,6 +307,19 @@ def apply_vcapi_update(
     if result is None:  # pragma: no cover - updates is non-empty
         raise ValidationFailed("Nothing to change.")
     return result
+
+
+def _record_id(repo: Repository, issuer: IssuerRow, credential_id: str) -> str:
+    """The record id behind a VC-API ``credentialId``: our own id URL or uuid, else whatever
+    id the client chose when it issued the credential (404 if none)."""
+    candidate = credential_id.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+    try:
+        row = repo.credential(issuer.id, candidate)
+    except NotFoundError:
+        row = None
+    if row is not None and credential_id in (row.id, f"urn:uuid:{row.id}", row.document.get("id")):
+        return row.id
+    return repo.credential_by_document_id(issuer.id, credential_id).id
 
 
 def _action_of(item: Mapping[str, Any]) -> str:

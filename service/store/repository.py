@@ -267,6 +267,22 @@ class Repository:
             raise NotFoundError(f"No credential {credential_id!r}.")
         return row
 
+    def credential_by_document_id(self, issuer_id: str, document_id: str) -> CredentialRow:
+        """The provider's credential whose signed document has this ``id`` (a VC-API client
+        may choose any absolute URL); the newest if it issued that id more than once."""
+        row = self.session.scalars(
+            select(CredentialRow)
+            .where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.document["id"].as_string() == document_id,
+            )
+            .order_by(CredentialRow.issued_at.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"No credential {document_id!r}.")
+        return row
+
     def credential_exists(self, credential_id: str) -> bool:
         """Whether any provider has a credential record with this id."""
         return self.session.get(CredentialRow, credential_id) is not None

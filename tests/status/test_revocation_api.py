@@ -765,3 +765,53 @@ def test_concurrent_changes_of_one_credential_are_recorded_once(
     with db.engine.connect() as connection:
         after = connection.execute(text("SELECT SUM(version) FROM status_lists")).scalar_one()
     assert after == version + 1
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    [
+        "https://registrar.example.edu/credentials/1872",
+        "urn:uuid:0f6e7a52-3b8e-4c61-9d0a-2f5b7c9e1d34",
+    ],
+)
+def test_vcapi_status_finds_a_credential_by_the_id_its_client_chose(
+    client: Any, provider: Provider, client_id: str
+) -> None:
+    issued = client.post(
+        "/credentials/issue",
+        json={
+            "credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": client_id,
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:learner", "name": "Amina Haddad"},
+            }
+        },
+        headers=provider.headers,
+    )
+    assert issued.status_code == 201, issued.text
+    vc = issued.json()["verifiableCredential"]
+    assert vc["id"] == client_id
+    assert not bit(client, vc)
+
+    revoked = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": client_id,
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}],
+        },
+        headers=provider.headers,
+    )
+
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked"] is True
+    assert bit(client, vc)
+    unknown = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": "https://registrar.example.edu/credentials/9999",
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}],
+        },
+        headers=provider.headers,
+    )
+    assert unknown.status_code == 404
