@@ -79,8 +79,9 @@ def pdf_page_images(pdf: bytes, *, limits: PdfLimits = PDF_LIMITS) -> list[Image
     """Grayscale images of the first ``limits.max_pages`` pages of ``pdf``, rendered by PDFium
     in a child process with ``limits`` (see :mod:`service.pdf_render`).
 
-    Raises :class:`UnreadableInput` ``bad_pdf`` when the file is not a PDF, is encrypted, or
-    cannot be rendered within the limits (a decompression bomb ends here)."""
+    Raises :class:`UnreadableInput`: ``bad_pdf`` when the file is not a PDF or is encrypted,
+    ``pdf_too_complex`` when it cannot be rendered within the limits (a decompression bomb
+    ends here)."""
 
     try:
         done = subprocess.run(  # noqa: S603 - our interpreter and script, numeric arguments
@@ -101,7 +102,7 @@ def pdf_page_images(pdf: bytes, *, limits: PdfLimits = PDF_LIMITS) -> list[Image
         )
     except subprocess.TimeoutExpired:
         raise UnreadableInput(
-            "bad_pdf",
+            "pdf_too_complex",
             f"The PDF could not be rendered within {limits.wall_seconds:g} seconds. Upload a "
             "picture of the QR code instead.",
         ) from None
@@ -113,7 +114,7 @@ def pdf_page_images(pdf: bytes, *, limits: PdfLimits = PDF_LIMITS) -> list[Image
         )
     if done.returncode != 0:
         raise UnreadableInput(
-            "bad_pdf",
+            "pdf_too_complex",
             "The PDF could not be rendered within the limits (at most "
             f"{limits.memory_bytes // (1024 * 1024)} MB of memory and {limits.cpu_seconds} s): "
             "it may be a 'decompression bomb' or far larger inside than a certificate. Upload "

@@ -137,7 +137,7 @@ class PublicPolicy:
     max_waiting: int = 256
     queue_seconds: float = 2.0
     #: Of those, how many one client address may run at once, and how many more of its
-    #: requests may wait; beyond that the client gets 503 (see :class:`ConcurrencyGate`).
+    #: requests may wait; beyond that the client gets 429 (see :class:`ConcurrencyGate`).
     max_concurrent_per_client: int = 1
     max_waiting_per_client: int = 8
     #: The work budget of one public verification (``TESSERA_VERIFY_MAX_*``). The smaller of
@@ -252,7 +252,9 @@ class RateLimiter:
 class ConcurrencyGate:
     """At most ``limit`` verifications at once in this event loop, and at most ``per_client``
     of them for any one client; up to ``max_waiting`` more wait up to ``wait_seconds`` for a
-    turn (``per_client_waiting`` of them per client), anything beyond is :class:`VerifierBusy`.
+    turn (``per_client_waiting`` of them per client). Beyond the shared queue the answer is
+    :class:`VerifierBusy` (503); beyond a client's own share, :class:`RateLimited` (429): the
+    client is asking for too much at once, the service is not overloaded.
 
     Why per client. Verification is CPU-bound and the slots are few (about the core count),
     so whoever holds them decides everyone's latency. The rate limit bounds how *often* a
@@ -262,7 +264,7 @@ class ConcurrencyGate:
     requests would queue behind it until they got 503. With a per-client cap, such a client
     holds at most ``per_client`` slots and queues behind *itself*: its surplus requests wait
     on its own semaphore (never in the shared queue, where they would delay others) and, past
-    ``per_client_waiting``, are refused at once. Genuine clients keep ``limit - per_client``
+    ``per_client_waiting``, are refused at once (429). Genuine clients keep ``limit - per_client``
     slots and an asyncio semaphore's FIFO turn. Early refusal (blank-node checks before
     canonicalization) and the small work budget make each hostile request cheap; this makes
     sure that even the costly ones cannot starve anyone else. Many addresses at once are a
@@ -283,7 +285,7 @@ class ConcurrencyGate:
         self.in_thread = in_thread
         self.max_waiting = max_waiting
         self.wait_seconds = wait_seconds
-        self.per_client = min(per_client, limit) if per_client is not None else limit
+        self.per_client = max(1, min(per_client if per_client is not None else limit, limit))
         self.per_client_waiting = per_client_waiting
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
@@ -313,15 +315,15 @@ class ConcurrencyGate:
         if own is None:
             own = asyncio.Semaphore(self.per_client)
         if count >= self.per_client + self.per_client_waiting:
-            raise VerifierBusy()
+            raise RateLimited(1.0)  # this client's own backlog is full
         self._clients[client] = (own, count + 1)
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
             try:
                 await asyncio.wait_for(own.acquire(), self.wait_seconds)
-            except TimeoutError:
-                raise VerifierBusy() from None
+            except TimeoutError:  # waited behind this client's own requests
+                raise RateLimited(1.0) from None
             try:
                 remaining = self.wait_seconds - (loop.time() - started)
                 return await self._run(semaphore, work, max(remaining, 0.0))

@@ -74,7 +74,7 @@ def test_a_decompression_bomb_is_refused_with_a_clear_message() -> None:
     assert len(bomb) < 1_200_000
     with pytest.raises(UnreadableInput) as caught:
         texts_from_upload(bomb)
-    assert caught.value.code == "bad_pdf"
+    assert caught.value.code == "pdf_too_complex"
     assert "decompression bomb" in str(caught.value)
     assert "picture of the QR code" in str(caught.value)
 

@@ -19,6 +19,7 @@ from service.proofs import Canonicalizer, verification_suites
 from service.public_verify import (
     ConcurrencyGate,
     HashMemo,
+    RateLimited,
     RateLimiter,
     VerificationCounter,
     VerifierBusy,
@@ -107,7 +108,7 @@ def test_one_client_cannot_hold_every_slot() -> None:
     results = asyncio.run(main())
     assert peak == {"attacker": 1, "employer": 1}
     assert results[:5].count("attacker") == 3  # one ran, two waited their turn
-    assert sum(isinstance(r, VerifierBusy) for r in results[:5]) == 2  # refused at once
+    assert sum(isinstance(r, RateLimited) for r in results[:5]) == 2  # refused at once: 429
     assert results[5:] == ["employer", "employer"]
     assert any(overlapped)  # the employer ran while the attacker held its slot
     assert gate.clients() == 0  # nothing kept about clients once they are done

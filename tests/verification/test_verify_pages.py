@@ -312,7 +312,7 @@ def test_a_pdf_decompression_bomb_is_refused_on_the_page(
 
     response = upload(client, pdf_bomb(1 << 30), "certificate.pdf", "application/pdf", lang="de")
     assert response.status_code == 422
-    assert escape(catalog("verify", "de")["error_bad_pdf"]) in response.text
+    assert escape(catalog("verify", "de")["error_pdf_too_complex"]) in response.text
 
 
 @pytest.mark.parametrize(
