@@ -626,21 +626,33 @@ def _related_resource_problems(value: Any) -> list[dict[str, str]]:
     return problems
 
 
-def _validity(credential: Mapping[str, Any], now: datetime) -> tuple[str, str | None]:
-    """(validFrom, validUntil) of the credential: the client's, or validFrom = now.
+def _datetime(credential: Mapping[str, Any], field: str) -> datetime | None:
+    """The client's ``field`` as a datetime; the schema has checked its lexical form."""
+    value = credential.get(field)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("z", "Z"))
+    except ValueError:
+        raise ValidationFailed(
+            f"{field} {value!r} is not a real date and time (or lies outside the years "
+            "0001-9999): use e.g. 2026-09-01T00:00:00Z.",
+            [_problem(f"$.credential.{field}", "not a date and time")],
+        ) from None
 
-    The schema has already checked that both are XML Schema dateTimeStamps."""
+
+def _validity(credential: Mapping[str, Any], now: datetime) -> tuple[str, str | None]:
+    """(validFrom, validUntil) of the credential: the client's, or validFrom = now."""
+    start = _datetime(credential, "validFrom")
+    until = _datetime(credential, "validUntil")
     valid_from = credential.get("validFrom") or format_datetime(now)
     valid_until = credential.get("validUntil")
-    if valid_until is not None:
-        start = datetime.fromisoformat(valid_from.replace("z", "Z"))
-        until = datetime.fromisoformat(valid_until.replace("z", "Z"))
-        if until < start:
-            raise ValidationFailed(
-                f"validUntil ({valid_until}) is before validFrom ({valid_from}): a credential "
-                "cannot expire before it becomes valid.",
-                [_problem("$.credential.validUntil", "before validFrom")],
-            )
+    if until is not None and until < (start or now):
+        raise ValidationFailed(
+            f"validUntil ({valid_until}) is before validFrom ({valid_from}): a credential "
+            "cannot expire before it becomes valid.",
+            [_problem("$.credential.validUntil", "before validFrom")],
+        )
     return valid_from, valid_until
 
 

@@ -239,6 +239,9 @@ def test_every_problem_is_named_at_once(client: Any, provider: Provider, db: Dat
         ("2023-02-26T01:02:58", None, "$.credential.validFrom"),  # no time zone
         (None, "FUTURE DATE", "$.credential.validUntil"),
         ("2023-02-26T01:20:00Z", "2023-02-26T01:19:59Z", "$.credential.validUntil"),
+        ("2023-02-30T00:00:00Z", None, "$.credential.validFrom"),  # no such day
+        ("2023-02-26T01:20:00Z", "2024-01-01T25:00:00Z", "$.credential.validUntil"),
+        ("12023-01-01T00:00:00Z", None, "$.credential.validFrom"),  # beyond year 9999
     ],
 )
 def test_bad_validity_dates_are_422(
