@@ -19,6 +19,8 @@ from conftest import (
     verify_offline,
 )
 from factories import open_badge_credential
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.dids import StaticResolver
 from service.engine import Engine
@@ -365,3 +367,46 @@ def test_an_issue_scope_is_required(client: Any, provider: Provider) -> None:
     )
     assert response.status_code == 403
     assert client.post("/credentials/issue", json=plain_request()).status_code == 401
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["urn:uuid:1", "did:example:me", "2023-02-30T00:00:00Z", VC2, ""]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["id", "type", "name", "@context", "x"]), children, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+request_fields = st.sampled_from(
+    [
+        "@context", "id", "type", "issuer", "credentialSubject", "validFrom", "validUntil",
+        "credentialStatus", "credentialSchema", "termsOfUse", "evidence", "refreshService",
+        "relatedResource", "name", "proof", "cryptosuite",
+    ]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(field=request_fields, value=json_values, where=st.sampled_from(["credential", "options"]))
+def test_no_issue_request_is_a_server_error(
+    client: Any, provider: Provider, field: str, value: Any, where: str
+) -> None:
+    """Whatever a client puts in a field: a credential or a problem that says what is wrong."""
+    request = plain_request()
+    request.setdefault("options", {})
+    request[where][field] = value
+    response = issue(client, provider, request)
+
+    assert response.status_code in (201, 400, 409, 413, 422), response.text
+    if response.status_code != 201:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"]
