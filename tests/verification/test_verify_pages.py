@@ -96,6 +96,16 @@ def test_the_short_link_shows_a_green_verdict_and_the_signed_facts(
     assert "<script" not in html.lower()
 
 
+def test_the_short_link_shows_the_module_name_in_the_readers_language(
+    client: Any, trusted_public: PublicVerification, award: Any
+) -> None:
+    """The Arabic name is an Open Badges Related edition (inLanguage "ar") of the achievement."""
+    vc = award(learner="Amina Haddad")
+    html = client.get(f"/v/{short(vc)}?lang=ar").text
+    assert '<dd id="module"><bdi dir="rtl" lang="ar">أساسيات اللحام</bdi>' in html
+    assert '<dd id="eqf">3</dd>' in html and '<dd id="hours">40</dd>' in html
+
+
 def test_the_short_id_of_the_qr_code_resolves_too(
     client: Any, trusted_public: PublicVerification, award: Any
 ) -> None:

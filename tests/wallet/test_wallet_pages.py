@@ -84,6 +84,24 @@ def test_the_page_is_translated(
     assert translate(language, "wallet.private") in page.text
 
 
+def test_the_page_and_certificate_show_eqf_hours_and_the_translated_module_name(
+    client: Any, wallet: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """EQF travels as an alignment, the Arabic name as a Related edition, and the hours
+    (no Open Badges term) come from the module the credential was issued from."""
+    path, credentials = wallet
+    html = client.get(path, params={"lang": "ar"}).text
+    assert "أساسيات اللحام" in html
+    assert translate("ar", "wallet.hours", hours="40") in html
+    assert translate("ar", "wallet.eqf_level", level=3) in html
+    code = qr.short_id(uuid_of(credentials[0]))
+    pdf = client.get(f"{path}/{code}/certificate.pdf", params={"lang": "en"}).content
+    document = pdfium.PdfDocument(pdf)
+    text = "\n".join(page.get_textpage().get_text_bounded() for page in document)
+    assert "40 hours" in text and "EQF level 3" in text
+    assert "Welding basics (MIG/MAG)" in text
+
+
 def test_the_browser_language_is_used_when_nothing_else_is_known(
     client: Any, wallet: tuple[str, list[dict[str, Any]]]
 ) -> None:
