@@ -1,17 +1,23 @@
-"""Helpers shared by the CLI's command modules."""
+"""Helpers shared by the CLI's command modules.
+
+Imports only what every command needs: heavy modules are imported inside the helpers that
+use them, so that `tessera --help` and `tessera verify` start fast (see cli/lazy.py).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import httpx
 import typer
 
-from service.config import get_settings
 from service.contexts import MAX_CONTEXT_BYTES
-from service.engine import Engine, build_engine
 from service.errors import TesseraError
+
+if TYPE_CHECKING:
+    from service.engine import Engine
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -24,6 +30,9 @@ def fail(message: str) -> NoReturn:
 
 def engine() -> Engine:
     """The engine for the current TESSERA_* settings, or exit 2 saying what is wrong."""
+    from service.config import get_settings
+    from service.engine import build_engine
+
     try:
         return build_engine(get_settings())
     except TesseraError as exc:  # a missing, invalid or unsafe TESSERA_* setting
@@ -35,6 +44,8 @@ def download(url: str, *, accept: str, max_bytes: int, hint: str = "") -> bytes:
 
     Raises :class:`TesseraError` naming the URL; ``hint`` says what to do without network.
     """
+    import httpx
+
     try:
         with httpx.stream(
             "GET", url, follow_redirects=True, timeout=20.0, headers={"Accept": accept}
@@ -62,6 +73,28 @@ def fetch_context(url: str) -> bytes:
     )
 
 
+def read_input(path: str) -> bytes:
+    """Bytes of FILE, or of stdin for '-'; unreadable input exits 2 with a reason."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    file = Path(path)
+    if not file.is_file():
+        fail(f"{path}: no such file.")
+    return file.read_bytes()
+
+
+def read_json_object(path: str) -> dict[str, Any]:
+    """The JSON object in FILE (or stdin for '-'); anything else exits 2 with a reason."""
+    raw = read_input(path)
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{path} is not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        fail(f"{path} must hold a JSON object.")
+    return value
+
+
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
@@ -74,4 +107,6 @@ __all__ = [
     "fail",
     "fetch_context",
     "print_json",
+    "read_input",
+    "read_json_object",
 ]

@@ -6,12 +6,11 @@ set-up is unusable (the message says what to do).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,57 +22,70 @@ from cli.common import (
     fail,
     fetch_context,
     print_json,
+    read_input,
+    read_json_object,
 )
-from cli.export_commands import export_app, verify_qr_image
-from cli.service_commands import (
-    awards_app,
-    credentials_app,
-    db_app,
-    issuers_app,
-    keys_rotate,
-    serve,
-)
-from cli.trust_commands import offline_status, offline_trust, status_app, trust_app
-from service.dids import StaticResolver, controller_document, did_key_document
+from cli.lazy import lazy_group
 from service.errors import TesseraError
-from service.proofs import DEFAULT_CRYPTOSUITE, SIGNING_SUITES, sign
-from service.verify import VerificationResult, parse_datetime, verify_credential
 
-app = typer.Typer(help="Tessera: verifiable, portable training credentials.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from service.verify import VerificationResult
+
+# Commands in other modules are imported when used (cli/lazy.py): `tessera --help` and
+# `tessera verify` start without the web service, the database layer or the PDF renderer.
+app = typer.Typer(
+    help="Tessera: verifiable, portable training credentials.",
+    no_args_is_help=True,
+    cls=lazy_group(
+        {
+            "db": (
+                "cli.service_commands:db_app",
+                "The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).",
+            ),
+            "issuers": ("cli.service_commands:issuers_app", "Training providers (issuers)."),
+            "awards": (
+                "cli.service_commands:awards_app",
+                "Issue credentials through a running service.",
+            ),
+            "trust": (
+                "cli.trust_commands:trust_app",
+                "The trust registry: which providers this verifier recognizes.",
+            ),
+            "status": ("cli.trust_commands:status_app", "Bitstring status lists."),
+            "export": (
+                "cli.export_commands:export_app",
+                "Export a stored credential: its file, QR codes or printable certificate.",
+            ),
+            "credentials": (
+                "cli.service_commands:credentials_app",
+                "A provider's issued credentials.",
+            ),
+            "serve": (
+                "cli.service_commands:serve",
+                "Run the HTTP service (migrates the database, installs missing contexts first).",
+            ),
+            "sign": (
+                "cli.signing_commands:sign_command",
+                "Sign a credential and print it. The issuer is set to the key's controller if absent.",
+            ),
+        }
+    ),
+)
 contexts_app = typer.Typer(help="The pinned JSON-LD context store.", no_args_is_help=True)
-keys_app = typer.Typer(help="Issuer signing keys in the local key store.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Issuer signing keys in the local key store.",
+    no_args_is_help=True,
+    cls=lazy_group(
+        {
+            "rotate": (
+                "cli.service_commands:keys_rotate",
+                "Give provider ISSUER a new signing key; old keys stay in its DID document.",
+            )
+        }
+    ),
+)
 app.add_typer(contexts_app, name="contexts")
 app.add_typer(keys_app, name="keys")
-app.add_typer(db_app, name="db")
-app.add_typer(issuers_app, name="issuers")
-app.add_typer(awards_app, name="awards")
-app.add_typer(trust_app, name="trust")
-app.add_typer(status_app, name="status")
-app.add_typer(export_app, name="export")
-app.add_typer(credentials_app, name="credentials")
-app.command("serve")(serve)
-keys_app.command("rotate")(keys_rotate)
-
-
-def _read_input(path: str) -> bytes:
-    """Bytes of FILE, or of stdin for '-'; unreadable input exits 2 with a reason."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    file = Path(path)
-    if not file.is_file():
-        fail(f"{path}: no such file.")
-    return file.read_bytes()
-
-
-def _read_json_object(path: str) -> dict[str, Any]:
-    raw = _read_input(path)
-    try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{path} is not valid JSON: {exc}")
-    if not isinstance(value, dict):
-        fail(f"{path} must hold a JSON object.")
-    return value
 
 
 # -- contexts ---------------------------------------------------------------------------
@@ -171,6 +183,8 @@ def keys_list() -> None:
 @keys_app.command("did-document")
 def keys_did_document(name: str) -> None:
     """Print the DID document for a key (publish a did:web one at its https URL)."""
+    from service.dids import controller_document, did_key_document
+
     eng = engine()
     try:
         info = eng.keys().info(name)
@@ -186,34 +200,7 @@ def keys_did_document(name: str) -> None:
         )
 
 
-# -- sign and verify --------------------------------------------------------------------
-
-
-@app.command("sign")
-def sign_command(
-    file: Annotated[str, typer.Argument(help="Unsigned credential JSON, or - for stdin.")],
-    key: Annotated[str, typer.Option("--key", help="Name of the key in the key store.")],
-    cryptosuite: Annotated[
-        str, typer.Option("--cryptosuite", help=f"One of {', '.join(SIGNING_SUITES)}.")
-    ] = DEFAULT_CRYPTOSUITE,
-) -> None:
-    """Sign a credential and print it. The issuer is set to the key's controller if absent."""
-    eng = engine()
-    document = _read_json_object(file)
-    try:
-        signer = eng.keys().signer(key)
-        info = eng.keys().info(key)
-        document.setdefault("issuer", info.controller)
-        signed = sign(
-            document,
-            signer=signer,
-            canonicalizer=eng.canonicalizer,
-            created=datetime.now(UTC),
-            cryptosuite=cryptosuite,
-        )
-    except TesseraError as exc:
-        fail(str(exc))
-    print_json(signed)
+# -- verify -------------------------------------------------------------------------
 
 
 @app.command("verify")
@@ -244,11 +231,15 @@ def verify_command(
 ) -> None:
     """Verify a credential, or the QR code in an image (--qr). Exit 0 verified, 1 not
     verified, 2 input unreadable."""
+    from cli.trust_commands import offline_status, offline_trust
+    from service.dids import StaticResolver
+    from service.verify import parse_datetime, verify_credential
+
     if output not in ("json", "text"):
         fail("--format must be json or text.")
     if (file is None) == (qr_image is None):
         fail("Give a credential FILE, or --qr IMAGE.")
-    raw = _read_input(file) if file is not None else b""
+    raw = read_input(file) if file is not None else b""
     moment = datetime.now(UTC)
     if now is not None:
         parsed = parse_datetime(now)
@@ -261,7 +252,7 @@ def verify_command(
     if trust is not None:
         registry, documents = offline_trust(trust)
         saved.extend(documents.values())
-    saved.extend(_read_json_object(str(path)) for path in did_documents or [])
+    saved.extend(read_json_object(str(path)) for path in did_documents or [])
     for document in saved:
         resolver.add(document)
     eng = engine()
@@ -269,6 +260,8 @@ def verify_command(
     if status_dir is not None:
         verifier = replace(verifier, status=offline_status(status_dir, verifier))
     if qr_image is not None:
+        from cli.export_commands import verify_qr_image
+
         raise typer.Exit(
             verify_qr_image(
                 qr_image,

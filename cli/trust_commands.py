@@ -7,23 +7,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import download, engine, fail, print_json
 from service.errors import TesseraError, ValidationFailed
-from service.issuance import did_document
-from service.status_check import saved_list_path
-from service.store import Database, Repository, database_url_from
-from service.trust import (
-    TrustRegistry,
-    export_registry,
-    import_registry,
-    list_entries,
-    load_registry,
-)
-from service.verify import StatusChecker, Verifier
+
+# The database layer and the registry are imported by the commands that use them, so that
+# `tessera verify` loads neither unless it is given --trust (cli/lazy.py).
+if TYPE_CHECKING:
+    from service.store import Database
+    from service.trust import TrustRegistry
+    from service.verify import StatusChecker, Verifier
 
 trust_app = typer.Typer(
     help="The trust registry: which providers this verifier recognizes.", no_args_is_help=True
@@ -34,6 +30,8 @@ MAX_LIST_BYTES = 2 * 1024 * 1024
 
 
 def _database() -> Database:
+    from service.store import Database, database_url_from
+
     return Database(database_url_from(engine().settings))
 
 
@@ -63,6 +61,9 @@ def trust_import(
     ] = False,
 ) -> None:
     """Add or update the providers a registry file lists (all or nothing)."""
+    from service.store import Repository
+    from service.trust import import_registry
+
     data = _read_json(file)
     database = _database()
     try:
@@ -95,6 +96,10 @@ def trust_export(
     ] = None,
 ) -> None:
     """Write the registry, with DID documents, for offline verification (`verify --trust`)."""
+    from service.issuance import did_document
+    from service.store import Repository
+    from service.trust import export_registry
+
     database = _database()
     try:
         database.migrate()
@@ -114,6 +119,9 @@ def trust_export(
 @trust_app.command("list")
 def trust_list() -> None:
     """The recognized providers, one per line."""
+    from service.store import Repository
+    from service.trust import list_entries
+
     database = _database()
     try:
         database.migrate()
@@ -170,6 +178,8 @@ def status_fetch(
 
     Each list is saved as it was served (its signature is checked when it is used); an
     ``index.json`` records which URL each file came from and when."""
+    from service.status_check import saved_list_path
+
     urls: list[str] = []
     for source in sources:
         if source.startswith(("https://", "http://")):
@@ -213,6 +223,8 @@ def status_fetch(
 
 def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]:
     """The registry and every DID document a `trust export` file carries."""
+    from service.trust import load_registry
+
     try:
         return load_registry(_read_json(path))
     except ValidationFailed as exc:
@@ -233,4 +245,4 @@ def offline_status(directory: Path, verifier: Verifier) -> StatusChecker:
     )
 
 
-__all__ = ["offline_status", "offline_trust", "saved_list_path", "status_app", "trust_app"]
+__all__ = ["offline_status", "offline_trust", "status_app", "trust_app"]

@@ -17,8 +17,6 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -131,6 +129,11 @@ class Database:
         Safe when several processes start together: they migrate one at a time and the rest
         find the schema at head.
         """
+        # Alembic is imported here, not at the top: commands that only read (and `tessera
+        # verify --trust`) should not pay for loading it.
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self._sqlite_migration_lock(), self._connected() as connection:
