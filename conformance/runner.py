@@ -126,17 +126,17 @@ class Service:
         self.tls_port = free_port()
         self.base_url = f"https://localhost:{self.tls_port}"
         self.log = (scratch / "service.log").open("w")
+        # The service runs on Tessera's defaults (the policies the README states), whatever
+        # TESSERA_* settings the caller's shell has: only the run's own are set.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
         self.env = {
-            **os.environ,
+            **inherited,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             "TESSERA_DATA_DIR": str(scratch / "data"),
             "TESSERA_KEYS_DIR": str(scratch / "keys"),
             "TESSERA_BASE_URL": self.base_url,
             "TESSERA_CONTEXTS_BUNDLE": str(shared / "contexts"),
-            "TESSERA_ENVIRONMENT": "development",
         }
-        for name in ("TESSERA_DATABASE_URL", "TESSERA_KEY_PASSPHRASE"):
-            self.env.pop(name, None)
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def tessera(self, *args: str) -> str:
