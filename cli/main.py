@@ -257,8 +257,7 @@ def verify_command(
         resolver.add(document)
     eng = engine()
     verifier = eng.verifier(resolver=resolver, trust=registry.check if registry else None)
-    if status_dir is not None:
-        verifier = replace(verifier, status=offline_status(status_dir, verifier))
+    verifier = replace(verifier, status=offline_status(status_dir, verifier))
     if qr_image is not None:
         from cli.export_commands import verify_qr_image
 

@@ -232,17 +232,16 @@ def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]
         raise  # unreachable: _fail_validation exits
 
 
-def offline_status(directory: Path, verifier: Verifier) -> StatusChecker:
-    """A status check reading the lists `tessera status fetch` saved in ``directory``."""
-    if not directory.is_dir():
-        fail(f"{directory}: no such folder (save lists there with `tessera status fetch`).")
-    from service.status_check import DirectoryLists
+def offline_status(directory: Path | None, verifier: Verifier) -> StatusChecker:
+    """A status check reading the lists `tessera status fetch` saved in ``directory``; with
+    no directory, every list is missing and the check says how to fetch it (fail closed)."""
+    from service.status_check import DirectoryLists, ListSource, NoLists
     from service.status_check import StatusChecker as BitstringStatusChecker
 
-    return BitstringStatusChecker(
-        lists=DirectoryLists(directory),
-        list_verifier=verifier,
-    )
+    if directory is not None and not directory.is_dir():
+        fail(f"{directory}: no such folder (save lists there with `tessera status fetch`).")
+    lists: ListSource = DirectoryLists(directory) if directory is not None else NoLists()
+    return BitstringStatusChecker(lists=lists, list_verifier=verifier)
 
 
 __all__ = ["offline_status", "offline_trust", "status_app", "trust_app"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -38,6 +39,9 @@ class VerificationMethod:
     controller: str
     public_key: bytes
     relationships: frozenset[str] = field(default_factory=frozenset)
+    #: When the controller declared the key compromised (Controlled Identifiers §2.2.1
+    #: ``revoked``): proofs created at or after it do not verify.
+    revoked: datetime | None = None
 
 
 class Resolver(Protocol):
@@ -67,18 +71,28 @@ def did_key_document(public_key_multibase: str) -> JsonObject:
 
 
 def controller_document(
-    controller: str, keys: list[tuple[str, str]], *, assertion: list[str] | None = None
+    controller: str,
+    keys: list[tuple[str, str]],
+    *,
+    assertion: list[str] | None = None,
+    revoked: Mapping[str, datetime] | None = None,
 ) -> JsonObject:
     """A DID (or controller) document for ``controller`` listing ``keys`` as Multikeys.
 
     ``keys`` is a list of ``(verification method id, publicKeyMultibase)``. Every key is
     listed under ``verificationMethod``, so old signatures keep verifying after a rotation;
     ``assertion`` names the ones allowed to issue credentials (default: all of them).
+    ``revoked`` maps a method id to the moment it was compromised, published as the method's
+    ``revoked`` (proofs made from then on fail; older ones still verify).
     """
-    methods = [
+    methods: list[JsonObject] = [
         {"id": vm_id, "type": "Multikey", "controller": controller, "publicKeyMultibase": mk}
         for vm_id, mk in keys
     ]
+    for method in methods:
+        moment = (revoked or {}).get(method["id"])
+        if moment is not None:
+            method["revoked"] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ids = [vm_id for vm_id, _ in keys]
     return {
         "@context": [DID_V1, MULTIKEY_V1],
@@ -164,7 +178,23 @@ def method_from_document(
         controller=controller,
         public_key=_public_key(found),
         relationships=frozenset(relationships),
+        revoked=_revoked(found, verification_method),
     )
+
+
+def _revoked(method: Mapping[str, Any], verification_method: str) -> datetime | None:
+    """The method's ``revoked`` time; a value that is not a date-time with an offset counts as
+    revoked since ever (a key its controller tried to withdraw must never pass by accident)."""
+    raw = method.get("revoked")
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z")) if isinstance(raw, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment
 
 
 class StaticResolver:

@@ -4,8 +4,8 @@ Status lists come from a :class:`ListSource`: this service's own lists (no netwo
 saved in a folder (``tessera status fetch``, for offline verification), or HTTPS under strict
 rules (:class:`HttpsLists`): only ``https``, only from the issuer's own did:web host or a host
 the trust registry names, a short timeout, a size cap, bounded decompression, and a cache
-that honours the list's ``validUntil``. When a list cannot be had, the check is ``unknown``:
-a credential is never shown as valid without saying so.
+that honours the list's ``validUntil``. When a list cannot be had, the check is ``unknown``
+with a ``STATUS_RETRIEVAL_ERROR``, and the credential is not verified (fail closed).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import httpx
 from service.errors import TesseraError
 from service.status import StatusListError, bit_at, parse_entries, read_list_credential
 from service.verify import (
+    STATUS_RETRIEVAL_ERROR,
     Check,
     VerificationResult,
     Verifier,
@@ -60,7 +61,9 @@ class DirectoryLists:
         path = saved_list_path(self.directory, url)
         if not path.is_file():
             raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not saved in {self.directory}."
+                "STATUS_RETRIEVAL_ERROR",
+                f"The status list {url} is not saved in {self.directory}; save it with "
+                f"`tessera status fetch {url} --out {self.directory}` and verify again.",
             )
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -71,6 +74,18 @@ class DirectoryLists:
                 "STATUS_RETRIEVAL_ERROR", f"The saved status list for {url} is not a JSON object."
             )
         return document
+
+
+class NoLists:
+    """No lists at all (verifying offline with no saved lists): every list is missing, and
+    the error says how to fetch it."""
+
+    def get(self, url: str, *, issuer: str) -> dict[str, Any]:
+        raise StatusListError(
+            "STATUS_RETRIEVAL_ERROR",
+            f"The status list {url} was not fetched (offline). Save it with `tessera status "
+            f"fetch {url} --out status-lists`, then verify with `--status-dir status-lists`.",
+        )
 
 
 class FunctionLists:
@@ -314,7 +329,12 @@ class StatusChecker:
                 "https://www.w3.org/ns/credentials/status-list#SUSPENDED",
             )
         if unknown is not None:
-            return Check("status", "unknown", f"The status could not be checked: {unknown}")
+            return Check(
+                "status",
+                "unknown",
+                f"The status could not be checked: {unknown}",
+                STATUS_RETRIEVAL_ERROR,
+            )
         return Check(
             "status", "passed", "Not revoked" + (" or suspended." if len(entries) > 1 else ".")
         )
@@ -326,6 +346,7 @@ __all__ = [
     "FunctionLists",
     "HttpsLists",
     "ListSource",
+    "NoLists",
     "StatusChecker",
     "did_web_host",
     "saved_list_path",

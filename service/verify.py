@@ -9,11 +9,14 @@ Checks run in a fixed order and each yields ``passed``, ``failed`` or ``unknown`
 ``issuer``    each proof's key is controlled by the credential's issuer, as an assertionMethod
 ``validity``  validFrom / validUntil (VC 1.1: issuanceDate / expirationDate) / proof
               ``created`` against ``now`` with a clock skew
-``status``    revocation / suspension (a :class:`StatusChecker` supplies it; else unknown)
+``status``    revocation / suspension (a :class:`StatusChecker` supplies it); passed when the
+              credential has no ``credentialStatus``, unknown (a ``STATUS_RETRIEVAL_ERROR``)
+              when the list could not be had
 ``trust``     the issuer is recognized (a :class:`TrustChecker` supplies it; else unknown)
 
-``verified`` is true only when no check failed and ``proof``, ``issuer`` and ``validity``
-passed. Time is an argument (``now``); nothing here reads the clock, the network or a database.
+``verified`` is true only when no check failed and ``proof``, ``issuer``, ``validity`` and
+``status`` passed (fail closed: a status nobody could check is not a pass). Time is an
+argument (``now``); nothing here reads the clock, the network or a database.
 """
 
 from __future__ import annotations
@@ -38,10 +41,16 @@ from service.errors import (
 )
 from service.proofs.canonical import DEFAULT_LIMITS, Limits, check_structure
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
+from service.strict_json import StrictJsonError, loads_strict
 
 Status = Literal["passed", "failed", "unknown"]
 CHECK_IDS = ("parse", "context", "proof", "issuer", "validity", "status", "trust")
-REQUIRED_TO_PASS = ("proof", "issuer", "validity")
+REQUIRED_TO_PASS = ("proof", "issuer", "validity", "status")
+#: Checks a caller may skip (VC-API ``options.checks`` lists the ones to run); ``parse`` and
+#: ``context`` always run: nothing else means anything without them.
+SKIPPABLE = ("proof", "issuer", "validity", "status", "trust")
+#: Bitstring Status List §3.6: the status list could not be retrieved (or was not at hand).
+STATUS_RETRIEVAL_ERROR = "https://www.w3.org/ns/credentials/status-list#STATUS_RETRIEVAL_ERROR"
 
 
 @dataclass(frozen=True)
@@ -59,20 +68,26 @@ class Check:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """The whole verdict. Render it as it is (JSON, HTML, terminal); do not re-derive it."""
+    """The whole verdict. Render it as it is (JSON, HTML, terminal); do not re-derive it.
+
+    ``skipped`` names the checks the caller asked not to run (VC-API ``options.checks``).
+    """
 
     verified: bool
     checks: tuple[Check, ...]
     credential: dict[str, Any] | None = None
     issuer: str | None = None
+    skipped: tuple[str, ...] = ()
 
     def check(self, check_id: str) -> Check:
         return next(c for c in self.checks if c.check == check_id)
 
     @property
     def problem_details(self) -> list[dict[str, str]]:
-        """VC-API ``problemDetails``: one entry per failed check."""
-        return [
+        """VC-API ``problemDetails``: one entry per failed check, and a
+        ``STATUS_RETRIEVAL_ERROR`` when the status could not be checked (which alone keeps
+        ``verified`` false)."""
+        details = [
             {
                 "type": c.problem_type or VC_DM + "MALFORMED_VALUE_ERROR",
                 "title": f"{c.check} check failed",
@@ -81,13 +96,35 @@ class VerificationResult:
             for c in self.checks
             if c.status == "failed"
         ]
+        status = self.check("status")
+        if status.status == "unknown" and status.problem_type == STATUS_RETRIEVAL_ERROR:
+            details.append(
+                {
+                    "type": STATUS_RETRIEVAL_ERROR,
+                    "title": "status could not be checked",
+                    "detail": status.detail,
+                }
+            )
+        return details
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "verified": self.verified,
             "checks": [c.to_json() for c in self.checks],
             "problemDetails": self.problem_details,
         }
+        if self.skipped:
+            out["skippedChecks"] = list(self.skipped)
+        return out
+
+
+def verdict_is_verified(checks: Mapping[str, Check], skipped: Sequence[str] = ()) -> bool:
+    """The one rule for ``verified``: no check failed, and proof, issuer, validity and status
+    passed (unless the caller skipped them). Trust may be unknown: it colours the page, not
+    the answer."""
+    return all(c.status != "failed" for c in checks.values()) and all(
+        checks[c].status == "passed" for c in REQUIRED_TO_PASS if c not in skipped
+    )
 
 
 StatusChecker = Callable[[Mapping[str, Any], datetime], Check]
@@ -113,9 +150,18 @@ class Verifier:
 
 
 def verify_credential(
-    credential: bytes | str | Mapping[str, Any], *, verifier: Verifier, now: datetime
+    credential: bytes | str | Mapping[str, Any],
+    *,
+    verifier: Verifier,
+    now: datetime,
+    skip: Sequence[str] = (),
 ) -> VerificationResult:
-    """Run every check on ``credential`` at time ``now`` and return the verdict."""
+    """Run every check on ``credential`` at time ``now`` and return the verdict.
+
+    ``skip`` names checks from :data:`SKIPPABLE` not to run; they are reported ``unknown`` and
+    listed in ``result.skipped``, and ``verified`` no longer waits for them.
+    """
+    skipped = tuple(c for c in SKIPPABLE if c in skip)
     checks: dict[str, Check] = {}
     document = _parse(credential, verifier, checks)
     if document is not None:
@@ -126,11 +172,7 @@ def verify_credential(
     if document is not None:
         _check_issuer(document, verified_proofs, checks)
         _check_validity(document, verifier, now, checks)
-        checks["status"] = (
-            verifier.status(document, now)
-            if verifier.status is not None and _passed_check(checks, "proof")
-            else _unknown("status", "Revocation status was not checked.")
-        )
+        checks["status"] = _status(document, verifier, now, checks.get("proof"))
         issuer_id = issuer_of(document)
         checks["trust"] = (
             verifier.trust(issuer_id, _valid_from(document), now)
@@ -139,16 +181,34 @@ def verify_credential(
         )
     for check_id in CHECK_IDS:
         checks.setdefault(check_id, _unknown(check_id, "Not checked: an earlier check failed."))
-    ordered = tuple(checks[c] for c in CHECK_IDS)
-    verified = all(c.status != "failed" for c in ordered) and all(
-        checks[c].status == "passed" for c in REQUIRED_TO_PASS
-    )
+    for check_id in skipped:
+        checks[check_id] = _unknown(check_id, "Skipped: the caller asked not to run this check.")
     return VerificationResult(
-        verified=verified,
-        checks=ordered,
+        verified=verdict_is_verified(checks, skipped),
+        checks=tuple(checks[c] for c in CHECK_IDS),
         credential=document,
         issuer=issuer_of(document) if document is not None else None,
+        skipped=skipped,
     )
+
+
+def _status(
+    document: Mapping[str, Any], verifier: Verifier, now: datetime, proof: Check | None
+) -> Check:
+    """The status check: passed when there is nothing to check, else the checker's answer;
+    without a checker, ``unknown`` with a ``STATUS_RETRIEVAL_ERROR`` (fail closed)."""
+    if document.get("credentialStatus") in (None, []):
+        return _passed("status", "The credential has no status entry: it cannot be revoked.")
+    if proof is None or proof.status != "passed":
+        return _unknown("status", "Not checked: the signature was not verified.")
+    if verifier.status is None:
+        return Check(
+            "status",
+            "unknown",
+            "The credential has a revocation status, and no status list was at hand to check it.",
+            STATUS_RETRIEVAL_ERROR,
+        )
+    return verifier.status(document, now)
 
 
 # -- individual checks ------------------------------------------------------------------
@@ -187,18 +247,9 @@ def _parse(
             )
             return None
         try:
-            document = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = (
-                f" (line {exc.lineno}, column {exc.colno})"
-                if isinstance(exc, json.JSONDecodeError)
-                else ""
-            )
-            checks["parse"] = _failed(
-                "parse",
-                f"The input is not valid JSON{where}: upload the credential's .json file.",
-                parse_error,
-            )
+            document = loads_strict(raw)
+        except StrictJsonError as exc:
+            checks["parse"] = _failed("parse", str(exc), parse_error)
             return None
         except RecursionError:
             checks["parse"] = _failed(
@@ -219,8 +270,8 @@ def _parse(
         # An already-parsed document gets the same size bound as raw input (after the
         # structure check, so serializing it is bounded too).
         try:
-            size = len(json.dumps(document, ensure_ascii=False).encode("utf-8"))
-        except (TypeError, ValueError):
+            size = len(json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        except (TypeError, ValueError):  # NaN/Infinity, lone surrogates, non-JSON objects
             checks["parse"] = _failed(
                 "parse", "The input holds values that are not JSON.", parse_error
             )
@@ -257,8 +308,26 @@ def _parse(
             VC_DM + "MALFORMED_VALUE_ERROR",
         )
         return None
+    subject_problem = _subject_problem(document.get("credentialSubject"))
+    if subject_problem is not None:
+        checks["parse"] = _failed("parse", subject_problem, VC_DM + "MALFORMED_VALUE_ERROR")
+        return None
     checks["parse"] = _passed("parse", "The credential is well-formed JSON.")
     return dict(document)
+
+
+def _subject_problem(subject: Any) -> str | None:
+    """Why ``credentialSubject`` is unusable (VC 2.0 §4.8: one or more objects, each stating
+    something), or None."""
+    subjects = subject if isinstance(subject, list) else [subject]
+    if not subjects:
+        return "credentialSubject is an empty list: the credential states nothing about anyone."
+    for item in subjects:
+        if not isinstance(item, Mapping):
+            return "credentialSubject must be an object (or a list of objects)."
+        if not item:
+            return "credentialSubject is empty: the credential states nothing about anyone."
+    return None
 
 
 def _check_contexts(
@@ -420,6 +489,18 @@ def _check_issuer(
                 VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
             )
             return
+        if method.revoked is not None:
+            created = parse_datetime(proof.proof.get("created"), require_offset=True)
+            if created is None or created >= method.revoked:
+                when = f"made {_human(created)}" if created else "with no creation date"
+                checks["issuer"] = _failed(
+                    "issuer",
+                    f"The key {method.id} was declared compromised from "
+                    f"{_human(method.revoked)}, and this signature was {when}: anyone may "
+                    "have made it. Ask the provider to issue the credential again.",
+                    VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
+                )
+                return
     checks["issuer"] = _passed(
         "issuer", f"Signed by {issuer} with a key it authorizes for issuing."
     )
@@ -430,9 +511,12 @@ _DATETIME = re.compile(
 )
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """An XML Schema dateTime as an aware datetime (UTC if no offset); None if not one."""
-    if not isinstance(value, str) or not _DATETIME.match(value):
+def parse_datetime(value: Any, *, require_offset: bool = False) -> datetime | None:
+    """An XML Schema dateTime as an aware datetime (UTC if no offset); None if not one, or
+    (``require_offset``) if it names no offset: VC 2.0 dates are ``dateTimeStamp``s."""
+    if not isinstance(value, str) or not (match := _DATETIME.match(value)):
+        return None
+    if require_offset and match.group(2) is None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
@@ -476,11 +560,13 @@ def _check_validity(
     for name, raw in fields.items():
         if raw is None:
             continue
-        moment = parse_datetime(raw)
+        moment = parse_datetime(raw, require_offset=True)
         if moment is None:
             checks["validity"] = _failed(
                 "validity",
-                f"{name} {raw!r} is not a date-time like 2025-01-31T00:00:00Z.",
+                f"{name} {raw!r} is not a date-time with a time-zone offset, like "
+                "2025-01-31T00:00:00Z (a time without an offset means different moments in "
+                "different places).",
                 VC_DM + "MALFORMED_VALUE_ERROR",
             )
             return
@@ -505,11 +591,12 @@ def _check_validity(
         created_raw = proof.get("created")
         if created_raw is None:
             continue
-        created = parse_datetime(created_raw)
+        created = parse_datetime(created_raw, require_offset=True)
         if created is None:
             checks["validity"] = _failed(
                 "validity",
-                f"The proof's created date {created_raw!r} is not a date-time.",
+                f"The proof's created date {created_raw!r} is not a date-time with a time-zone "
+                "offset (like 2025-01-31T00:00:00Z).",
                 VC_DM + "MALFORMED_VALUE_ERROR",
             )
             return
@@ -544,6 +631,9 @@ def _human(moment: datetime) -> str:
 
 __all__ = [
     "CHECK_IDS",
+    "REQUIRED_TO_PASS",
+    "SKIPPABLE",
+    "STATUS_RETRIEVAL_ERROR",
     "Check",
     "StatusChecker",
     "TrustChecker",
@@ -554,5 +644,6 @@ __all__ = [
     "issuer_of",
     "parse_datetime",
     "validity_fields",
+    "verdict_is_verified",
     "verify_credential",
 ]

@@ -9,9 +9,9 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -343,10 +343,24 @@ def verify_offline(
     did_documents: dict[str, Any],
     *,
     now: datetime | None = None,
+    status_lists: Mapping[str, Any] | None = None,
 ) -> VerificationResult:
-    """Tessera's own verifier, resolving keys from the given DID documents only."""
+    """Tessera's own verifier, resolving keys from the given DID documents only.
+
+    The status check reads ``status_lists`` ({URL: signed list}, see
+    :func:`served_status_lists`); without them it is skipped, and the result says so (the
+    status itself is the subject of tests/status and tests/verification)."""
+    from service.status_check import FunctionLists, StatusChecker
+
     verifier = engine.verifier(resolver=StaticResolver(did_documents))
-    return verify_credential(credential, verifier=verifier, now=now or datetime.now(UTC))
+    skip: tuple[str, ...] = ("status",)
+    if status_lists is not None:
+        lists = dict(status_lists)
+        verifier = replace(
+            verifier, status=StatusChecker(lists=FunctionLists(lists.get), list_verifier=verifier)
+        )
+        skip = ()
+    return verify_credential(credential, verifier=verifier, now=now or datetime.now(UTC), skip=skip)
 
 
 def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
@@ -360,6 +374,17 @@ def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
         assert response.status_code == 200, response.text
         lists[url] = response.json()
     return lists
+
+
+def save_status_lists(client: Any, credential: Any, directory: Path) -> Path:
+    """Save the lists a credential names where `tessera status fetch --out DIRECTORY` would
+    (what an offline verifier has after fetching them); returns ``directory``."""
+    from service.status_check import saved_list_path
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for url, document in served_status_lists(client, credential).items():
+        saved_list_path(directory, url).write_text(json.dumps(document), encoding="utf-8")
+    return directory
 
 
 @pytest.fixture

@@ -69,13 +69,15 @@ from service.keys import Signer, verify_signature
 from service.proofs.eddsa_jcs_2022 import jcs
 from service.verify import (
     CHECK_IDS,
-    REQUIRED_TO_PASS,
+    SKIPPABLE,
+    STATUS_RETRIEVAL_ERROR,
     Check,
     Status,
     StatusChecker,
     TrustChecker,
     VerificationResult,
     parse_datetime,
+    verdict_is_verified,
 )
 
 PREFIX = "TSR1:"
@@ -137,9 +139,14 @@ class OfflinePayload:
     signed_data: bytes = field(default=b"", repr=False, compare=False)
 
     def status_document(self) -> dict[str, Any]:
-        """A document holding only ``id`` and ``credentialStatus``: the shape a
-        :data:`~service.verify.StatusChecker` reads."""
-        return {"id": self.credential_id, "credentialStatus": [s.entry() for s in self.status]}
+        """A document holding only ``id``, ``issuer`` and ``credentialStatus``: the shape a
+        :data:`~service.verify.StatusChecker` reads (it checks that each list was issued by
+        the same issuer, so the issuer must be there)."""
+        return {
+            "id": self.credential_id,
+            "issuer": self.issuer,
+            "credentialStatus": [s.entry() for s in self.status],
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The signed facts, shaped like the credential they summarize (without ``@context``,
@@ -526,9 +533,10 @@ def verify_offline(
     status: StatusChecker | None = None,
     trust: TrustChecker | None = None,
     credential: Mapping[str, Any] | None = None,
+    skip: Sequence[str] = (),
 ) -> VerificationResult:
     """Check an offline QR with no network: the checks of
-    :func:`service.verify.verify_credential`, in the same shape.
+    :func:`service.verify.verify_credential`, in the same shape (``skip`` too).
 
     ``keys`` supplies the issuer's keys (:class:`SavedKeys`). ``status`` may check a status
     list the verifier has cached; without it the status check is ``unknown`` and says where
@@ -564,12 +572,17 @@ def verify_offline(
             "trust", "unknown", "Whether a registry recognizes this issuer was not checked."
         )
     )
-    ordered = tuple(checks[c] for c in CHECK_IDS)
-    verified = all(c.status != "failed" for c in ordered) and all(
-        checks[c].status == "passed" for c in REQUIRED_TO_PASS
-    )
+    skipped = tuple(c for c in SKIPPABLE if c in skip)
+    for check_id in skipped:
+        checks[check_id] = _check(
+            check_id, "unknown", "Skipped: the caller asked not to run this check."
+        )
     return VerificationResult(
-        verified=verified, checks=ordered, credential=payload.to_json(), issuer=payload.issuer
+        verified=verdict_is_verified(checks, skipped),
+        checks=tuple(checks[c] for c in CHECK_IDS),
+        credential=payload.to_json(),
+        issuer=payload.issuer,
+        skipped=skipped,
     )
 
 
@@ -654,6 +667,16 @@ def _check_issuer(payload: OfflinePayload, method: VerificationMethod | None) ->
             f"The key {method.id} is not authorized by {payload.issuer} to issue credentials.",
             security,
         )
+    if method.revoked is not None:
+        # The QR carries no signing time, so nothing shows it was made before the compromise.
+        return _check(
+            "issuer",
+            "failed",
+            f"The key {method.id} that signed this QR was declared compromised; an offline QR "
+            "does not say when it was signed, so anyone may have made it. Check the full "
+            "credential (its link QR or file) instead.",
+            security,
+        )
     return _check(
         "issuer", "passed", f"Signed by {payload.issuer} with a key it authorizes for issuing."
     )
@@ -681,14 +704,19 @@ def _check_status(
     payload: OfflinePayload, status: StatusChecker | None, proof: Check, now: datetime
 ) -> Check:
     if not payload.status:
-        return _check("status", "unknown", "The credential names no status list.")
-    if status is not None and proof.status == "passed":
+        return _check(
+            "status", "passed", "The credential has no status entry: it cannot be revoked."
+        )
+    if proof.status != "passed":
+        return _check("status", "unknown", "Not checked: the signature was not verified.")
+    if status is not None:
         return status(payload.status_document(), now)
     where = "; ".join(f"{s.purpose}: {s.list_credential}, entry {s.index}" for s in payload.status)
     return _check(
         "status",
         "unknown",
         f"Revocation cannot be checked without a network or a saved status list ({where}).",
+        STATUS_RETRIEVAL_ERROR,
     )
 
 

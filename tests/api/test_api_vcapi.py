@@ -83,7 +83,12 @@ def test_issue_returns_201_with_the_signed_credential(
     assert entry["statusPurpose"] == "revocation"
     assert entry["statusListCredential"].startswith(f"{SERVICE_BASE_URL}/status/")
 
-    result = verify_offline(service_engine, vc, did_documents(client, provider))
+    result = verify_offline(
+        service_engine,
+        vc,
+        did_documents(client, provider),
+        status_lists=served_status_lists(client, vc),
+    )
     assert result.verified, [c.to_json() for c in result.checks]
     with db.transaction() as session:
         (row,) = Repository(session).credentials(provider.issuer.id, limit=5, offset=0)
@@ -103,7 +108,12 @@ def test_an_open_badge_gets_the_provider_profile_as_issuer(
         "type": ["Profile"],
         "name": "Vocational Training Centre Hamburg",
     }
-    assert verify_offline(service_engine, vc, did_documents(client, provider)).verified
+    assert verify_offline(
+        service_engine,
+        vc,
+        did_documents(client, provider),
+        status_lists=served_status_lists(client, vc),
+    ).verified
 
 
 @pytest.mark.interop
@@ -131,7 +141,12 @@ def test_eddsa_jcs_2022_on_request(client: Any, provider: Provider, service_engi
     request = {**plain_request(), "options": {"cryptosuite": "eddsa-jcs-2022"}}
     vc = issue(client, provider, request).json()["verifiableCredential"]
     assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert verify_offline(service_engine, vc, did_documents(client, provider)).verified
+    assert verify_offline(
+        service_engine,
+        vc,
+        did_documents(client, provider),
+        status_lists=served_status_lists(client, vc),
+    ).verified
 
 
 def test_the_client_may_set_id_issuer_validity_and_terms_its_contexts_define(

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONTEXTS_BUNDLE, SERVICE_BASE_URL, Provider, award_data
+from conftest import (
+    CONTEXTS_BUNDLE,
+    SERVICE_BASE_URL,
+    Provider,
+    award_data,
+    save_status_lists,
+)
 from export_support import decode, decode_one, pdf_info, pdf_pages
 from PIL import Image, ImageFilter
 from svg_support import rasterize_svg
@@ -96,14 +102,30 @@ def test_export_qr_png_and_svg(
 
 
 def test_export_offline_qr_and_verify_it_with_no_network(
-    cli: Cli, issued: tuple[dict[str, Any], Path], tmp_path: Path
+    cli: Cli, client: Any, issued: tuple[dict[str, Any], Path], tmp_path: Path
 ) -> None:
     credential, did = issued
     png = tmp_path / "offline.png"
     result = cli(export_app, "offline-qr", credential["id"], "--out", str(png))
     assert result.exit_code == 0, result.output
     assert decode_one(png.read_bytes()).version <= 15
-    verified = cli(app, "verify", "--qr", str(png), "--did-document", str(did), "--format", "text")
+    # Offline and nothing saved: the status is not known, so not verified, and it says how.
+    no_lists = cli(app, "verify", "--qr", str(png), "--did-document", str(did), "--format", "text")
+    assert no_lists.exit_code == 1, no_lists.output
+    assert "NOT VERIFIED" in no_lists.output and "tessera status fetch" in no_lists.output
+    lists = save_status_lists(client, credential, tmp_path / "lists")
+    verified = cli(
+        app,
+        "verify",
+        "--qr",
+        str(png),
+        "--did-document",
+        str(did),
+        "--status-dir",
+        str(lists),
+        "--format",
+        "text",
+    )
     assert verified.exit_code == 0, verified.output
     assert "VERIFIED" in verified.output and "ليلى حداد" in verified.output
     text = cli(export_app, "offline-qr", credential["id"], "--format", "text")
@@ -130,7 +152,12 @@ def test_verify_qr_on_a_verification_link_says_it_needs_the_network(
 
 @pytest.mark.parametrize(("lang", "paper"), [("ar", "letter"), ("en", "a4")])
 def test_export_pdf_and_verify_a_photo_of_it(
-    cli: Cli, issued: tuple[dict[str, Any], Path], tmp_path: Path, lang: str, paper: str
+    cli: Cli,
+    client: Any,
+    issued: tuple[dict[str, Any], Path],
+    tmp_path: Path,
+    lang: str,
+    paper: str,
 ) -> None:
     credential, did = issued
     pdf = tmp_path / "certificate.pdf"
@@ -148,7 +175,19 @@ def test_export_pdf_and_verify_a_photo_of_it(
     photo.save(buffer, format="JPEG", quality=60)
     jpeg = tmp_path / "photo.jpg"
     jpeg.write_bytes(buffer.getvalue())
-    verified = cli(app, "verify", "--qr", str(jpeg), "--did-document", str(did), "--format", "json")
+    lists = save_status_lists(client, credential, tmp_path / "lists")
+    verified = cli(
+        app,
+        "verify",
+        "--qr",
+        str(jpeg),
+        "--did-document",
+        str(did),
+        "--status-dir",
+        str(lists),
+        "--format",
+        "json",
+    )
     assert verified.exit_code == 0, verified.output
     kinds = sorted(r["kind"] for r in json.loads(verified.stdout))
     assert kinds == ["offline-credential", "verification-link"]

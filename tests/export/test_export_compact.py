@@ -24,6 +24,8 @@ from export_support import (
 )
 from factories import open_badge_credential, small_credential, status_entries
 
+from service.dids import StaticResolver
+from service.engine import Engine
 from service.errors import InputError, MalformedDocumentError
 from service.export import qr
 from service.export.binary import base45_decode, base45_encode, cbor_decode
@@ -37,7 +39,9 @@ from service.export.compact import (
     verify_offline,
 )
 from service.proofs import Canonicalizer, sign
-from service.verify import Check
+from service.status import bitstring, encode_list, list_credential
+from service.status_check import FunctionLists, StatusChecker
+from service.verify import STATUS_RETRIEVAL_ERROR, Check
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -79,8 +83,43 @@ def test_what_a_verifier_reads_after_decoding(text: str, credential: dict[str, A
     assert payload.to_json()["credentialSubject"]["name"] == "Amina Haddad"
 
 
+def not_revoked(document: Mapping[str, Any], now: datetime) -> Check:
+    """A status checker for tests about everything but the status (see the real lists below)."""
+    return Check("status", "passed", "Not revoked.")
+
+
+def status_list_checker(
+    engine: Engine, issuer: Any, *, revoked: set[int], list_issuer: Any = None
+) -> StatusChecker:
+    """The real status check over one signed Bitstring Status List held in memory."""
+    signer = list_issuer or issuer
+    url = f"{BASE}/status/{STATUS_LIST_UUID}"
+    unsigned = list_credential(
+        list_url=url,
+        issuer=signer.did,
+        purpose="revocation",
+        encoded=encode_list(bitstring(131_072, revoked)),
+        valid_from="2026-01-15T00:00:00Z",
+        valid_until="2026-01-16T00:00:00Z",
+    )
+    signed = sign(
+        unsigned,
+        signer=signer.signer,
+        canonicalizer=engine.canonicalizer,
+        created=datetime(2026, 1, 15, tzinfo=UTC),
+    )
+    keys = StaticResolver()
+    keys.add(issuer.document)
+    if list_issuer is not None:
+        keys.add(list_issuer.document)
+    return StatusChecker(
+        lists=FunctionLists(lambda u: signed if u == url else None),
+        list_verifier=engine.verifier(resolver=keys),
+    )
+
+
 def test_it_verifies_offline_with_the_saved_did_document(text: str, issuer: Any) -> None:
-    result = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW)
+    result = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW, status=not_revoked)
     assert result.verified, result.to_json()
     checks = {c.check: c for c in result.checks}
     assert [c.check for c in result.checks] == [
@@ -95,9 +134,39 @@ def test_it_verifies_offline_with_the_saved_did_document(text: str, issuer: Any)
     assert (
         checks["proof"].status == checks["issuer"].status == checks["validity"].status == "passed"
     )
-    assert checks["status"].status == "unknown"
-    assert f"{BASE}/status/{STATUS_LIST_UUID}, entry 94567" in checks["status"].detail
+    assert checks["status"].status == "passed"
     assert result.issuer == ISSUER_DID
+
+
+def test_without_a_status_list_it_fails_closed_and_says_which(text: str, issuer: Any) -> None:
+    result = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW)
+    assert not result.verified
+    status = result.check("status")
+    assert status.status == "unknown"
+    assert f"{BASE}/status/{STATUS_LIST_UUID}, entry 94567" in status.detail
+    assert [p["type"] for p in result.problem_details] == [STATUS_RETRIEVAL_ERROR]
+
+
+@pytest.mark.parametrize(("revoked", "verified"), [(set(), True), ({94567}, False)])
+def test_the_real_status_list_decides(
+    revoked: set[int], verified: bool, text: str, issuer: Any, engine: Engine
+) -> None:
+    """The genuine list of the QR's own issuer: not revoked is green, revoked is red (the
+    summary once carried no issuer, so every genuine QR read as 'revoked or suspended')."""
+    checker = status_list_checker(engine, issuer, revoked=revoked)
+    result = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW, status=checker)
+    assert result.verified is verified, result.to_json()
+    assert result.check("status").status == ("passed" if verified else "failed")
+
+
+def test_a_status_list_from_another_issuer_does_not_count(
+    text: str, issuer: Any, engine: Engine
+) -> None:
+    other = web_issuer(seed=bytes(range(50, 82)), did="did:web:other.example")
+    checker = status_list_checker(engine, issuer, revoked=set(), list_issuer=other)
+    result = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW, status=checker)
+    assert not result.verified and result.check("status").status == "failed"
+    assert "not issued by the credential's issuer" in result.check("status").detail
 
 
 def test_a_did_key_issuer_needs_no_saved_document(canonicalizer: Canonicalizer) -> None:
@@ -109,7 +178,7 @@ def test_a_did_key_issuer_needs_no_saved_document(canonicalizer: Canonicalizer) 
         created=NOW - timedelta(days=1),
     )
     text = encode_offline(credential, signer=issuer.signer)
-    assert verify_offline(text, keys=SavedKeys(), now=NOW).verified
+    assert verify_offline(text, keys=SavedKeys(), now=NOW).verified  # no status entry to check
 
 
 def test_without_the_issuers_keys_it_is_not_verified_and_says_why(text: str) -> None:
@@ -133,7 +202,7 @@ def test_keys_rotated_since_still_verify_old_qr_codes(text: str, issuer: Any) ->
         issuer.document["verificationMethod"] + document["verificationMethod"]
     )
     document["assertionMethod"] = issuer.document["assertionMethod"] + document["assertionMethod"]
-    assert verify_offline(text, keys=SavedKeys([document]), now=NOW).verified
+    assert verify_offline(text, keys=SavedKeys([document]), now=NOW, status=not_revoked).verified
 
 
 def test_status_and_trust_checkers_are_used_when_given(text: str, issuer: Any) -> None:
@@ -169,7 +238,9 @@ def test_the_digest_binds_the_whole_credential(
 ) -> None:
     keys = SavedKeys([issuer.document])
     reordered = json.loads(json.dumps(credential, indent=3, sort_keys=True))
-    assert verify_offline(text, keys=keys, now=NOW, credential=reordered).verified
+    assert verify_offline(
+        text, keys=keys, now=NOW, credential=reordered, status=not_revoked
+    ).verified
     changed = copy.deepcopy(credential)
     changed["credentialSubject"]["name"] = "Anna Haddad"
     result = verify_offline(text, keys=keys, now=NOW, credential=changed)
@@ -182,12 +253,14 @@ def test_every_changed_byte_fails(text: str, issuer: Any) -> None:
     """Exhaustive over every byte of the binary payload, with three different changes each."""
     keys = SavedKeys([issuer.document])
     raw = base45_decode(text[len(PREFIX) :])
-    assert verify_offline(text, keys=keys, now=NOW).verified
+    assert verify_offline(text, keys=keys, now=NOW, status=not_revoked).verified
     for position in range(len(raw)):
         for flip in (0x01, 0x80, 0xFF):
             tampered = bytearray(raw)
             tampered[position] ^= flip
-            result = verify_offline(PREFIX + base45_encode(bytes(tampered)), keys=keys, now=NOW)
+            result = verify_offline(
+                PREFIX + base45_encode(bytes(tampered)), keys=keys, now=NOW, status=not_revoked
+            )
             assert not result.verified, (position, flip)
 
 

@@ -473,10 +473,11 @@ def test_a_malformed_entry_fails_without_fetching(world: World) -> None:
 
 def test_a_list_that_cannot_be_had_is_unknown_never_passed(world: World) -> None:
     result = world.verify(world.credential(REVOCATION_5))  # nothing served at LIST_URL
-    assert status_of(result) == ("unknown", "")
+    assert status_of(result) == ("unknown", STATUS + "STATUS_RETRIEVAL_ERROR")
     assert "could not be checked" in result.check("status").detail
-    # The signature, issuer and dates still decide `verified`; the check says what is missing.
-    assert result.verified
+    # Fail closed: a revocation nobody could check is not a pass, and the answer says why.
+    assert not result.verified
+    assert [p["type"] for p in result.problem_details] == [STATUS + "STATUS_RETRIEVAL_ERROR"]
 
 
 def test_a_revocation_is_seen_even_when_the_suspension_list_cannot_be_had(world: World) -> None:
@@ -493,9 +494,11 @@ def test_an_out_of_date_list_is_unknown_unless_it_shows_a_revocation(world: Worl
     world.signed_list(LIST_URL)
     world.signed_list(SUSPENSION_URL, purpose="suspension", set_bits=(5,))
     stale = world.verify(world.credential(REVOCATION_5, SUSPENSION_5), now=later)
-    assert status_of(stale) == ("unknown", "")
+    assert status_of(stale) == ("unknown", STATUS + "STATUS_RETRIEVAL_ERROR")
     assert "expired" in stale.check("status").detail
-    assert stale.verified  # a genuine credential is not declared invalid for an old list
+    # Not declared invalid (no check failed: amber, not red), but not verified either.
+    assert not stale.verified
+    assert all(c.status != "failed" for c in stale.checks)
 
     world.signed_list(LIST_URL, set_bits=(5,))
     revoked = world.verify(world.credential(REVOCATION_5, SUSPENSION_5), now=later)
@@ -511,7 +514,7 @@ def test_saved_lists_that_are_not_json_are_unknown(world: World, tmp_path: Path)
     saved_list_path(tmp_path, SUSPENSION_URL).write_text(json.dumps([1, 2]))
     for entry in (REVOCATION_5, SUSPENSION_5):
         result = world.verify(world.credential(entry), lists=DirectoryLists(tmp_path))
-        assert status_of(result) == ("unknown", "")
+        assert status_of(result) == ("unknown", STATUS + "STATUS_RETRIEVAL_ERROR")
     world.signed_list(LIST_URL, set_bits=(5,))
     saved_list_path(tmp_path, LIST_URL).write_text(json.dumps(world.lists[LIST_URL]))
     result = world.verify(world.credential(REVOCATION_5), lists=DirectoryLists(tmp_path))

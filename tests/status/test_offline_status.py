@@ -120,8 +120,8 @@ def test_status_fetch_then_verify_offline(tmp_path: Path, monkeypatch: pytest.Mo
     # A saved list past its validUntil no longer vouches for a clear bit; a revocation stays.
     later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     stale = verify("valid", *keys, "--now", later, "--format", "text")
-    assert stale.exit_code == 0, stale.output
-    assert stale.output.startswith("VERIFIED (not checked: status, trust)")  # no registry given
+    assert stale.exit_code == 1, stale.output  # fail closed: the status is not known
+    assert stale.output.startswith("NOT VERIFIED")
     assert "expired" in stale.output
     assert verify("revoked", *keys, "--now", later).exit_code == 1
 
@@ -131,9 +131,11 @@ def test_status_fetch_then_verify_offline(tmp_path: Path, monkeypatch: pytest.Mo
     missing = cli(
         "verify", str(files["valid"]), "--status-dir", str(empty), *keys, "--format", "text"
     )
-    assert missing.exit_code == 0
-    assert missing.output.startswith("VERIFIED (not checked: status, trust)")
+    assert missing.exit_code == 1
+    assert missing.output.startswith("NOT VERIFIED")
     assert "? status" in missing.output
+    # ...and it says exactly which list is missing and how to fetch it
+    assert f"`tessera status fetch {list_url} --out {empty}`" in missing.output
 
 
 def write(path: Path, data: Any) -> Path:

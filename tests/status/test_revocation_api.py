@@ -699,8 +699,8 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
     client: Any, db: Database, canonicalizer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The status of a genuine credential whose list cannot be fetched is *unknown*: the
-    VC-API answer may still say verified (signature, issuer, dates hold) but its status
-    check says it was not checked, and the page is amber, never green."""
+    VC-API answer is not verified (fail closed) and names a STATUS_RETRIEVAL_ERROR, and the
+    page is amber (not red: nothing failed), never green."""
     import service.status_check as status_check
 
     remote = RemoteIssuer()
@@ -726,7 +726,10 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
         assert checks["proof"]["status"] == "passed" and checks["trust"]["status"] == "passed"
         assert checks["status"]["status"] == "unknown", checks["status"]
         assert "could not be checked" in checks["status"]["detail"]
-        assert answer.json()["verified"] is True and answer.status_code == 200
+        assert answer.json()["verified"] is False and answer.status_code == 400
+        assert [p["type"] for p in answer.json()["problemDetails"]] == [
+            "https://www.w3.org/ns/credentials/status-list#STATUS_RETRIEVAL_ERROR"
+        ]
 
         html = client.post("/verify?lang=en", data={"text": json.dumps(vc)}).text
         assert verdict(html) == "warn:incomplete"

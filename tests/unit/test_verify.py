@@ -22,7 +22,14 @@ from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, EddsaJcs2022, sign, verification_suites
 from service.proofs.data_integrity import unsecured
 from service.proofs.eddsa_jcs_2022 import jcs
-from service.verify import CHECK_IDS, Check, VerificationResult, Verifier, verify_credential
+from service.verify import (
+    CHECK_IDS,
+    STATUS_RETRIEVAL_ERROR,
+    Check,
+    VerificationResult,
+    Verifier,
+    verify_credential,
+)
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2025, 3, 1, tzinfo=UTC)
@@ -103,7 +110,7 @@ def test_signed_credentials_verify(
             "proof": "passed",
             "issuer": "passed",
             "validity": "passed",
-            "status": "unknown",
+            "status": "passed",  # no credentialStatus: nothing can revoke it
             "trust": "unknown",
         }
         assert result.issuer == ISSUER_DID_KEY
@@ -140,14 +147,24 @@ def _trust(outcome: str) -> Any:
     return check
 
 
+STATUS_ENTRY = {
+    "id": "https://example.org/status/1#5",
+    "type": "BitstringStatusListEntry",
+    "statusPurpose": "revocation",
+    "statusListIndex": "5",
+    "statusListCredential": "https://example.org/status/1",
+}
+
+
 @pytest.mark.parametrize(
     ("status", "trust", "verified"),
     [
-        (None, None, True),
+        ("passed", None, True),
         ("passed", "passed", True),
-        ("unknown", "unknown", True),
+        ("passed", "unknown", True),  # trust colours the page; it does not decide `verified`
+        ("unknown", "passed", False),  # fail closed: an unchecked status is not a pass
+        (None, "passed", False),  # nothing to check the status with: not verified either
         ("failed", None, False),
-        (None, "failed", False),
         ("passed", "failed", False),
     ],
 )
@@ -155,20 +172,47 @@ def test_status_and_trust_checkers(
     status: str | None,
     trust: str | None,
     verified: bool,
-    signed_small: dict[str, Any],
+    make_signed: Any,
     verifier: Verifier,
 ) -> None:
+    signed = make_signed(credentialStatus=STATUS_ENTRY)
     custom = replace(
         verifier,
         status=_status(status) if status else None,
         trust=_trust(trust) if trust else None,
     )
-    result = verify_credential(signed_small, verifier=custom, now=NOW)
+    result = verify_credential(signed, verifier=custom, now=NOW)
     assert result.verified is verified
     assert result.check("status").status == (status or "unknown")
     assert result.check("trust").status == (trust or "unknown")
     if trust:
         assert ISSUER_DID_KEY in result.check("trust").detail
+    if status is None:
+        assert [p["type"] for p in result.to_json()["problemDetails"]] == [STATUS_RETRIEVAL_ERROR]
+
+
+def test_no_status_entry_passes_without_a_status_checker(
+    signed_small: dict[str, Any], verifier: Verifier
+) -> None:
+    result = verify_credential(signed_small, verifier=verifier, now=NOW)
+    assert result.verified and result.check("status").status == "passed"
+    assert result.to_json()["problemDetails"] == []
+
+
+def test_skipped_checks_are_named_and_no_longer_required(
+    make_signed: Any, verifier: Verifier
+) -> None:
+    signed = make_signed(credentialStatus=STATUS_ENTRY)
+    assert not verify_credential(signed, verifier=verifier, now=NOW).verified
+    result = verify_credential(signed, verifier=verifier, now=NOW, skip=["status"])
+    assert result.verified
+    assert result.to_json()["skippedChecks"] == ["status"]
+    assert result.check("status").status == "unknown"
+    assert "Skipped" in result.check("status").detail
+    # skipping the status never turns a bad signature into a pass
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["name"] = "Someone Else"
+    assert not verify_credential(tampered, verifier=verifier, now=NOW, skip=["status"]).verified
 
 
 def test_checkers_are_not_consulted_when_the_proof_fails(
@@ -186,6 +230,7 @@ def test_checkers_are_not_consulted_when_the_proof_fails(
 
     tampered = copy.deepcopy(signed_small)
     tampered["credentialSubject"]["name"] = "Someone Else"
+    tampered["credentialStatus"] = STATUS_ENTRY
     result = verify_credential(
         tampered, verifier=replace(verifier, status=status, trust=trust), now=NOW
     )
