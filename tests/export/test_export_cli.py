@@ -192,7 +192,18 @@ def test_export_pdf_and_verify_a_photo_of_it(
     kinds = sorted(r["kind"] for r in json.loads(verified.stdout))
     assert kinds == ["offline-credential", "verification-link"]
     # The PDF itself, read by the verification page's reader (PDFium, no poppler).
-    from_pdf = cli(app, "verify", "--qr", str(pdf), "--did-document", str(did), "--format", "json")
+    from_pdf = cli(
+        app,
+        "verify",
+        "--qr",
+        str(pdf),
+        "--did-document",
+        str(did),
+        "--status-dir",
+        str(lists),
+        "--format",
+        "json",
+    )
     assert from_pdf.exit_code == 0, from_pdf.output
     assert sorted(r["kind"] for r in json.loads(from_pdf.stdout)) == kinds
 
