@@ -72,3 +72,56 @@ def test_local_config_is_what_the_suites_load(tmp_path: Path) -> None:
     assert model["issuers"][0]["endpoint"] == "https://localhost:40443/credentials/issue"
     assert model["vpVerifiers"][0]["endpoint"] == "https://localhost:40443/presentations/verify"
     assert "vc2.0" in model["verifiers"][0]["tags"]
+
+
+def test_the_tls_terminator_relays_https_to_the_plain_service(tmp_path: Path) -> None:
+    """What the suites see: https://localhost with the run's certificate, the service behind."""
+    import http.server
+    import socket
+    import ssl
+    import sys
+    import threading
+
+    import httpx
+
+    from conformance.tls_proxy import make_certificate
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"echo": ' + body + b"}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make_certificate(cert, key)
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "conformance.tls_proxy", str(cert), str(key), str(port),
+         str(backend.server_address[1])],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proxy.stdout is not None and proxy.stdout.readline().strip() == "ready"
+        response = httpx.post(
+            f"https://localhost:{port}/credentials/issue",
+            json={"a": 1},
+            verify=ssl.create_default_context(cafile=str(cert)),
+        )
+        assert (response.status_code, response.json()) == (201, {"echo": {"a": 1}})
+        with pytest.raises(httpx.TransportError):  # plain http is not served on the TLS port
+            httpx.get(f"http://localhost:{port}/", timeout=2).raise_for_status()
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+        backend.shutdown()
+        backend.server_close()
