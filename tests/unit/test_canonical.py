@@ -411,6 +411,22 @@ def test_tree_shaped_poison_is_refused_before_the_exponential_step(
     assert patient.canonicalize(_identical_children(2, 3))  # 2 x 3!: fine
 
 
+@pytest.mark.parametrize(("size", "degree"), [(20, 2), (100, 1)])
+def test_rings_of_alike_blank_nodes_are_refused_before_the_exponential_step(
+    canonicalizer: Canonicalizer, size: int, degree: int
+) -> None:
+    """A ring where each blank node links to the next ``degree``: no node has more than
+    ``degree`` alike neighbours, but the recursion walks the whole ring (1.8 KB of it take
+    seconds at degree 3)."""
+    ring = [
+        {"@id": f"_:r{i}", POISON_PROPERTY: [{"@id": f"_:r{(i + j) % size}"} for j in (1, degree)]}
+        for i in range(size)
+    ]
+    public = canonicalizer.with_limits(Limits(max_seconds=60.0, max_blank_node_permutations=500))
+    with pytest.raises(BlankNodeLimitError, match="too entangled"):
+        public.canonicalize({"@context": CREDENTIALS_V2, "@graph": ring})
+
+
 def test_the_ordering_estimate_counts_only_indistinguishable_blank_nodes(
     canonicalizer: Canonicalizer,
 ) -> None:
