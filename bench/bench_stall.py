@@ -12,8 +12,8 @@ would, so each has its own rate-limit bucket and its own share of the verifier:
 ``poison``   one more client at its rate limit (a burst of 60, then 10 per second), sending
              poison credentials of about 1.5-2 KB in turn: blank-node cliques of 6 (just
              under the public ordering budget, so they are canonicalized: the costliest
-             poison that gets through) and 10 (the issue's example), a tree of identical
-             blank nodes (2 x 8) and a document of 250 blank nodes.
+             poison that gets through) and 10, a tree of identical blank nodes (2 x 8), a
+             ring of 20 blank nodes each linked to the next two, and 250 blank nodes.
 
 Phases: genuine alone, then genuine while the attacker runs; the p50/p99 of the genuine
 requests and every answer's HTTP status are printed for both. Last, a 1 MB PDF that inflates
@@ -93,11 +93,19 @@ def poison_bodies() -> list[bytes]:
     tree["credentialSubject"] = {
         POISON_PROPERTY: [{POISON_PROPERTY: [{POISON_PROPERTY: "x"} for _ in range(8)]}] * 2
     }
+    ring = poison_credential(1)
+    ring["credentialSubject"] = {
+        "@id": "_:r0",
+        "@included": [
+            {"@id": f"_:r{i}", POISON_PROPERTY: [{"@id": f"_:r{(i + j) % 20}"} for j in (1, 2)]}
+            for i in range(20)
+        ],
+    }
     heavy = poison_credential(1)
     heavy["credentialSubject"] = {POISON_PROPERTY: [{POISON_PROPERTY: str(n)} for n in range(250)]}
     return [
         json.dumps({"verifiableCredential": c}).encode()
-        for c in (poison_credential(6), poison_credential(10), tree, heavy)
+        for c in (poison_credential(6), poison_credential(10), tree, ring, heavy)
     ]
 
 
