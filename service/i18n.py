@@ -1,30 +1,61 @@
-"""Languages, negotiation and message catalogs for every page and printed document.
+"""Languages, negotiation, message catalogs, plurals, dates and numbers for every page and
+printed document.
 
-Catalogs are JSON files ``service/locales/<domain>/<lang>.json`` (flat key -> text, with
-``{name}`` placeholders). Each page area owns its domain (``common``, ``wallet``,
-``verify``…), so translations for one area live together. A missing key falls back to
-English, then to the key itself, so a page never breaks for want of a translation.
+Catalogs are gettext ``.po`` files managed with Babel, one per language:
+``service/locales/<lang>/LC_MESSAGES/messages.po`` (``messages.pot`` beside them is the
+template, kept equal to the English catalog by a test). Message ids are stable keys,
+``<area>.<name>`` (``verify.form_heading``, ``wallet.hours``), so a page area's messages stay
+together and a change to English wording does not orphan every translation; each translated
+entry carries the English text as an extracted comment for the translator. Plural messages
+(``msgid_plural``) follow each language's ``Plural-Forms`` rule. Texts use ``{name}``
+placeholders. A missing message falls back to English, then to the key itself, so a page never
+breaks for want of a translation (and the tests fail on any missing key).
+
+Dates and numbers are formatted by Babel with CLDR data for the language (month names,
+digits, separators).
 """
 
 from __future__ import annotations
 
-import json
+import gettext
+import io
+from datetime import date
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
 LOCALES = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
-#: Languages with complete catalogs, in the order the language switcher shows them.
+#: Interface languages with complete catalogs, in the order the language switcher shows them.
 LANGUAGES: dict[str, str] = {
     "en": "English",
     "ar": "العربية",
+    "fa": "فارسی",
+    "prs": "دری",
+    "ps": "پښتو",
+    "ckb": "کوردی",
+    "kmr": "Kurmancî",
+    "ti": "ትግርኛ",
+    "so": "Soomaali",
     "uk": "Українська",
-    "fr": "Français",
-    "de": "Deutsch",
-    "es": "Español",
     "tr": "Türkçe",
+    "fr": "Français",
+    "es": "Español",
+    "de": "Deutsch",
 }
-RTL = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi"})
+#: The CLDR locale that formats dates and numbers where it differs from the language code:
+#: Dari is Persian as written in Afghanistan, Kurmanji is CLDR's ``ku``.
+CLDR_LOCALE = {"prs": "fa_AF", "kmr": "ku"}
+#: Tags browsers send for our languages under another name.
+_ALIASES = {"fa-af": "prs", "ku": "kmr", "ku-latn": "kmr", "ku-arab": "ckb", "ku-iq": "ckb"}
+RTL = frozenset({"ar", "fa", "prs", "ps", "ckb", "he", "ur", "yi"})
 
 
 def direction(language: str) -> str:
@@ -32,10 +63,24 @@ def direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL else "ltr"
 
 
+def supported(tag: str | None) -> str | None:
+    """Our language code for a BCP 47 tag (``fa-AF`` -> ``prs``), or None."""
+    if not tag:
+        return None
+    tag = tag.strip().lower().replace("_", "-")
+    for candidate in (tag, tag.split("-")[0]):
+        if candidate in _ALIASES:
+            return _ALIASES[candidate]
+        if candidate in LANGUAGES:
+            return candidate
+    return None
+
+
 def negotiate(accept_language: str | None, requested: str | None = None) -> str:
     """The page language: an explicit choice if supported, else the best Accept-Language match."""
-    if requested and requested.split("-")[0].lower() in LANGUAGES:
-        return requested.split("-")[0].lower()
+    chosen = supported(requested)
+    if chosen:
+        return chosen
     choices: list[tuple[float, int, str]] = []
     for order, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
@@ -45,29 +90,106 @@ def negotiate(accept_language: str | None, requested: str | None = None) -> str:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        primary = tag.strip().split("-")[0].lower()
-        if primary in LANGUAGES and quality > 0:
-            choices.append((-quality, order, primary))
+        match = supported(tag)
+        if match and quality > 0:
+            choices.append((-quality, order, match))
     return sorted(choices)[0][2] if choices else DEFAULT_LANGUAGE
+
+
+def po_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def po_catalog(language: str) -> Catalog | None:
+    """The parsed ``.po`` catalog of ``language`` (None when there is none)."""
+    path = po_path(language)
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle, locale=CLDR_LOCALE.get(language, language), domain=DOMAIN)
+
+
+@cache
+def _translations(language: str) -> gettext.NullTranslations:
+    parsed = po_catalog(language)
+    if parsed is None:
+        return gettext.NullTranslations()
+    buffer = io.BytesIO()
+    write_mo(buffer, parsed)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 @cache
 def catalog(domain: str, language: str) -> dict[str, str]:
-    path = LOCALES / domain / f"{language}.json"
-    if not path.exists():
+    """The singular messages of one page area (``verify``, ``wallet``…): name -> text."""
+    parsed = po_catalog(language)
+    if parsed is None:
         return {}
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    prefix = f"{domain}."
+    return {
+        str(message.id)[len(prefix) :]: str(message.string)
+        for message in parsed
+        if isinstance(message.id, str) and message.id.startswith(prefix) and message.string
+    }
 
 
-def translate(language: str, key: str, /, **values: object) -> str:
-    """Text for ``domain.key`` in ``language`` (English fallback), with ``{placeholders}`` filled."""
-    domain, _, name = key.partition(".")
-    text = catalog(domain, language).get(name) or catalog(domain, DEFAULT_LANGUAGE).get(name) or key
+def _fill(text: str, values: dict[str, object]) -> str:
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError, ValueError):
         return text
 
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "RTL", "catalog", "direction", "negotiate", "translate"]
+def translate(language: str, key: str, /, **values: object) -> str:
+    """Text for ``area.name`` in ``language`` (English fallback), ``{placeholders}`` filled."""
+    for source in (language, DEFAULT_LANGUAGE):
+        text = _translations(source).gettext(key)
+        if text != key:
+            return _fill(text, values)
+    return key
+
+
+def translate_plural(language: str, key: str, count: float, /, **values: object) -> str:
+    """The plural form of ``key`` that fits ``count`` in ``language`` (its Plural-Forms rule);
+    ``{count}`` and the other placeholders are filled."""
+    plural_id = f"{key}.plural"
+    whole = int(count) if float(count).is_integer() else 2  # a fraction reads as plural
+    for source in (language, DEFAULT_LANGUAGE):
+        text = _translations(source).ngettext(key, plural_id, whole)
+        if text not in (key, plural_id):
+            return _fill(text, {"count": format_number(language, count), **values})
+    return key
+
+
+def locale_of(language: str) -> Locale:
+    return Locale.parse(CLDR_LOCALE.get(language, language))
+
+
+def format_date(language: str, day: date) -> str:
+    """``day`` as people write it in ``language`` (CLDR long format: 30 June 2025)."""
+    return str(_babel_date(day, format="long", locale=locale_of(language)))
+
+
+def format_number(language: str, value: float) -> str:
+    """A count or measure (40, 2.5) with the language's digits and separators."""
+    return str(format_decimal(value, locale=locale_of(language)))
+
+
+__all__ = [
+    "CLDR_LOCALE",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LOCALES",
+    "RTL",
+    "catalog",
+    "direction",
+    "format_date",
+    "format_number",
+    "negotiate",
+    "po_catalog",
+    "supported",
+    "translate",
+    "translate_plural",
+]

@@ -26,7 +26,7 @@ from typing import Any
 from service.contexts import CREDENTIALS_V2
 from service.errors import ConflictError, MalformedDocumentError, NotFoundError, ValidationFailed
 from service.export.binary import crockford_decode, crockford_encode
-from service.i18n import LANGUAGES
+from service.i18n import supported
 from service.store import Repository
 from service.store.models import CredentialRow, IssuerRow, WalletLinkRow
 from service.store.repository import new_id
@@ -75,8 +75,7 @@ def wallet_url(base_url: str, token: str) -> str:
 def _language(language: str | None) -> str | None:
     if not language:
         return None
-    primary = language.split("-")[0].lower()
-    return primary if primary in LANGUAGES else language[:20]
+    return supported(language) or language[:20]  # fa-AF -> prs: Dari, not Iranian Persian
 
 
 def _same_name(a: str, b: str) -> bool:

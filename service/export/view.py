@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service import i18n
 from service.credentials.openbadges import EQF_FRAMEWORK, EQF_SCHEME
-from service.i18n import translate
+from service.i18n import format_number, translate, translate_plural
 from service.verify import issuer_of, parse_datetime
 
 
@@ -187,11 +188,15 @@ class CredentialView:
         """Short translated facts: hours, EQF level, credits."""
         out = []
         if self.hours is not None:
-            out.append(translate(language, "wallet.hours", hours=_format_number(self.hours)))
+            out.append(translate_plural(language, "wallet.hours", self.hours))
         if self.eqf_level is not None:
-            out.append(translate(language, "wallet.eqf_level", level=self.eqf_level))
+            out.append(
+                translate(
+                    language, "wallet.eqf_level", level=format_number(language, self.eqf_level)
+                )
+            )
         if self.credits is not None:
-            out.append(translate(language, "wallet.credits", credits=_format_number(self.credits)))
+            out.append(translate_plural(language, "wallet.credits", self.credits))
         return out
 
 
@@ -203,21 +208,9 @@ def _integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _format_number(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
-
-
 def format_date(moment: date | None, language: str) -> str:
-    """A date as people write it in ``language`` (month names from the wallet catalog)."""
-    if moment is None:
-        return ""
-    return translate(
-        language,
-        "wallet.date_format",
-        day=moment.day,
-        month=translate(language, f"wallet.month_{moment.month}"),
-        year=moment.year,
-    )
+    """A date as people write it in ``language`` (CLDR, through Babel); "" for none."""
+    return i18n.format_date(language, moment) if moment is not None else ""
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from service.engine import Engine
 from service.export import qr
 from service.export.compact import SavedKeys
 from service.export.compact import verify_offline as verify_offline_qr
-from service.i18n import LANGUAGES, translate
+from service.i18n import LANGUAGES, direction, translate
 from service.store import Database
 from service.store.models import Base
 
@@ -79,7 +79,7 @@ def test_the_page_is_translated(
     page = client.get(path, params={"lang": language})
     assert page.status_code == 200
     assert page.headers["content-language"] == language
-    assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in page.text
+    assert f'<html lang="{language}" dir="{direction(language)}">' in page.text
     assert translate(language, "wallet.heading") in page.text
     assert translate(language, "wallet.private") in page.text
 

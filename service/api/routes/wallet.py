@@ -27,7 +27,7 @@ from service.export import qr
 from service.export.compact import encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.export.view import CredentialView, format_date
-from service.i18n import LANGUAGES, negotiate, translate
+from service.i18n import negotiate, supported, translate
 from service.keys import Signer
 from service.signing import LocalSigner
 from service.store import Repository
@@ -60,12 +60,10 @@ VP_MEDIA_TYPE = "application/vp"
 
 def _language(request: Request, preferred: str | None) -> str:
     """``?lang=``, else the language the learner chose at enrolment, else the browser's."""
-    requested = request.query_params.get("lang")
-    if requested and requested.split("-")[0].lower() in LANGUAGES:
-        return requested.split("-")[0].lower()
-    if preferred and preferred in LANGUAGES:
-        return preferred
-    return negotiate(request.headers.get("accept-language"))
+    requested = supported(request.query_params.get("lang"))
+    if requested:
+        return requested
+    return supported(preferred) or negotiate(request.headers.get("accept-language"))
 
 
 def _bidi_translator(lang: str) -> Callable[..., Markup]:
