@@ -18,7 +18,7 @@ from service.errors import TesseraError
 from service.export import qr
 from service.export.compact import PREFIX, SavedKeys, decode_offline, encode_offline, verify_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
-from service.i18n import LANGUAGES
+from service.i18n import LANGUAGES, supported
 from service.signing import LocalSigner
 from service.store import Database, Repository, database_url_from
 from service.store.models import CredentialRow
@@ -140,8 +140,8 @@ def export_pdf(
     paper: Annotated[str, typer.Option("--paper", help="a4 or letter.")] = "a4",
 ) -> None:
     """The printable certificate (PDF) in LANG, with both QR codes."""
-    language = lang.split("-")[0].lower()
-    if language not in LANGUAGES:
+    language = supported(lang)  # fa-AF -> prs, ku -> kmr
+    if language is None:
         fail(f"--lang must be one of {', '.join(LANGUAGES)}.")
     if paper not in ("a4", "letter"):
         fail("--paper must be a4 or letter.")

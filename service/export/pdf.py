@@ -3,17 +3,23 @@ both QR codes drawn as vector squares (sharp at any printer resolution) and a li
 check it.
 
 Text is laid out by fpdf2 with HarfBuzz shaping (``uharfbuzz``) and fpdf2's Unicode
-bidirectional algorithm, so Arabic is joined and runs right to left, and a Latin module code
-or URL inside Arabic text keeps its order. Fonts are Noto from Debian's ``fonts-noto-core``
-(DejaVu from ``fonts-dejavu-core`` as a fallback); a script not covered by the page's main
-font (an Arabic name on a German certificate, an Ethiopic one on an English certificate)
-falls back to the Noto font for that script. Nothing third-party is bundled.
+bidirectional algorithm, so Arabic script is joined and runs right to left, and a Latin module
+code or URL inside it keeps its order. The fonts for every interface language ship with the
+package (``service/export/fonts``: Noto Sans, Noto Naskh Arabic, Noto Sans Ethiopic, under the
+SIL Open Font License), so a certificate needs no system fonts; a script they do not cover (a
+Georgian or Devanagari name) falls back to the system's Noto font for that script.
+
+The link QR code is the large, primary one (a phone camera opens the verification page); the
+offline QR code is smaller and labelled. The PDF is tagged where fpdf2 allows: a structure tree
+with a heading, paragraphs and the two codes as figures with alternative text, the document
+language and a title shown in the viewer's title bar.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -22,6 +28,7 @@ from typing import Any, Literal
 
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from fpdf.prefs import ViewerPreferences
 
 from service.errors import ConfigurationError, InputError
 from service.export.qr import QrSymbol, link_qr, make_qr, short_id
@@ -30,7 +37,9 @@ from service.i18n import direction, translate
 
 Paper = Literal["a4", "letter"]
 PAPER_SIZES: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+BUNDLED_FONTS = Path(__file__).resolve().parent / "fonts"
 FONT_DIRS = (
+    BUNDLED_FONTS,
     Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/truetype/dejavu"),
     Path("/usr/local/share/fonts"),
@@ -190,6 +199,20 @@ def _draw_qr(pdf: FPDF, symbol: QrSymbol, x: float, y: float, side: float) -> No
                 column += 1
 
 
+@contextmanager
+def _tagged(pdf: FPDF, role: str, *, alt: str | None = None) -> Iterator[None]:
+    """Mark what is drawn inside as one structure element (``H1``, ``P``, ``Figure``).
+
+    fpdf2 tags only images and links by itself; this uses its structure tree builder the
+    same way for text and vector drawings, so screen readers get the reading order and the
+    QR codes' alternative text."""
+    mcid = pdf.struct_builder.next_mcid_for_page(pdf.page)
+    pdf._add_marked_content(struct_type=f"/{role}", mcid=mcid, alt_text=alt)
+    pdf._out(f"/{role} <</MCID {mcid}>> BDC")
+    yield
+    pdf._out("EMC")
+
+
 def certificate_pdf(
     data: CertificateInput, *, fonts: Fonts, created: datetime | None = None
 ) -> bytes:
@@ -251,6 +274,7 @@ def certificate_pdf(
     pdf.set_margins(18, 16, 18)
     pdf.set_creator("Tessera")
     pdf.set_title(f"{t('wallet.pdf_title')}: {view.achievement_name or ''}")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_author(provider)
     pdf.set_lang(language)
     if created is not None:
@@ -272,6 +296,21 @@ def certificate_pdf(
         w: float,
         align: Align = Align.C,
         fit: bool = False,
+        role: str = "P",
+    ) -> None:
+        with _tagged(pdf, role):
+            _write(text, size, bold=bold, color=color, x=x, w=w, align=align, fit=fit)
+
+    def _write(
+        text: str,
+        size: float,
+        *,
+        bold: bool,
+        color: tuple[int, int, int],
+        x: float,
+        w: float,
+        align: Align,
+        fit: bool,
     ) -> None:
         pdf.set_font("main", style="B" if bold else "", size=size)
         while fit and size > 5 and pdf.get_string_width(text) > w - 1:
@@ -288,9 +327,10 @@ def certificate_pdf(
     pdf.set_line_width(0.2)
     pdf.rect(11, 11, width - 22, height - 22)
     pdf.set_y(24)
-    for text, size, bold, color, gap in body:
+    for index, (text, size, bold, color, gap) in enumerate(body):
         if text:
-            write(text, size, bold=bold, color=color, x=pdf.l_margin, w=usable)
+            role = "H1" if index == 1 else "P"  # the title; the rest reads as paragraphs
+            write(text, size, bold=bold, color=color, x=pdf.l_margin, w=usable, role=role)
             pdf.ln(gap)
     content_bottom = pdf.get_y()
 
@@ -300,10 +340,16 @@ def certificate_pdf(
     how_lines = len(lines) if isinstance(lines, list) else 3
     how_top = height - 20 - how_lines * 4 - 5
     # The two codes side by side ("check online" first in reading order), captions under
-    # them, as large as the space between the text and the foot allows.
+    # them. The link code is the primary one, as large as the space allows: an employer's
+    # phone camera opens the page. The offline code is smaller (its denser symbol still
+    # reads back from a 110 dpi scan; tests/export/test_export_pdf.py).
     caption_height = 16.0
     room = how_top - 6 - caption_height - (content_bottom + 8)
-    sides = {"online": min(46.0, room * 0.74), "offline": min(62.0, room)}
+    sides = {"online": min(72.0, room), "offline": min(44.0, room * 0.6)}
+    alt = {
+        "online": t("wallet.verify_qr_alt"),
+        "offline": f"{t('wallet.offline_qr')}: {t('wallet.offline_qr_hint')}",
+    }
     symbols = {"online": link_qr(data.verification_url), "offline": make_qr(data.offline_qr)}
     order = ["offline", "online"] if rtl else ["online", "offline"]
     half = usable / 2
@@ -311,10 +357,11 @@ def certificate_pdf(
     for position, kind in enumerate(order):
         side = sides[kind]
         left = pdf.l_margin + position * half
-        _draw_qr(pdf, symbols[kind], left + (half - side) / 2, caption_top - side - 1, side)
+        with _tagged(pdf, "Figure", alt=alt[kind]):
+            _draw_qr(pdf, symbols[kind], left + (half - side) / 2, caption_top - side - 1, side)
         pdf.set_y(caption_top)
         title, hint = captions[kind]
-        write(title, 10, bold=True, color=INK, x=left + 2, w=half - 4)
+        write(title, 11 if kind == "online" else 9.5, bold=True, color=INK, x=left + 2, w=half - 4)
         write(hint, 8, bold=False, color=MUTED, x=left + 2, w=half - 4)
         if kind == "online":
             write(

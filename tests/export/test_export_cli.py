@@ -150,7 +150,9 @@ def test_verify_qr_on_a_verification_link_says_it_needs_the_network(
     assert cli(app, "verify").exit_code == 2
 
 
-@pytest.mark.parametrize(("lang", "paper"), [("ar", "letter"), ("en", "a4")])
+@pytest.mark.parametrize(
+    ("lang", "paper"), [("ar", "letter"), ("en", "a4"), ("fa", "a4"), ("ti", "letter")]
+)
 def test_export_pdf_and_verify_a_photo_of_it(
     cli: Cli,
     client: Any,

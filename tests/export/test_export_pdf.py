@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import zxingcpp
 from export_support import (
     decode,
     module_credential,
@@ -115,3 +116,44 @@ def test_a_photo_of_the_printed_page_still_verifies(
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=55)
     assert_both_codes_read_back(Image.open(io.BytesIO(buffer.getvalue())), url, offline, issuer)
+
+
+@pytest.mark.parametrize("language", ["en", "fa", "ti"])
+def test_the_link_code_is_the_primary_one_and_the_pdf_is_tagged(
+    canonicalizer: Canonicalizer, issuer: Any, language: str
+) -> None:
+    pdf, url, offline = certificate(canonicalizer, issuer, language, "a4")
+    page = pdf_pages(pdf, dpi=150)[0].convert("L")
+    widths = {
+        code.text: abs(code.position.top_right.x - code.position.top_left.x)
+        for code in zxingcpp.read_barcodes(page)
+    }
+    assert widths[url] > 1.25 * widths[offline], widths  # the phone camera finds this one
+    # Tagged: a structure tree (marked), the language, a title the viewer shows, a heading,
+    # paragraphs, and both codes as figures with alternative text.
+    assert b"/StructTreeRoot" in pdf and b"/MarkInfo" in pdf and b"/Marked true" in pdf
+    assert f"/Lang ({language})".encode() in pdf
+    assert b"/DisplayDocTitle true" in pdf
+    for role in (b"/S /H1", b"/S /P", b"/S /Figure"):
+        assert role in pdf, role
+    assert pdf.count(b"/S /Figure") == 2 and pdf.count(b"/Alt ") >= 2
+
+
+def test_the_certificate_needs_no_system_fonts(
+    canonicalizer: Canonicalizer, issuer: Any, tmp_path: Any
+) -> None:
+    """Every font an interface language needs ships with the package (OFL, with its licence)."""
+    from service.export.pdf import BUNDLED_FONTS, Fonts
+
+    assert (BUNDLED_FONTS / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1
+    credential = module_credential(canonicalizer, issuer, learner="ሰላም ተስፋዬ")
+    url = qr.verification_url("https://credentials.example.org", credential["id"])
+    offline = encode_offline(credential, signer=issuer.signer)
+    only_ours = Fonts(directories=(BUNDLED_FONTS,))
+    for language in ("fa", "ps", "ckb", "ti", "so", "kmr"):
+        data = CertificateInput(credential, url, offline, language, "letter")
+        pdf = certificate_pdf(data, fonts=only_ours, created=NOW)
+        fonts = pdf_fonts(pdf)
+        assert "NotoSansEthiopic" in fonts, language  # the learner's name
+        if language in ("fa", "ps", "ckb"):
+            assert "NotoNaskhArabic" in fonts, language
