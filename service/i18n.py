@@ -22,13 +22,11 @@ import io
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date as _babel_date
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+if TYPE_CHECKING:  # Babel is imported when first used: the CLI must start fast
+    from babel import Locale
+    from babel.messages.catalog import Catalog
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
@@ -103,6 +101,8 @@ def po_path(language: str) -> Path:
 @cache
 def po_catalog(language: str) -> Catalog | None:
     """The parsed ``.po`` catalog of ``language`` (None when there is none)."""
+    from babel.messages.pofile import read_po
+
     path = po_path(language)
     if not path.is_file():
         return None
@@ -115,6 +115,8 @@ def _translations(language: str) -> gettext.NullTranslations:
     parsed = po_catalog(language)
     if parsed is None:
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+
     buffer = io.BytesIO()
     write_mo(buffer, parsed)
     buffer.seek(0)
@@ -164,16 +166,22 @@ def translate_plural(language: str, key: str, count: float, /, **values: object)
 
 
 def locale_of(language: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(CLDR_LOCALE.get(language, language))
 
 
 def format_date(language: str, day: date) -> str:
     """``day`` as people write it in ``language`` (CLDR long format: 30 June 2025)."""
-    return str(_babel_date(day, format="long", locale=locale_of(language)))
+    from babel.dates import format_date as babel_date
+
+    return str(babel_date(day, format="long", locale=locale_of(language)))
 
 
 def format_number(language: str, value: float) -> str:
     """A count or measure (40, 2.5) with the language's digits and separators."""
+    from babel.numbers import format_decimal
+
     return str(format_decimal(value, locale=locale_of(language)))
 
 
