@@ -19,7 +19,7 @@ from service.api.routes.verification import summarize
 from service.export.compact import decode_offline, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.export.view import CredentialView
-from service.i18n import translate
+from service.i18n import translate, translate_plural
 from service.proofs import Canonicalizer, sign
 
 ARABIC_NAME = "أساسيات اللحام"
@@ -121,7 +121,7 @@ def test_the_certificate_shows_eqf_and_hours_of_a_new_shape_credential(
     )
     text = pdf_text(certificate_pdf(data, fonts=find_fonts(), created=NOW))
     for fact in (
-        translate("en", "wallet.hours", hours="40"),
+        translate_plural("en", "wallet.hours", 40),
         translate("en", "wallet.eqf_level", level=3),
         "Welding basics (MIG/MAG)",
     ):
@@ -141,7 +141,7 @@ def test_the_certificate_shows_eqf_and_hours_of_an_old_shape_credential(
     offline = encode_offline(credential, signer=issuer.signer)
     data = CertificateInput(credential, "https://credentials.example.org/v/x", offline, "en")
     text = pdf_text(certificate_pdf(data, fonts=find_fonts(), created=NOW))
-    assert translate("en", "wallet.hours", hours="40") in text
+    assert translate_plural("en", "wallet.hours", 40) in text
     assert translate("en", "wallet.eqf_level", level=3) in text
 
 
