@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import pages, problems
+from service.api import docs, openapi, pages, problems
 from service.api.deps import AppState
 from service.api.routes import (
     access,
@@ -58,10 +58,14 @@ def create_app(
         summary="Verifiable, portable training credentials (W3C VC 2.0, Open Badges 3.0).",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.api.docs, from this origin, under our CSP
+        redoc_url=None,
     )
     app.state.tessera = state
     problems.install(app)
     pages.install(app)
+    docs.install(app)
+    openapi.install(app)
     for module in (public, providers, catalogue, issuing, access, status, wallet):
         app.include_router(module.router)
     verification.install(app)  # public verification: /credentials/verify, /verify, /v/{id}

@@ -22,6 +22,8 @@ def post_api_key(
         dict[str, Any], Body(examples=[{"label": "registrar laptop", "scopes": ["issue"]}])
     ],
 ) -> dict[str, Any]:
+    """Creates an API key for this provider with the given scopes (`issue`, `revoke`, `admin`;
+    default `issue`). The token is in this answer only: store it now. Needs the `admin` scope."""
     caller.require("admin")
     scopes = body.get("scopes", ["issue"])
     label = body.get("label", "")
@@ -43,6 +45,8 @@ def post_api_key(
 
 @router.get("/api-keys", summary="List API keys (never their secrets)")
 def list_api_keys(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """Lists the provider's API keys with their label, scopes, creation and revocation times; never
+    a secret. Needs the `admin` scope."""
     caller.require("admin")
     with state.repository() as repo:
         return [
@@ -59,6 +63,7 @@ def list_api_keys(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[
 
 @router.delete("/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
 def delete_api_key(issuer: str, key_id: str, state: StateDep, caller: CallerDep) -> None:
+    """Revokes an API key at once: later requests with it answer 401. Needs the `admin` scope."""
     caller.require("admin")
     with state.repository() as repo:
         revoke_api_key(
@@ -77,6 +82,8 @@ def get_audit(
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
+    """The provider's audit log, newest first: who (which key) did what and when (issue, revoke,
+    key and link changes). It records no credential content. Needs the `admin` scope."""
     caller.require("admin")
     with state.repository() as repo:
         return [

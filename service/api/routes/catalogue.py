@@ -28,6 +28,8 @@ def _module(row: Any) -> dict[str, Any]:
 
 @router.post("/programmes", status_code=201, summary="Define a programme (qualification)")
 def post_programme(issuer: str, body: Json, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    """Defines a programme (a qualification that modules stack into). The body is checked against
+    `schemas/programme.schema.json`; every problem is listed in `errors`."""
     caller.require("admin")
     with state.repository() as repo:
         row = create_programme(
@@ -42,6 +44,7 @@ def post_programme(issuer: str, body: Json, state: StateDep, caller: CallerDep) 
 
 @router.get("/programmes", summary="List programmes")
 def list_programmes(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """The provider's programmes, with the modules each one stacks."""
     with state.repository() as repo:
         return [_programme(r) for r in repo.programmes(issuer_for(repo, caller, issuer).id)]
 
@@ -50,6 +53,7 @@ def list_programmes(issuer: str, state: StateDep, caller: CallerDep) -> list[dic
 def get_programme(
     issuer: str, programme_id: str, state: StateDep, caller: CallerDep
 ) -> dict[str, Any]:
+    """One programme of this provider, with its modules (404 for another provider's)."""
     with state.repository() as repo:
         return _programme(repo.programme(issuer_for(repo, caller, issuer).id, programme_id))
 
@@ -58,6 +62,9 @@ def get_programme(
     "/modules", status_code=201, summary="Define a module (multilingual, EQF/ISCED-F/ESCO aligned)"
 )
 def post_module(issuer: str, body: Json, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    """Defines a training module: multilingual name and description, learning outcomes, criteria,
+    hours, credits, EQF level, ISCED-F field and ESCO skills. Checked against
+    `schemas/module.schema.json`."""
     caller.require("admin")
     with state.repository() as repo:
         row = create_module(
@@ -72,11 +79,13 @@ def post_module(issuer: str, body: Json, state: StateDep, caller: CallerDep) -> 
 
 @router.get("/modules", summary="List modules")
 def list_modules(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """The provider's modules, with their translations, hours, credits and alignments."""
     with state.repository() as repo:
         return [_module(r) for r in repo.modules(issuer_for(repo, caller, issuer).id)]
 
 
 @router.get("/modules/{module_id}", summary="One module")
 def get_module(issuer: str, module_id: str, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    """One module of this provider, as defined (404 for another provider's)."""
     with state.repository() as repo:
         return _module(repo.module(issuer_for(repo, caller, issuer).id, module_id))

@@ -30,6 +30,10 @@ def post_award(
     caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
+    """Awards a module to one learner: builds the Open Badges 3.0 credential, gives it a status-
+    list entry, signs it (Data Integrity eddsa-rdfc-2022) and returns it with the learner's
+    wallet link. Checked against `schemas/award.schema.json`. Send `Idempotency-Key` to retry
+    safely."""
     caller.require("issue")
     module_id = body.get("moduleId")
     if not isinstance(module_id, str):
@@ -112,6 +116,9 @@ async def post_award_batch(
         str | None, Query(description="'credentials' to return the signed documents")
     ] = None,
 ) -> dict[str, Any]:
+    """Awards one module to a cohort in one transaction (all or nothing): JSON (`schemas/award-
+    batch.schema.json`), a raw CSV body or a multipart CSV upload. A row with a problem refuses
+    the whole batch and `errors` names every row and field."""
     caller.require("issue")
     module, awards = await _batch_body(request, module_id)
 
@@ -150,6 +157,9 @@ async def post_award_batch(
 def post_vcapi_issue(
     body: Json, state: StateDep, caller: CallerDep, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
+    """W3C VC-API IssueCredential: signs a credential the client built. The server sets `id`,
+    `issuer`, `validFrom` and the proof, and adds a status entry unless told not to. Checked
+    against `schemas/vcapi-issue.schema.json`."""
     caller.require("issue")
     signed = issue_vcapi(
         state.repository,
@@ -173,6 +183,8 @@ def list_credentials(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
+    """The credentials this provider issued, newest first (`limit`, `offset`): ids, learner name,
+    module and time; not the documents."""
     with state.repository() as repo:
         rows = repo.credentials(issuer_for(repo, caller, issuer).id, limit=limit, offset=offset)
         return [
@@ -191,6 +203,7 @@ def list_credentials(
 def get_credential(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep
 ) -> dict[str, Any]:
+    """One issued credential: the signed document as stored."""
     with state.repository() as repo:
         row = repo.credential(issuer_for(repo, caller, issuer).id, credential_id)
         return {"verifiableCredential": row.document}

@@ -48,6 +48,9 @@ def post_issuer(
     ],
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
+    """Registers a training provider: creates its DID (did:web or did:key) and signing key and
+    returns its first API key (shown once). Needs the operator token. Checked against
+    `schemas/provider-create.schema.json`."""
     _require_operator(state, authorization)
     validate("provider-create", body, what="provider")
     with state.repository() as repo:

@@ -18,6 +18,8 @@ router = APIRouter(tags=["public"])
 
 @router.get("/issuers/{issuer}/did.json", summary="A provider's did:web DID document")
 def get_did_document(issuer: str, state: StateDep) -> Response:
+    """The provider's did:web DID document: its public keys, which verifiers resolve to check
+    signatures."""
     with state.repository() as repo:
         document = did_document(repo, repo.issuer_by_slug(issuer))
     return Response(
@@ -29,6 +31,7 @@ def get_did_document(issuer: str, state: StateDep) -> Response:
 
 @router.get("/issuers/{issuer}", summary="A provider's public profile")
 def get_issuer_profile(issuer: str, state: StateDep) -> dict[str, Any]:
+    """The provider's public Open Badges profile: DID, name and website."""
     with state.repository() as repo:
         row = repo.issuer_by_slug(issuer)
         return {
@@ -42,6 +45,8 @@ def get_issuer_profile(issuer: str, state: StateDep) -> dict[str, Any]:
 
 @router.get("/contexts/tessera/v1", summary="Tessera's JSON-LD context (terms Open Badges lacks)")
 def get_tessera_context() -> Response:
+    """The JSON-LD context for the few terms Open Badges lacks (pinned by sha256 in
+    `schemas/contexts.json`)."""
     return Response(
         (BUNDLED_DIR / "tessera-v1.jsonld").read_bytes(),
         media_type="application/ld+json",
@@ -54,6 +59,7 @@ def get_tessera_context() -> Response:
 
 @router.get("/healthz", summary="Liveness and database reachability")
 def health(state: StateDep) -> dict[str, str]:
+    """Liveness: answers `ok` with the database dialect when the database answers a query."""
     with state.database.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     return {"status": "ok", "database": state.database.dialect}

@@ -25,6 +25,8 @@ MAX_AGE_SECONDS = 60
 def get_status_list(
     list_id: str, state: StateDep, if_none_match: Annotated[str | None, Header()] = None
 ) -> Response:
+    """A Bitstring Status List credential (revocation or suspension), signed by its provider.
+    Supports `If-None-Match`; cacheable for a short time."""
     published = state.lists.current(list_id, now=state.now())
     signed_at = published.document.get("validFrom", "")
     etag = f'W/"{published.version}-{signed_at}"'
@@ -67,6 +69,8 @@ def _change(
 def post_revoke(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep, body: Json | None = None
 ) -> dict[str, Any]:
+    """Revokes a credential for good: its status bit is set and the list re-signed, so every
+    verifier sees it as revoked. Needs the `revoke` scope."""
     return _change(state, caller, issuer, credential_id, "revoke", body or {})
 
 
@@ -77,6 +81,8 @@ def post_revoke(
 def post_suspend(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep, body: Json | None = None
 ) -> dict[str, Any]:
+    """Suspends a credential while a case is checked; it can be lifted with `unsuspend`. Only for
+    providers with suspension enabled (else 409). Needs the `revoke` scope."""
     return _change(state, caller, issuer, credential_id, "suspend", body or {})
 
 
@@ -84,6 +90,7 @@ def post_suspend(
 def post_unsuspend(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep, body: Json | None = None
 ) -> dict[str, Any]:
+    """Lifts a suspension: the credential verifies again. Needs the `revoke` scope."""
     return _change(state, caller, issuer, credential_id, "unsuspend", body or {})
 
 
@@ -93,6 +100,7 @@ def post_unsuspend(
 def get_credential_status(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep
 ) -> dict[str, Any]:
+    """Whether a credential is revoked or suspended now, and its status-list entries."""
     with state.repository() as repo:
         return credential_status(
             repo, issuer=issuer_for(repo, caller, issuer), credential_id=credential_id
@@ -101,6 +109,8 @@ def get_credential_status(
 
 @router.post("/credentials/status", summary="W3C VC-API: update a credential's status")
 def post_vcapi_status(body: Json, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    """W3C VC-API UpdateCredentialStatus: revoke, suspend or reinstate a credential by its id.
+    Needs the `revoke` scope."""
     caller.require("revoke")
     with state.repository() as repo:
         result = apply_vcapi_update(

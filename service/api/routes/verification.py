@@ -680,6 +680,8 @@ async def _form(request: Request, body: bytes, limit: int) -> tuple[bytes | None
 
 @router.post("/verify", response_class=HTMLResponse, summary="Verification page: the verdict")
 async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
+    """The verification page's form: a credential file (JSON), a picture or PDF with its QR code,
+    or pasted text. Answers an HTML page with the verdict, or the form again saying what to fix."""
     lang = page_language(request)
     client = _client(request)
     public.admit(client)
@@ -720,6 +722,8 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
 
 @router.get("/v/{token}", response_class=HTMLResponse, summary="The verification link in a QR code")
 async def get_short_link(token: str, request: Request, public: PublicDep) -> HTMLResponse:
+    """The page a verification QR code opens: the stored credential, verified now, with the verdict
+    as its heading, in the visitor's language."""
     lang = page_language(request)
     client = _client(request)
     public.admit(client)

@@ -165,6 +165,8 @@ def _credential_response(
 
 @router.get("/wallet/{token}", response_class=HTMLResponse, summary="A learner's wallet page")
 def wallet_page(token: str, request: Request, state: StateDep) -> Response:
+    """The learner's private wallet page: their credentials with downloads and QR codes, in their
+    language. The token in the link is the only key; a withdrawn link answers 410."""
     try:
         with _opened(state, token) as (repo, wallet):
             lang = _language(request, wallet.link.language)
@@ -201,6 +203,8 @@ def wallet_page(token: str, request: Request, state: StateDep) -> Response:
 
 @router.get("/wallet/{token}/credentials.json", summary="All the wallet's credentials")
 def wallet_bundle(token: str, request: Request, state: StateDep) -> Response:
+    """All the wallet's credentials in one Verifiable Presentation (JSON), for digital wallets that
+    import several at once."""
     try:
         with _opened(state, token) as (_repo, wallet):
             bundle = presentation([row.document for row in wallet.credentials])
@@ -216,6 +220,8 @@ def wallet_bundle(token: str, request: Request, state: StateDep) -> Response:
 
 @router.get("/wallet/{token}/{code}/credential.json", summary="One credential file")
 def wallet_credential(token: str, code: str, request: Request, state: StateDep) -> Response:
+    """One credential file (JSON), exactly as signed, to import into a digital wallet."""
+
     def make(_repo: Repository, _wallet: Wallet, row: CredentialRow) -> Response:
         view = CredentialView.of(row.document, "en")
         return _download(
@@ -237,6 +243,7 @@ def _qr_response(symbol: qr.QrSymbol, kind: str, image: str) -> Response:
 def wallet_verify_qr(
     token: str, code: str, image: str, request: Request, state: StateDep
 ) -> Response:
+    """The QR code (PNG or SVG) with the short verification link a phone camera opens."""
     if image not in ("png", "svg"):
         raise NotFoundError("QR codes come as .png or .svg.")
 
@@ -261,6 +268,7 @@ def _offline_text(state: AppState, repo: Repository, wallet: Wallet, row: Creden
 def wallet_offline_qr(
     token: str, code: str, image: str, request: Request, state: StateDep
 ) -> Response:
+    """The offline QR code (PNG or SVG): a signed summary that verifies with no network."""
     if image not in ("png", "svg"):
         raise NotFoundError("QR codes come as .png or .svg.")
 
@@ -279,6 +287,9 @@ def wallet_certificate(
     state: StateDep,
     paper: Annotated[str, Query(pattern="^(a4|letter)$")] = "a4",
 ) -> Response:
+    """The printable certificate (PDF, tagged) in A4 or US Letter (`paper`) and the learner's
+    language (`lang`), with the link QR code large and the offline one labelled."""
+
     def make(repo: Repository, wallet: Wallet, row: CredentialRow) -> Response:
         lang = _language(request, wallet.link.language)
         data = CertificateInput(
@@ -313,6 +324,8 @@ def post_wallet_link(
         Body(examples=[{"credentialIds": ["…"], "language": "ar", "learnerRef": "E-00042"}]),
     ],
 ) -> dict[str, Any]:
+    """Creates the private wallet link for a learner's credentials. The link is in this answer only
+    (the service keeps a hash)."""
     caller.require("issue")
     ids = body.get("credentialIds")
     language, learner_ref = body.get("language"), body.get("learnerRef")
@@ -347,6 +360,8 @@ def list_wallet_links(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
+    """The provider's wallet links: ids, credentials, language, creation and withdrawal; never the
+    tokens."""
     with state.repository() as repo:
         owner = issuer_for(repo, caller, issuer)
         rows = repo.wallet_links(owner.id, learner_ref=learner_ref, limit=limit, offset=offset)
@@ -357,6 +372,7 @@ def list_wallet_links(
 def get_wallet_link(
     issuer: str, link_id: str, state: StateDep, caller: CallerDep
 ) -> dict[str, Any]:
+    """One wallet link: its credentials, language and state (never its token)."""
     with state.repository() as repo:
         return describe(repo, repo.wallet_link(issuer_for(repo, caller, issuer).id, link_id))
 
@@ -368,6 +384,7 @@ def get_wallet_link(
 def post_renew_wallet_link(
     issuer: str, link_id: str, state: StateDep, caller: CallerDep
 ) -> dict[str, Any]:
+    """Gives a wallet link a new token (the old one stops working) and returns the new link once."""
     caller.require("issue")
     with state.repository() as repo:
         made = renew_wallet_link(
@@ -385,6 +402,8 @@ def post_renew_wallet_link(
     "/issuers/{issuer}/wallet-links/{link_id}", status_code=204, summary="Revoke a wallet link"
 )
 def delete_wallet_link(issuer: str, link_id: str, state: StateDep, caller: CallerDep) -> None:
+    """Withdraws a wallet link: its page answers 410 from now on. The credentials themselves stay
+    valid."""
     caller.require("revoke")
     with state.repository() as repo:
         revoke_wallet_link(

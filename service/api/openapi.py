@@ -1,0 +1,359 @@
+"""The OpenAPI document, completed in one place from what FastAPI derives from the routes.
+
+FastAPI knows each operation's path, parameters and docstring. This module adds what it
+cannot see:
+
+- the request bodies that ``schemas/*.schema.json`` validate, taken from those files (the one
+  source for checks and docs) and registered as components;
+- the bearer security schemes (a provider's API key; the operator token), in place of the raw
+  ``authorization`` header parameter;
+- the ``application/problem+json`` errors (RFC 9457) each operation can answer, with the
+  ``type`` URIs ``service.api.problems`` actually sends, instead of FastAPI's own error shape.
+
+``tests/api/test_openapi.py`` checks that every operation has a description, documents its
+errors, and that the schema components equal the files in ``schemas/``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from service.contexts import SCHEMAS_DIR
+from service.errors import (
+    TESSERA,
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+API_KEY = "apiKey"
+OPERATOR = "operatorToken"
+
+#: Request bodies validated against a JSON Schema in ``schemas/``: (method, path) -> schema.
+SCHEMA_BODIES: dict[tuple[str, str], str] = {
+    ("post", "/issuers"): "provider-create",
+    ("post", "/issuers/{issuer}/programmes"): "programme",
+    ("post", "/issuers/{issuer}/modules"): "module",
+    ("post", "/issuers/{issuer}/awards"): "award",
+    ("post", "/issuers/{issuer}/awards/batch"): "award-batch",
+    ("post", "/credentials/issue"): "vcapi-issue",
+}
+
+#: Small bodies the routes read field by field (no schema file): documented here.
+_REASON = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "description": "Kept in the audit log."}},
+    "examples": [{"reason": "Issued to the wrong learner"}],
+}
+INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/issuers/{issuer}/credentials/{credential_id}/revoke"): _REASON,
+    ("post", "/issuers/{issuer}/credentials/{credential_id}/suspend"): _REASON,
+    ("post", "/issuers/{issuer}/credentials/{credential_id}/unsuspend"): _REASON,
+    ("post", "/issuers/{issuer}/api-keys"): {
+        "type": "object",
+        "properties": {
+            "label": {"type": "string", "description": "What the key is for (shown in lists)."},
+            "scopes": {
+                "type": "array",
+                "items": {"enum": ["issue", "revoke", "admin"]},
+                "default": ["issue"],
+            },
+        },
+        "examples": [{"label": "registrar laptop", "scopes": ["issue"]}],
+    },
+    ("post", "/issuers/{issuer}/wallet-links"): {
+        "type": "object",
+        "required": ["credentialIds"],
+        "properties": {
+            "credentialIds": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "language": {"type": "string", "description": "The learner's interface language."},
+            "learnerRef": {"type": "string", "description": "The provider's own learner id."},
+        },
+        "examples": [{"credentialIds": ["…"], "language": "ar", "learnerRef": "E-00042"}],
+    },
+    ("post", "/credentials/status"): {
+        "type": "object",
+        "required": ["credentialId", "credentialStatus"],
+        "description": "W3C VC-API UpdateCredentialStatus.",
+        "properties": {
+            "credentialId": {"type": "string"},
+            "credentialStatus": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": "BitstringStatusListEntry"},
+                        "status": {"enum": ["revoked", "suspended", "active"]},
+                    },
+                },
+            },
+        },
+    },
+}
+
+#: The cohort upload also takes CSV, raw or as a multipart file.
+BATCH_EXTRA_CONTENT: dict[str, Any] = {
+    "text/csv": {
+        "schema": {"type": "string"},
+        "example": "learnerName,learnerId,completedOn\nAmina Haddad,E-00042,2025-06-30\n",
+    },
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "The CSV file."},
+                "moduleId": {"type": "string"},
+            },
+        }
+    },
+}
+
+#: The verification page's form (one of the two).
+VERIFY_FORM: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "Credential (JSON), a picture of its QR code, or the PDF.",
+                    },
+                    "text": {
+                        "type": "string",
+                        "description": "A pasted credential, verification link or QR text.",
+                    },
+                },
+            }
+        }
+    },
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details. `type` is a stable URI to branch on.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What is wrong and what to do."},
+        "errors": {
+            "type": "array",
+            "description": "Every field problem, for request validation errors.",
+            "items": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+#: status -> (description, example problem) for the errors operations document.
+ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: (
+        "The body is not what this endpoint reads.",
+        {"type": InputError.problem_type, "title": "Bad request", "status": 400},
+    ),
+    401: (
+        "No API key, or one that is unknown, expired or revoked.",
+        {"type": AuthenticationError.problem_type, "title": "Unauthenticated", "status": 401},
+    ),
+    403: (
+        "The API key lacks the scope this operation needs.",
+        {"type": PermissionDeniedError.problem_type, "title": "Forbidden", "status": 403},
+    ),
+    404: (
+        "Not found (another provider's records answer 404 too, so ids leak nothing).",
+        {"type": NotFoundError.problem_type, "title": "Not found", "status": 404},
+    ),
+    409: (
+        "Conflicts with the current state (a duplicate, a reused idempotency key…).",
+        {"type": ConflictError.problem_type, "title": "Conflict", "status": 409},
+    ),
+    413: (
+        "The body is larger than this endpoint accepts.",
+        {"type": TESSERA + "payload-too-large", "title": "Payload too large", "status": 413},
+    ),
+    422: (
+        "The request is not valid: `errors` lists every field problem.",
+        {"type": TESSERA + "validation", "title": "Request validation failed", "status": 422},
+    ),
+    429: (
+        "Too many requests from this client: wait for `Retry-After` seconds.",
+        {"type": TESSERA + "rate-limited", "title": "Too many requests", "status": 429},
+    ),
+    503: (
+        "The service is busy or a dependency is down: retry after `Retry-After` seconds.",
+        {"type": TESSERA + "busy", "title": "Service unavailable", "status": 503},
+    ),
+}
+
+
+def embedded_schema(name: str, component: str) -> dict[str, Any]:
+    """``schemas/<name>.schema.json`` as the component ``component``: its own ``$id`` and
+    ``$schema`` dropped (the document's dialect is JSON Schema 2020-12 already) and its
+    ``#/$defs/…`` references rebased onto the component, which viewers resolve."""
+    text = (SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+    text = text.replace('"#/$defs/', f'"#/components/schemas/{component}/$defs/')
+    schema: dict[str, Any] = json.loads(text)
+    schema.pop("$id", None)
+    schema.pop("$schema", None)
+    return schema
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    description, example = ERRORS[status]
+    return {
+        "description": description,
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": {**example, "detail": description},
+            }
+        },
+    }
+
+
+#: Pages (HTML for people): their errors are pages in the visitor's language, not problem+json.
+PAGE_PATHS = ("/", "/verify")
+PAGE_PREFIXES = ("/v/", "/wallet/")
+PAGE_ERRORS = {
+    404: "A page that says, in the visitor's language, that the link is unknown.",
+    410: "A page that says the provider withdrew this wallet link (the credentials stay valid).",
+    413: "The form again, saying the upload is too large.",
+    422: "The form again, saying what could not be read and what to do.",
+    429: "The form again, asking to wait (`Retry-After`).",
+    503: "The form again, asking to retry in a moment (`Retry-After`).",
+}
+
+
+def _is_page(path: str) -> bool:
+    return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
+
+
+def _page_error(status: int) -> dict[str, Any]:
+    return {"description": PAGE_ERRORS[status], "content": {"text/html": {}}}
+
+
+def _is_authenticated(operation: dict[str, Any]) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name", "").lower() == "authorization"
+        for p in operation.get("parameters", [])
+    )
+
+
+def complete(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add schemas, security and problem+json errors to FastAPI's document (in place)."""
+    components = spec.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)  # FastAPI's error shape: this service sends problem+json
+    schemas["Problem"] = PROBLEM_SCHEMA
+    components["securitySchemes"] = {
+        API_KEY: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tsk_…",
+            "description": "A provider's API key (`tessera issuers create` prints the first).",
+        },
+        OPERATOR: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The operator token (`TESSERA_OPERATOR_TOKEN`) that registers providers.",
+        },
+    }
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            _complete_operation(path, method, operation, schemas)
+    return spec
+
+
+def _complete_operation(
+    path: str, method: str, operation: dict[str, Any], schemas: dict[str, Any]
+) -> None:
+    responses = operation.setdefault("responses", {})
+    statuses: set[int] = set()
+    if _is_authenticated(operation):
+        operation["parameters"] = [
+            p for p in operation["parameters"] if p.get("name", "").lower() != "authorization"
+        ]
+        if not operation["parameters"]:
+            del operation["parameters"]
+        operator = path == "/issuers" and method == "post"
+        operation["security"] = [{OPERATOR if operator else API_KEY: []}]
+        statuses |= {401, 403} if operator else {401, 403, 404}
+    if operation.get("parameters") or "requestBody" in operation:
+        statuses.add(422)
+    if "{" in path:
+        statuses.add(404)
+    if method in ("post", "delete") and "security" in operation:
+        statuses.add(409)
+    key = (method, path)
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if key in SCHEMA_BODIES:
+        name = SCHEMA_BODIES[key]
+        component = "".join(part.title() for part in name.split("-"))
+        schemas[component] = embedded_schema(name, component)
+        content = operation.setdefault("requestBody", {"required": True}).setdefault("content", {})
+        content["application/json"] = {
+            **(body or {}),
+            "schema": {"$ref": f"#/components/schemas/{component}"},
+        }
+        if name == "award-batch":
+            content.update(BATCH_EXTRA_CONTENT)
+    elif key in INLINE_BODIES and body is not None:
+        body["schema"] = INLINE_BODIES[key]
+    for status, response in list(responses.items()):
+        if status.isdigit() and int(status) >= 400:
+            statuses.add(int(status))
+            if PROBLEM_JSON not in response.get("content", {}):
+                del responses[status]
+    if _is_page(path):
+        if (method, path) == ("post", "/verify"):
+            operation["requestBody"] = VERIFY_FORM
+        statuses = {404} if "{" in path else set()
+        if path.startswith("/wallet/"):
+            statuses.add(410)
+        if path == "/verify" and method == "post":
+            statuses |= {413, 422, 429, 503}
+        for status in sorted(statuses):
+            responses[str(status)] = _page_error(status)
+        return
+    for status in sorted(statuses):
+        if str(status) not in responses:
+            responses[str(status)] = _error_response(status)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the completed document at ``/openapi.json`` (built once, on first request)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    summary=app.summary,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+__all__ = ["SCHEMA_BODIES", "complete", "embedded_schema", "install"]
