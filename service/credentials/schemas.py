@@ -114,6 +114,9 @@ def validate(name: str, instance: Any, *, what: str) -> None:
                 f"unknown field(s) {', '.join(repr(k) for k in extras)}; allowed: "
                 + ", ".join(sorted(error.schema.get("properties", {})))
             )
+        elif error.validator == "pattern" and error.schema.get("description"):
+            # A regular expression says nothing to a provider; the field's description does.
+            message = f"{error.instance!r} does not fit. Expected: {error.schema['description']}"
         else:
             message = error.message
         errors.append({"path": path, "message": message})

@@ -145,3 +145,31 @@ def test_an_invalid_programme_is_422(client: Any, provider: Provider) -> None:
     )
     assert response.status_code == 422
     assert [e["path"] for e in response.json()["errors"]] == ["$.eqfLevel"]
+
+
+def test_a_language_tag_that_open_badges_cannot_carry_is_refused_with_an_example(
+    client: Any, provider: Provider
+) -> None:
+    """Every credential must validate against the AchievementCredential schema, whose
+    LanguageCode is language[-Script][-REGION]: a variant such as 'de-1996' is refused when the
+    module is defined, not discovered in an issued credential."""
+    for body, path in (
+        (
+            module_data(defaultLanguage="de-1996", name={"de-1996": "Schweißen"}),
+            "$.defaultLanguage",
+        ),
+        (module_data(name={"de": "Schweißen", "en-basiceng": "Welding"}), "$.name"),
+    ):
+        response = client.post(
+            f"/issuers/{provider.slug}/modules", json=body, headers=provider.headers
+        )
+        assert response.status_code == 422, response.text
+        messages = {e["path"]: e["message"] for e in response.json()["errors"]}
+        assert "pt-BR" in messages[path], messages
+    for tag in ("pt-br", "sr-Latn-RS", "es-419", "zh-hant"):
+        response = client.post(
+            f"/issuers/{provider.slug}/modules",
+            json=module_data(defaultLanguage=tag, name={tag: "x"}),
+            headers=provider.headers,
+        )
+        assert response.status_code == 201, (tag, response.text)

@@ -371,7 +371,8 @@ class Skill:
 
 @dataclass(frozen=True)
 class Summary:
-    """What a person reads: from the signed credential only."""
+    """What a person reads: what the signed credential states, plus the learning hours from
+    the catalogue for a credential this service stores unchanged (see :func:`summarize`)."""
 
     issuer_name: Text | None
     issuer_id: str | None
