@@ -344,11 +344,12 @@ def open_wallet(repo: Repository, token: str) -> Wallet:
     if row.revoked_at is not None:
         raise WalletLinkRevoked("This wallet link was revoked by the provider.")
     credentials = tuple(repo.wallet_credentials(row.id))
-    modules = {
-        c.module_id: entry
-        for c in credentials
-        if c.module_id and (entry := catalogue_entry(repo, c)) is not None
-    }
+    modules: dict[str, Mapping[str, Any]] = {}
+    for credential in credentials:  # one read per module, however many credentials share it
+        if credential.module_id and credential.module_id not in modules:
+            entry = catalogue_entry(repo, credential)
+            if entry is not None:
+                modules[credential.module_id] = entry
     return Wallet(
         link=row,
         issuer=repo.issuer(row.issuer_id),

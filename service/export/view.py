@@ -6,7 +6,7 @@ Two shapes are read. Credentials issued today say everything in Open Badges 3.0 
 issued earlier used the Tessera context (``nameTranslation``, ``eqfLevel``,
 ``learningHours``) and are still in circulation. The accessors below (``achievement_of``,
 ``name_translations``, ``description_translations``, ``eqf_level``) hide the difference
-from every reader: this view, the verification page's summary and the offline QR.
+from every reader: this view (wallet page, certificate) and the verification page's summary.
 """
 
 from __future__ import annotations
