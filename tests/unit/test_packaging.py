@@ -72,3 +72,23 @@ def test_every_imported_package_is_declared(folder: str, groups: tuple[str, ...]
         if not {_normalized(d) for d in distributions.get(module, [module])} & declared
     }
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
+
+
+def test_every_data_file_in_service_ships_in_the_wheel() -> None:
+    """A template, catalog, font or schema that the package-data globs miss works from a
+    checkout and is missing from an installed wheel (.ci/wheel-smoke tests a real one)."""
+    package_data = PYPROJECT["tool"]["setuptools"]["package-data"]
+    shipped: set[Path] = set()
+    for package, patterns in package_data.items():
+        folder = (
+            ROOT / "schemas" if package == "service.schemas" else ROOT / package.replace(".", "/")
+        )
+        for pattern in patterns:
+            shipped.update(p.resolve() for p in folder.glob(pattern) if p.is_file())
+    data_files = {
+        p.resolve()
+        for p in (ROOT / "service").rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    } | {p.resolve() for p in (ROOT / "schemas").rglob("*") if p.is_file()}
+    missing = sorted(str(p.relative_to(ROOT)) for p in data_files - shipped)
+    assert not missing, f"add these to [tool.setuptools.package-data] in pyproject.toml: {missing}"
