@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -68,6 +69,10 @@ def serve(
     database.migrate()
     database.dispose()
     typer.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    if workers > 1:  # server processes end with this one (service.api.asgi.build)
+        from service.api.asgi import SUPERVISOR_PID
+
+        os.environ[SUPERVISOR_PID] = str(os.getpid())
     uvicorn.run(
         "service.api.asgi:build",
         host=host,

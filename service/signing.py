@@ -95,12 +95,13 @@ _PR_SET_PDEATHSIG = 1
 _PARENT_POLL_SECONDS = 0.5
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """End this process when its parent ends, however the parent ends (SIGKILL included).
 
     Linux delivers SIGKILL at the parent's death (PR_SET_PDEATHSIG); elsewhere, and should
     prctl fail, a daemon thread notices that the parent changed and exits. Workers must be
     the service's own children for this (spawn; a forkserver outlives its clients' parent).
+    Also used by the server processes of ``tessera serve --workers N`` (service.api.asgi).
     ``parent`` is the pid of the process that started this one: it may have died already
     while this interpreter was starting, and then the worker ends at once.
     """
@@ -120,7 +121,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _init_worker(settings_json: str, parent: int) -> None:
     global _worker
-    _die_with_parent(parent)
+    die_with_parent(parent)
     _worker = LocalSigner(build_engine(Settings.model_validate_json(settings_json)))
 
 
@@ -194,4 +195,4 @@ def _settings_json(settings: Settings) -> str:
     return json.dumps(data)
 
 
-__all__ = ["BatchSigner", "LocalSigner", "PoolSigner"]
+__all__ = ["BatchSigner", "LocalSigner", "PoolSigner", "die_with_parent"]

@@ -162,12 +162,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_serving(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``tessera serve`` on ``port`` in a new process, its output in ``log``."""
+def start_serving(
+    env: dict[str, str], port: int, log: Path, *extra: str
+) -> subprocess.Popen[bytes]:
+    """``tessera serve --port PORT EXTRA`` in a new process, its output in ``log``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     with log.open("wb") as output:
         return subprocess.Popen(
-            [*TESSERA, "serve", "--port", str(port)],
+            [*TESSERA, "serve", "--port", str(port), *extra],
             env={**clean, **env},
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -418,14 +420,16 @@ def running(pids: set[int]) -> set[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
-def test_a_restart_after_kill_9_works_at_once(tmp_path: Path) -> None:
-    """`kill -9` of `tessera serve` takes its signing workers with it: they neither keep the
-    port nor run on, so the service starts again on the same port at once."""
+@pytest.mark.parametrize("servers", [1, 2])
+def test_a_restart_after_kill_9_works_at_once(tmp_path: Path, servers: int) -> None:
+    """`kill -9` of `tessera serve` takes its server and signing worker processes with it:
+    they neither keep the port nor run on, so the service starts again on the same port at
+    once."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = service_env(tmp_path, TESSERA_BASE_URL=url)
     slug, _, token = create_provider(env, "Restart Academy")
-    first = start_serving(env, port, tmp_path / "first.log")
+    first = start_serving(env, port, tmp_path / "first.log", "--workers", str(servers))
     try:
         wait_until_serving(first, tmp_path / "first.log", url)
         module_id = create_module(url, slug, token)
@@ -455,4 +459,4 @@ def test_a_restart_after_kill_9_works_at_once(tmp_path: Path) -> None:
     deadline = time.monotonic() + 20
     while running(workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not running(workers), f"signing workers outlived their server: {running(workers)}"
+    assert not running(workers), f"processes outlived tessera serve: {running(workers)}"
