@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     # hold a verification slot (see README "Limits"). The smaller of these and the general
     # limits above applies.
     verify_max_canonicalization_seconds: float = Field(default=0.1, gt=0)
+    verify_max_verification_seconds: float = Field(default=0.25, gt=0)
     verify_max_quads: int = Field(default=2_000, ge=10)
     verify_max_blank_nodes: int = Field(default=200, ge=1)
     verify_max_blank_node_permutations: int = Field(default=500, ge=1)

@@ -53,6 +53,7 @@ from service.intake import texts_from_upload
 from service.issuance import did_document
 from service.presentations import PresentationResult, verify_presentation
 from service.proofs import Limits, verification_suites
+from service.proofs.canonical import cpu_budget
 from service.proofs.data_integrity import Cryptosuite
 from service.store import Database, Repository
 from service.trust import TrustRegistry, entry_from_row
@@ -143,6 +144,9 @@ class PublicPolicy:
     #: The work budget of one public verification (``TESSERA_VERIFY_MAX_*``). The smaller of
     #: these and the service's general limits (``TESSERA_MAX_*``, the CLI's) applies.
     max_canonicalization_seconds: float = 0.1
+    #: CPU seconds of all canonicalizations of one verification together (a document may
+    #: carry many proofs, each canonicalized on its own).
+    max_verification_seconds: float = 0.25
     max_quads: int = 2_000
     max_blank_nodes: int = 200
     max_blank_node_permutations: int = 500
@@ -633,10 +637,11 @@ class PublicVerification:
         self, credential: bytes | str | Mapping[str, Any], *, now: datetime
     ) -> VerificationResult:
         """Verify a credential, or an offline QR text (``TSR1:…``), and count the verdict."""
-        if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
-            result = self._verify_offline(credential, now=now)
-        else:
-            result = verify_credential(credential, verifier=self.verifier, now=now)
+        with cpu_budget(self.policy.max_verification_seconds):
+            if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
+                result = self._verify_offline(credential, now=now)
+            else:
+                result = verify_credential(credential, verifier=self.verifier, now=now)
         self.counter.record(verdict_of(result), now)
         return result
 

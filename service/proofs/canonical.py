@@ -40,8 +40,10 @@ import copy
 import json
 import math
 import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,21 +220,49 @@ class _NoImportContextResolver(ContextResolver):  # type: ignore[misc]
         return super().resolve(active_ctx, context, base, cycles)
 
 
+_shared_budget = threading.local()
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Bound the CPU time of all canonicalizations in this thread inside the ``with`` block,
+    together, to ``seconds`` (each still has its own :attr:`Limits.max_seconds`).
+
+    One verification canonicalizes once or twice per proof, and a document may carry many
+    proofs (an attacker can sign a costly document with as many of its own did:keys as it
+    likes), so a per-call deadline alone does not bound a request. Nested budgets keep the
+    tighter one."""
+    previous: float | None = getattr(_shared_budget, "at", None)
+    at = time.thread_time() + seconds
+    _shared_budget.at = min(at, previous) if previous is not None else at
+    _shared_budget.seconds = seconds
+    try:
+        yield
+    finally:
+        _shared_budget.at = previous
+
+
 class _Deadline:
     """A budget of CPU time for this thread: a busy machine slows the clock, not the work,
-    so a normal credential never fails for load while a poison graph is still stopped."""
+    so a normal credential never fails for load while a poison graph is still stopped. The
+    tighter of ``seconds`` and the enclosing :func:`cpu_budget`."""
 
     __slots__ = ("at", "seconds")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.at = time.thread_time() + seconds
+        shared: float | None = getattr(_shared_budget, "at", None)
+        if shared is not None and shared < self.at:
+            self.at = shared
+            self.seconds = _shared_budget.seconds
 
     def check(self) -> None:
         if time.thread_time() > self.at:
             raise CanonicalizationLimitError(
-                f"Canonicalization did not finish within {self.seconds:g} s. The document's "
-                "blank nodes are too entangled to canonicalize safely (a 'poison graph'); "
+                f"Canonicalization did not finish within {self.seconds:g} s of CPU. The "
+                "document's blank nodes are too entangled to canonicalize safely (a 'poison "
+                "graph'), or it is far larger or carries far more proofs than a credential; "
                 "refusing it."
             )
 
@@ -601,5 +631,6 @@ __all__ = [
     "Limits",
     "blank_node_permutations",
     "check_structure",
+    "cpu_budget",
     "serialize",
 ]

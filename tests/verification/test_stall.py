@@ -163,3 +163,40 @@ def test_one_open_badge_is_a_handful_of_blank_nodes(canonicalizer: Any) -> None:
     tight = canonicalizer.with_limits(Limits(max_blank_nodes=4, max_blank_node_permutations=1))
     assert tight.canonicalize(open_badge_credential())
     assert tight.canonicalize(small_credential())
+
+
+def test_many_proofs_cannot_multiply_the_budget(
+    client: Any,
+    make_public: Callable[..., PublicVerification],
+    canonicalizer: Any,
+    vector_signer: Any,
+) -> None:
+    """Anyone can sign a costly (but allowed) document with as many proofs as they like;
+    each proof canonicalizes it again. One verification's canonicalizations share one CPU
+    budget, so the request is refused once that is spent, not after N times the budget."""
+    from datetime import UTC, datetime, timedelta
+
+    from service.proofs import sign
+
+    document = open_badge_credential(vector_signer.verification_method.partition("#")[0])
+    alignment = document["credentialSubject"]["achievement"]["alignment"][0]
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        dict(alignment, targetName=f"skill {n}", targetCode=str(n)) for n in range(100)
+    ]
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    for n in range(60):
+        document = sign(
+            document,
+            signer=vector_signer,
+            canonicalizer=canonicalizer,
+            created=start + timedelta(seconds=n),
+        )
+    assert len(document["proof"]) == 60
+    public = make_public(PublicPolicy(**{**vars(TEST_POLICY), "max_verification_seconds": 0.05}))
+    assert public.policy.max_verification_seconds == 0.05
+    body = verify(client, document).json()
+    assert statuses(body)["proof"] == "failed"
+    assert "0.05 s of CPU" in body["problemDetails"][0]["detail"]
+    make_public()  # the default budget (0.25 s) is ample for one proof of the same document
+    single = dict(document, proof=document["proof"][0])
+    assert statuses(verify(client, single).json())["proof"] == "passed"
