@@ -36,11 +36,13 @@ from service.export.view import (
     subject_of,
 )
 from service.intake import UnreadableInput
+from service.presentations import PresentationResult
 from service.public_verify import (
     OFFLINE_PREFIX,
     PayloadTooLarge,
     PublicVerification,
     RateLimited,
+    Verdict,
     VerifierBusy,
     build_public_verification,
     verdict_of,
@@ -466,13 +468,7 @@ def _result_page(
     now: datetime,
 ) -> HTMLResponse:
     verdict = verdict_of(result)
-    reason = None
-    if verdict != "valid":
-        wanted = "failed" if verdict == "invalid" else "unknown"
-        first = next(c for c in result.checks if c.status == wanted)
-        reason = f"verify.reason_{first.check}_{first.status}"
-        if reason == "verify.reason_status_failed" and is_suspended(result):
-            reason = "verify.reason_status_suspended"
+    reason = _reason_key(result, verdict)
     summary = None
     assessment: TrustAssessment | None = None
     if result.credential is not None and result.check("proof").status == "passed":
@@ -509,6 +505,84 @@ def _result_page(
         summary=summary,
         assessment=assessment,
         offline=bool(result.credential and "offlinePayload" in result.credential),
+    )
+
+
+def _reason_key(result: VerificationResult, verdict: Verdict) -> str | None:
+    """The catalog key of the sentence that says why a credential is not valid (None if it is)."""
+    if verdict == "valid":
+        return None
+    wanted = "failed" if verdict == "invalid" else "unknown"
+    first = next(c for c in result.checks if c.status == wanted)
+    reason = f"verify.reason_{first.check}_{first.status}"
+    if reason == "verify.reason_status_failed" and is_suspended(result):
+        reason = "verify.reason_status_suspended"
+    return reason
+
+
+@dataclass(frozen=True)
+class CredentialItem:
+    """One credential of a presentation, as the page shows it."""
+
+    verdict: Verdict
+    verdict_class: str
+    reason: str | None
+    summary: Summary | None
+    lines: list[tuple[str, str, str]]
+    status_word: str
+
+
+def _presentation_page(request: Request, result: PresentationResult, *, lang: str) -> HTMLResponse:
+    """Each credential's verdict, under the verdict on the presentation as a whole."""
+    items = []
+    for credential in result.credentials:
+        verdict = verdict_of(credential)
+        shown = credential.credential is not None and credential.check("proof").status == "passed"
+        items.append(
+            CredentialItem(
+                verdict=verdict,
+                verdict_class=_VERDICT_CLASS[verdict],
+                reason=_reason_key(credential, verdict),
+                summary=summarize(credential.credential, lang)
+                if shown and credential.credential is not None
+                else None,
+                lines=_check_lines(credential),
+                status_word="suspended"
+                if is_suspended(credential)
+                else credential.check("status").status,
+            )
+        )
+    failed = any(c.status == "failed" for c in result.checks if c.check != "credentials")
+    overall: Verdict = (
+        "valid"
+        if result.verified
+        else "invalid"
+        if failed or any(item.verdict == "invalid" for item in items)
+        else "incomplete"
+    )
+    proof = result.check("proof")
+    if result.check("parse").status != "passed" or result.check("context").status != "passed":
+        proof_key = "verify.presentation_unreadable"
+    elif proof.status == "passed":
+        proof_key = "verify.presentation_signed"
+    elif proof.status == "failed":
+        proof_key = "verify.presentation_proof_failed"
+    elif result.presentation_verified:
+        proof_key = "verify.presentation_unsigned"
+    else:
+        proof_key = "verify.presentation_proof_unknown"
+    return render(
+        request,
+        "verify_presentation.html",
+        lang=lang,
+        status_code=200,
+        verdict=overall,
+        verdict_class=_VERDICT_CLASS[overall],
+        proof_key=proof_key,
+        proof_status=proof.status,
+        holder=reveal(result.holder or ""),
+        items=items,
+        technical=[(c.check, c.status, reveal(c.detail)) for c in result.checks],
     )
 
 
@@ -575,21 +649,33 @@ def _own_link(text: str, base_url: str) -> str | None:
 
 @dataclass(frozen=True)
 class Submission:
-    """What a visitor handed in, recognized: a credential, an offline QR text, or a link."""
+    """What a visitor handed in, recognized: a credential, an offline QR text, a link, or a
+    presentation of credentials."""
 
     credential: dict[str, Any] | str | None = None
     credential_id: str | None = None
+    presentation: dict[str, Any] | None = None
+
+
+def _is_presentation(value: Any) -> bool:
+    types = value.get("type") if isinstance(value, dict) else None
+    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
 
 
 def recognize(text: str, *, base_url: str) -> Submission:
-    """Tell a credential (JSON, or a VC-API body holding one), an offline QR text
-    (``TSR1:…``) and a link to one of this service's credentials apart."""
+    """Tell a credential (JSON, or a VC-API body holding one), a presentation (JSON, or a
+    VC-API body holding one), an offline QR text (``TSR1:…``) and a link to one of this
+    service's credentials apart."""
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
         try:
             value = json.loads(stripped)
         except (json.JSONDecodeError, RecursionError):
             raise UnreadableInput("not_json") from None
+        if isinstance(value, dict) and isinstance(value.get("verifiablePresentation"), dict):
+            value = value["verifiablePresentation"]
+        if _is_presentation(value):
+            return Submission(presentation=value)
         if isinstance(value, dict) and isinstance(value.get("verifiableCredential"), dict):
             value = value["verifiableCredential"]
         if isinstance(value, dict):
@@ -710,6 +796,11 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
         # The page never echoes what was sent (it may be a whole credential, or hostile).
         return _form_page(request, lang=lang, error=f"verify.error_{exc.code}", status_code=422)
     now = datetime.now(UTC)
+    if submission.presentation is not None:
+        presented = await public.verify_presentation_async(
+            submission.presentation, now=now, client=client
+        )
+        return _presentation_page(request, presented, lang=lang)
     credential = submission.credential
     if submission.credential_id is not None:
         credential = _stored_document(public, submission.credential_id)
