@@ -68,7 +68,7 @@ def create_app(
     openapi.install(app)
     for module in (public, providers, catalogue, issuing, access, status, wallet):
         app.include_router(module.router)
-    verification.install(app)  # public verification: /credentials/verify, /verify, /v/{id}
+    verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     return app
 
 

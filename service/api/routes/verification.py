@@ -1,4 +1,5 @@
-"""Public verification: the W3C VC-API ``POST /credentials/verify``, the ``/verify`` page
+"""Public verification: the W3C VC-API ``POST /credentials/verify`` and
+``POST /presentations/verify``, the ``/verify`` page
 (upload a JSON file, a QR image or a PDF, or paste text) and the short link ``/v/{id}``.
 
 No authentication. Every request spends a token of the client's bucket (429 with
