@@ -89,6 +89,85 @@ def trust_import(
     )
 
 
+@trust_app.command("add")
+def trust_add(
+    did: Annotated[str, typer.Argument(help="The provider's DID (did:web:…, did:key:…).")],
+    name: Annotated[str, typer.Option("--name", help="The provider's name, as people know it.")],
+    country: Annotated[
+        str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. DE.")
+    ] = None,
+    accrediting_body: Annotated[
+        str | None, typer.Option("--accrediting-body", help="Who accredits the provider.")
+    ] = None,
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help="Recognized from (2025-01-01 or a time).")
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option("--valid-until", help="Recognized until (exclusive of later).")
+    ] = None,
+    withdrawn_at: Annotated[
+        str | None,
+        typer.Option("--withdrawn-at", help="Recognition withdrawn from this moment."),
+    ] = None,
+    did_document: Annotated[
+        Path | None,
+        typer.Option("--did-document", help="The provider's did.json (offline key resolution)."),
+    ] = None,
+) -> None:
+    """Recognize one provider (or replace its entry whole)."""
+    raw: dict[str, Any] = {"did": did, "name": name}
+    for key, value in (
+        ("country", country),
+        ("accreditingBody", accrediting_body),
+        ("validFrom", valid_from),
+        ("validUntil", valid_until),
+        ("withdrawnAt", withdrawn_at),
+    ):
+        if value is not None:
+            raw[key] = value
+    if did_document is not None:
+        raw["didDocument"] = _read_json(did_document)
+    from service.store import Repository
+    from service.trust import add_entry
+
+    database = _database()
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            created = add_entry(Repository(session), raw, actor="cli", now=datetime.now(UTC))
+    except ValidationFailed as exc:
+        _fail_validation(exc)
+        return
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    typer.echo(f"trust registry: {'added' if created else 'updated'} {name} ({did})")
+
+
+@trust_app.command("remove")
+def trust_remove(
+    did: Annotated[str, typer.Argument(help="The DID of the provider to forget.")],
+) -> None:
+    """Remove a provider's entry. To keep a record that it was recognized until some day, use
+    `trust add DID --name … --withdrawn-at DAY` instead."""
+    from service.store import Repository
+    from service.trust import remove_entry
+
+    database = _database()
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            removed = remove_entry(Repository(session), did, actor="cli", now=datetime.now(UTC))
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    if not removed:
+        fail(f"{did} is not in the trust registry (see `tessera trust list`).")
+    typer.echo(f"trust registry: removed {did}")
+
+
 @trust_app.command("export")
 def trust_export(
     out: Annotated[
@@ -118,19 +197,26 @@ def trust_export(
 
 @trust_app.command("list")
 def trust_list() -> None:
-    """The recognized providers, one per line."""
+    """The recognized providers, one per line: the registry's entries and (unless
+    TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false) the providers registered on this service."""
     from service.store import Repository
-    from service.trust import list_entries
+    from service.trust import list_entries, service_registry
 
+    trust_own = engine().settings.verify_trust_own_providers
     database = _database()
     try:
         database.migrate()
         with database.transaction() as session:
-            entries = list_entries(Repository(session))
+            repo = Repository(session)
+            listed = {e.did for e in list_entries(repo)}
+            entries = service_registry(repo, trust_own_providers=trust_own).entries
     finally:
         database.dispose()
     if not entries:
-        typer.echo("the trust registry is empty; add providers with `tessera trust import FILE`")
+        typer.echo(
+            "the trust registry is empty; add a provider with `tessera trust add DID --name NAME` "
+            "or a registry file with `tessera trust import FILE`"
+        )
     now = datetime.now(UTC)
     for entry in entries:
         state = "recognized"
@@ -142,7 +228,8 @@ def trust_list() -> None:
             state = f"from {entry.valid_from:%Y-%m-%d}"
         body = f"  [{entry.accrediting_body}]" if entry.accrediting_body else ""
         doc = "  +did-document" if entry.did_document else ""
-        typer.echo(f"{state:22} {entry.country or '--'}  {entry.name}  {entry.did}{body}{doc}")
+        own = "" if entry.did in listed else "  (provider of this service)"
+        typer.echo(f"{state:22} {entry.country or '--'}  {entry.name}  {entry.did}{body}{doc}{own}")
 
 
 # -- status lists for offline verification ------------------------------------------------

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     verify_max_quads: int = Field(default=2_000, ge=10)
     verify_max_blank_nodes: int = Field(default=200, ge=1)
     verify_max_blank_node_permutations: int = Field(default=500, ge=1)
+    verify_trust_own_providers: bool = Field(
+        default=True,
+        description="The public verifier recognizes the providers registered on this service "
+        "(false: only those in the trust registry).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -56,7 +56,7 @@ from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
 from service.proofs.data_integrity import Cryptosuite
 from service.store import Database, Repository
-from service.trust import TrustRegistry, entry_from_row
+from service.trust import TrustRegistry, service_registry
 from service.verify import (
     Check,
     StatusChecker,
@@ -158,6 +158,9 @@ class PublicPolicy:
     memo_entries: int = 4096
     #: How long the provider directory (DID documents, trust registry) is cached.
     directory_seconds: float = 30.0
+    #: Recognize the providers registered on this service without a registry entry
+    #: (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS``; see :func:`service.trust.service_registry`).
+    trust_own_providers: bool = True
     #: How often the aggregate counters are written (``0``: on every verification).
     count_flush_seconds: float = 5.0
 
@@ -482,7 +485,9 @@ class ServiceDirectory:
     providers (their live DID documents: every key they ever had), then among the DID
     documents saved in the trust registry. Both are cached for ``ttl`` seconds; a method
     missing from a cached document triggers one fresh read (a key rotated a moment ago).
-    Being resolvable is not being trusted: trust comes from the registry alone.
+    Being resolvable is not being trusted: trust comes from the registry
+    (:func:`service.trust.service_registry`: the operator's entries, plus this service's own
+    providers unless ``trust_own_providers`` is off).
     """
 
     def __init__(
@@ -491,9 +496,11 @@ class ServiceDirectory:
         *,
         ttl: float,
         clock: Callable[[], float] = time.monotonic,
+        trust_own_providers: bool = True,
     ) -> None:
         self._database = database
         self._ttl = ttl
+        self._trust_own_providers = trust_own_providers
         self._clock = clock
         self._lock = threading.Lock()
         self._registry: tuple[float, TrustRegistry] | None = None
@@ -511,7 +518,9 @@ class ServiceDirectory:
         if cached is not None and cached[0] > now:
             return cached[1]
         with self._database.transaction() as session:
-            registry = TrustRegistry(entry_from_row(r) for r in Repository(session).trust_entries())
+            registry = service_registry(
+                Repository(session), trust_own_providers=self._trust_own_providers
+            )
         with self._lock:
             self._registry = (now + self._ttl, registry)
         return registry
@@ -608,7 +617,11 @@ class PublicVerification:
         self.policy = policy
         self.engine = engine
         self.database = database
-        self.directory = directory or ServiceDirectory(database, ttl=policy.directory_seconds)
+        self.directory = directory or ServiceDirectory(
+            database,
+            ttl=policy.directory_seconds,
+            trust_own_providers=policy.trust_own_providers,
+        )
         self.memo = HashMemo(policy.memo_entries)
         limits = policy.limits(engine.canonicalizer.limits)
         base = engine.verifier(resolver=self.directory, trust=self.directory.trust)
@@ -634,18 +647,27 @@ class PublicVerification:
             raise RateLimited(wait)
 
     def verify(
-        self, credential: bytes | str | Mapping[str, Any], *, now: datetime
+        self,
+        credential: bytes | str | Mapping[str, Any],
+        *,
+        now: datetime,
+        skip: Sequence[str] = (),
     ) -> VerificationResult:
-        """Verify a credential, or an offline QR text (``TSR1:…``), and count the verdict."""
+        """Verify a credential, or an offline QR text (``TSR1:…``), and count the verdict.
+        ``skip``: checks the caller asked not to run (VC-API ``options.checks``)."""
         with cpu_budget(self.policy.max_verification_seconds):
             if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
-                result = self._verify_offline(credential, now=now)
+                result = self._verify_offline(credential, now=now, skip=skip)
             else:
-                result = verify_credential(credential, verifier=self.verifier, now=now)
+                result = verify_credential(
+                    credential, verifier=self.verifier, now=now, skip=skip
+                )
         self.counter.record(verdict_of(result), now)
         return result
 
-    def _verify_offline(self, text: str, *, now: datetime) -> VerificationResult:
+    def _verify_offline(
+        self, text: str, *, now: datetime, skip: Sequence[str] = ()
+    ) -> VerificationResult:
         from service.export.compact import verify_offline
 
         return verify_offline(
@@ -655,6 +677,7 @@ class PublicVerification:
             clock_skew=self.verifier.clock_skew,
             status=self.verifier.status,
             trust=self.verifier.trust,
+            skip=skip,
         )
 
     async def verify_async(
@@ -663,11 +686,12 @@ class PublicVerification:
         *,
         now: datetime,
         client: str | None = None,
+        skip: Sequence[str] = (),
     ) -> VerificationResult:
         """:meth:`verify` in a worker thread, behind the concurrency gate (``client``, the
         caller's address, has its fair share of it; see :class:`ConcurrencyGate`)."""
         result: VerificationResult = await self.gate.run(
-            lambda: self.verify(credential, now=now), client=self._gate_key(client)
+            lambda: self.verify(credential, now=now, skip=skip), client=self._gate_key(client)
         )
         return result
 

@@ -20,6 +20,10 @@ class StrictJsonError(MalformedDocumentError):
     """The input is not I-JSON; the message says where and what (``PARSING_ERROR``)."""
 
 
+class NotJsonError(StrictJsonError):
+    """The input is not JSON at all (a syntax error), as opposed to JSON that I-JSON refuses."""
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -80,7 +84,7 @@ def loads_strict(raw: bytes | str) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise StrictJsonError(
+        raise NotJsonError(
             f"The input is not valid JSON (line {exc.lineno}, column {exc.colno}): upload the "
             "credential's .json file."
         ) from None
@@ -88,4 +92,4 @@ def loads_strict(raw: bytes | str) -> Any:
     return value
 
 
-__all__ = ["StrictJsonError", "loads_strict"]
+__all__ = ["NotJsonError", "StrictJsonError", "loads_strict"]

@@ -20,8 +20,11 @@ Caveat: ``validFrom`` is the issuer's own claim. A provider whose recognition wa
 could backdate new credentials; a withdrawal for misconduct should therefore go with the
 provider rotating or the operator removing its keys (``did_document``).
 
-The service's own providers are *not* trusted automatically: an operator decides, by
-importing a registry file (``tessera trust import``).
+The providers registered on this service are recognized by its own verifier (registering
+them is the operator vouching for them) unless the operator sets
+``TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false``; an explicit entry for one of them (for example
+a withdrawal) takes precedence. Other providers are recognized once the operator adds them
+(``tessera trust add`` or ``tessera trust import``).
 
 This module is pure apart from the use cases at the bottom, which receive a repository.
 """
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from service.credentials.schemas import validate
 from service.dids import method_from_document
 from service.errors import DidResolutionError, ValidationFailed
 from service.proofs.data_integrity import format_datetime
@@ -399,6 +403,9 @@ def registry_from_json(data: Any) -> tuple[list[TrustEntry], dict[str, JsonObjec
             f"The trust registry file has {len(errors)} problem(s): {shown}{more}. Nothing was imported.",
             errors,
         )
+    # The checks above say what is wrong in a person's words; the published schema is the
+    # contract (README "Trust registry") and catches whatever they do not.
+    validate("trust-registry", data, what="trust registry file")
     return entries, documents
 
 
@@ -446,6 +453,22 @@ def list_entries(repo: Repository) -> list[TrustEntry]:
     return TrustRegistry(entry_from_row(r) for r in repo.trust_entries()).entries
 
 
+def service_registry(repo: Repository, *, trust_own_providers: bool) -> TrustRegistry:
+    """The registry this service's verifier uses: the operator's entries and, unless the
+    operator turned it off (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false``), every provider
+    registered on this service (the operator vouched for them by registering them). An
+    operator's own entry for a provider wins: it can end or withdraw the recognition."""
+    entries = [entry_from_row(r) for r in repo.trust_entries()]
+    if trust_own_providers:
+        listed = {e.did for e in entries}
+        entries.extend(
+            TrustEntry(did=issuer.did, name=issuer.name)
+            for issuer in repo.issuers()
+            if issuer.did not in listed
+        )
+    return TrustRegistry(entries)
+
+
 def import_registry(
     repo: Repository,
     data: Any,
@@ -482,6 +505,36 @@ def import_registry(
     return ImportSummary(added=added, updated=updated, removed=removed)
 
 
+def add_entry(repo: Repository, raw: Mapping[str, Any], *, actor: str, now: datetime) -> bool:
+    """Add (or replace whole) one provider, given as a registry file's provider object;
+    checked like a file of one. True when it is new."""
+    entries, _ = registry_from_json({"providers": [dict(raw)]})
+    entry = entries[0]
+    created = repo.put_trust_entry(
+        did=entry.did,
+        name=entry.name,
+        country=entry.country,
+        accrediting_body=entry.accrediting_body,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
+        withdrawn_at=entry.withdrawn_at,
+        did_document=entry.did_document,
+        now=now,
+    )
+    repo.audit(actor=actor, action="trust.add", now=now, detail=entry.did)
+    return created
+
+
+def remove_entry(repo: Repository, did: str, *, actor: str, now: datetime) -> bool:
+    """Remove the operator's entry for ``did`` (False: there was none). A provider of this
+    service stays recognized while TESSERA_VERIFY_TRUST_OWN_PROVIDERS is on; to stop
+    recognizing one, add an entry with ``withdrawnAt`` instead."""
+    removed = repo.remove_trust_entry(did)
+    if removed:
+        repo.audit(actor=actor, action="trust.remove", now=now, detail=did)
+    return removed
+
+
 def export_registry(
     repo: Repository, *, now: datetime, own_did_documents: Mapping[str, JsonObject]
 ) -> JsonObject:
@@ -507,6 +560,7 @@ __all__ = [
     "TrustEntry",
     "TrustReason",
     "TrustRegistry",
+    "add_entry",
     "entry_from_json",
     "entry_from_row",
     "export_registry",
@@ -515,4 +569,6 @@ __all__ = [
     "load_registry",
     "registry_from_json",
     "registry_to_json",
+    "remove_entry",
+    "service_registry",
 ]

@@ -63,7 +63,7 @@ def create_app(
     )
     app.state.tessera = state
     problems.install(app)
-    pages.install(app)
+    pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
     for module in (public, providers, catalogue, issuing, access, status, wallet):

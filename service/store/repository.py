@@ -429,6 +429,15 @@ class Repository:
         self.session.flush()
         return created
 
+    def remove_trust_entry(self, did: str) -> bool:
+        """Delete the registry entry for ``did``; False when there was none."""
+        row = self.session.scalar(select(TrustEntryRow).where(TrustEntryRow.did == did))
+        if row is None:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        return True
+
     def remove_trust_entries_except(self, keep: Collection[str]) -> int:
         """Delete every registry entry whose DID is not in ``keep``; how many went."""
         rows = self.session.scalars(select(TrustEntryRow)).all()

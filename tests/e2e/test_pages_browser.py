@@ -74,7 +74,9 @@ class Site:
             engine=state.engine,
             database=state.database,
             own_lists=lambda url: state.lists.by_url(url, now=state.now()),
-            policy=PublicPolicy(rate_per_second=10_000, burst=10_000, directory_seconds=0),
+            policy=PublicPolicy(
+                rate_per_second=10_000, burst=10_000, directory_seconds=0, trust_own_providers=False
+            ),
         )
         self.valid = self.issue(known, "Amina Haddad")
         self.tampered = self.issue(known, "Olena Kovalenko")

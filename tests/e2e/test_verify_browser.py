@@ -75,7 +75,9 @@ def test_the_verdicts_in_a_real_browser(
         settings=state.settings,
         engine=state.engine,
         database=state.database,
-        policy=PublicPolicy(rate_per_second=1000, burst=1000, directory_seconds=0),
+        policy=PublicPolicy(
+            rate_per_second=1000, burst=1000, directory_seconds=0, trust_own_providers=False
+        ),
     )
     revocations = Revocations()  # stands in for the Bitstring Status List of issue 4
     public.verifier = dataclasses.replace(public.verifier, status=revocations)

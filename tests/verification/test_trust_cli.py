@@ -179,3 +179,63 @@ def test_status_fetch_saves_lists_for_verify_status_dir(
     assert body["checks"][5]["status"] == "passed"  # no status entry: cannot be revoked
     missing = cli("verify", str(credential), "--status-dir", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2
+
+
+def test_trust_add_list_remove(cli: Any, tmp_path: Path) -> None:
+    created = cli("issuers", "create", "--name", "Centre Lyon", "--slug", "lyon")
+    did = next(w for w in created.output.split() if w.startswith("did:web:"))
+    # Registered on this service: recognized out of the box, and the list says why.
+    listed = cli("trust", "list")
+    assert f"recognized             --  Centre Lyon  {did}  (provider of this service)" in (
+        listed.output
+    )
+    other = "did:web:academy.example"
+    added = cli(
+        "trust", "add", other, "--name", "Academy", "--country", "FR", "--valid-from", "2024-01-01"
+    )
+    assert added.exit_code == 0, added.output
+    assert f"added Academy ({other})" in added.output
+    assert f"FR  Academy  {other}" in cli("trust", "list").output
+    exported = json.loads(cli("trust", "export").output)
+    assert [p["did"] for p in exported["providers"]] == [other]
+    # The exported file is a registry file by the published schema.
+    from service.credentials.schemas import validator
+
+    assert list(validator("trust-registry").iter_errors(exported)) == []
+    # Withdrawing one of this service's providers is an entry with withdrawnAt.
+    withdrawn = cli("trust", "add", did, "--name", "Centre Lyon", "--withdrawn-at", "2025-01-01")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert f"withdrawn 2025-01-01" in cli("trust", "list").output
+    removed = cli("trust", "remove", other)
+    assert removed.exit_code == 0 and f"removed {other}" in removed.output
+    assert other not in cli("trust", "list").output
+    again = cli("trust", "remove", other)
+    assert again.exit_code == 2 and "is not in the trust registry" in again.output
+
+
+def test_trust_add_refuses_what_a_registry_file_would(cli: Any) -> None:
+    bad = cli("trust", "add", "not-a-did", "--name", "X", "--country", "Germany")
+    assert bad.exit_code == 2
+    assert "$.providers[0].did" in bad.output and "$.providers[0].country" in bad.output
+    assert cli("trust", "list").output.startswith("the trust registry is empty")
+
+
+def test_the_schema_is_the_format_the_readme_shows() -> None:
+    """The README's example registry file validates against schemas/trust-registry.schema.json
+    and imports; a misspelt field is refused by both."""
+    import re
+
+    from service.credentials.schemas import validator
+    from service.errors import ValidationFailed
+    from service.trust import registry_from_json
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Trust registry file") :]
+    example = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))  # type: ignore[union-attr]
+    assert list(validator("trust-registry").iter_errors(example)) == []
+    entries, _ = registry_from_json(example)
+    assert entries
+    example["providers"][0]["validUntill"] = "2030-01-01"
+    assert list(validator("trust-registry").iter_errors(example))
+    with pytest.raises(ValidationFailed, match="validUntill"):
+        registry_from_json(example)

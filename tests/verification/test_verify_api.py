@@ -14,6 +14,7 @@ import pytest
 from conftest import Provider, table_counts
 from verification_support import (  # noqa: F401
     TEST_POLICY,
+    UNLISTED_POLICY,
     award,
     did_key_badge,
     fake_status,
@@ -53,11 +54,15 @@ def trust_provider(db: Database, provider: Provider, **fields: Any) -> None:
 
 
 def test_a_genuine_credential_of_an_unlisted_provider_is_verified_with_trust_unknown(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any,
+    make_public: Callable[..., PublicVerification],
+    award: Callable[..., dict[str, Any]],
 ) -> None:
-    response = verify(client, award(), checks=["proof"])
+    make_public(policy=UNLISTED_POLICY)
+    response = verify(client, award())
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert list(body) == ["verified", "checks", "problemDetails"]
     assert body["verified"] is True
@@ -72,6 +77,24 @@ def test_a_genuine_credential_of_an_unlisted_provider_is_verified_with_trust_unk
         "trust": "unknown",
     }
     assert body["problemDetails"] == []
+
+
+def test_the_services_own_provider_is_recognized_out_of_the_box(
+    client: Any,
+    db: Database,
+    public: PublicVerification,
+    award: Callable[..., dict[str, Any]],
+    provider: Provider,
+) -> None:
+    credential = award()
+    body = verify(client, credential).json()
+    assert body["verified"] is True
+    assert statuses(body)["trust"] == "passed"
+    # The operator's own entry wins: a withdrawal before the credential was issued is red.
+    trust_provider(db, provider, withdrawnAt="2020-01-01T00:00:00Z")
+    public.directory.invalidate()
+    body = verify(client, credential).json()
+    assert statuses(body)["trust"] == "failed" and body["verified"] is False
 
 
 @pytest.mark.parametrize(
@@ -336,7 +359,7 @@ def test_nothing_but_aggregate_counts_is_stored(
     assert changed == {"verification_counts"}
     with db.transaction() as session:
         counts = {(r.outcome, r.count) for r in Repository(session).verification_counts()}
-    assert counts == {("incomplete", 2), ("invalid", 1)}  # trust unknown -> amber
+    assert counts == {("valid", 2), ("invalid", 1)}  # its own provider: recognized -> green
     dump = json.dumps(
         {
             name: [list(map(str, row)) for row in db.engine.connect().execute(table.select())]

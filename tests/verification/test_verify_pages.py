@@ -17,6 +17,7 @@ import qrcode
 from conftest import SERVICE_BASE_URL, Provider
 from markupsafe import escape
 from verification_support import (  # noqa: F401
+    UNLISTED_POLICY,
     FakeStatus,
     award,
     did_key_badge,
@@ -134,7 +135,7 @@ def test_a_revoked_credential_is_red(
 def test_an_unlisted_provider_is_amber(
     client: Any, make_public: Any, fake_status: FakeStatus, award: Any
 ) -> None:
-    make_public(status=fake_status)
+    make_public(policy=UNLISTED_POLICY, status=fake_status)
     html = client.get(f"/v/{short(award())}").text
     assert verdict(html) == "warn:incomplete"
     assert "this provider is not in the trust registry" in html

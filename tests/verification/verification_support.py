@@ -4,6 +4,7 @@ second ``conftest.py`` would shadow the top-level one that other tests import by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,9 @@ from service.verify import Check
 TEST_POLICY = PublicPolicy(
     rate_per_second=1000.0, burst=1000, count_flush_seconds=0.0, directory_seconds=0.0
 )
+#: The same, with the service's own providers *not* recognized unless listed: the set-up for
+#: tests about an unlisted provider (TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false).
+UNLISTED_POLICY = dataclasses.replace(TEST_POLICY, trust_own_providers=False)
 
 
 class FakeStatus:

@@ -40,6 +40,10 @@ SECURITY_HEADERS = {
 }
 
 
+#: Two years, subdomains included (the hstspreload.org minimum is one year).
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+
 def page_language(request: Request) -> str:
     """``?lang=`` if supported, else the best match for Accept-Language, else English."""
     return negotiate(request.headers.get("accept-language"), request.query_params.get("lang"))
@@ -77,8 +81,11 @@ class SecurityHeaders:
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()
     ]
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        # Only when the service's public address is https: HSTS over plain http is ignored by
+        # browsers, and on a development http://localhost it would only get in the way.
+        self._all_headers = [*self._headers, *([HSTS] if hsts else [])]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,17 +95,18 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self._headers if k not in present]
+                extra = [(k, v) for k, v in self._all_headers if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def install(app: FastAPI) -> None:
-    """Serve the stylesheet and add the security headers to every response."""
+def install(app: FastAPI, *, https: bool = False) -> None:
+    """Serve the stylesheet and add the security headers to every response (and
+    ``Strict-Transport-Security`` when the service is reached over ``https``)."""
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=https)
 
 
 __all__ = ["SECURITY_HEADERS", "install", "page_language", "render"]

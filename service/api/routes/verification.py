@@ -28,7 +28,7 @@ from starlette.types import Message
 from service.api.deps import AppState
 from service.api.pages import page_language, render
 from service.api.problems import problem
-from service.errors import TesseraError, ValidationFailed
+from service.errors import MalformedDocumentError, TesseraError, ValidationFailed
 from service.export.view import (
     achievement_of,
     description_translations,
@@ -48,8 +48,14 @@ from service.public_verify import (
     build_public_verification,
     verdict_of,
 )
+from service.strict_json import NotJsonError, StrictJsonError, loads_strict
 from service.trust import TrustAssessment
-from service.verify import VerificationResult, issuer_of, parse_datetime, validity_fields
+from service.verify import (
+    VerificationResult,
+    issuer_of,
+    parse_datetime,
+    validity_fields,
+)
 
 router = APIRouter(tags=["verification"])
 _BUILD_LOCK = threading.Lock()
@@ -121,13 +127,51 @@ _VERIFY_REQUEST = {
 }
 
 
-def _vcapi_credential(body: bytes) -> dict[str, Any] | str:
-    try:
-        envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+#: VC-API ``options.checks`` names -> this verifier's checks. ``credentialStatus`` is the name
+#: VC-API implementations use. Proof, issuer and validity always run (a signature whose key
+#: is not the issuer's, or a credential that expired, is never worth a "verified"); a caller
+#: may leave out the status and trust checks, and the answer then lists them as skipped.
+CHECK_NAMES = {
+    "proof": "proof",
+    "issuer": "issuer",
+    "validity": "validity",
+    "credentialStatus": "status",
+    "status": "status",
+    "trust": "trust",
+}
+OPTIONAL_CHECKS = ("status", "trust")
+
+
+def _skipped_checks(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """The optional checks a VC-API caller left out of ``options.checks`` (none when it is
+    absent). Unknown names are refused rather than ignored: a caller who misspells
+    ``credentialStatus`` must not get an answer that silently skipped the revocation check."""
+    if "checks" not in options:
+        return ()
+    wanted = options["checks"]
+    if not isinstance(wanted, list) or not all(isinstance(c, str) for c in wanted):
         raise ValidationFailed(
-            'The body is not JSON. Send {"verifiableCredential": {...}, "options": {}}.'
-        ) from None
+            "options.checks must be a list of check names.",
+            [{"path": "$.options.checks", "message": "must be a list of strings"}],
+        )
+    unknown = [c for c in wanted if c not in CHECK_NAMES]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown check name(s) {', '.join(map(repr, unknown))} in options.checks; this "
+            f"verifier knows {', '.join(CHECK_NAMES)}.",
+            [{"path": "$.options.checks", "message": f"unknown check {c!r}"} for c in unknown],
+        )
+    asked = {CHECK_NAMES[c] for c in wanted}
+    return tuple(c for c in OPTIONAL_CHECKS if c not in asked)
+
+
+def _vcapi_request(body: bytes) -> tuple[dict[str, Any] | str, tuple[str, ...]]:
+    """(the credential or offline QR text, the checks to skip) from a VC-API body, read as
+    strictly as a credential file (:func:`service.strict_json.loads_strict`)."""
+    try:
+        envelope = loads_strict(body)
+    except RecursionError:
+        raise MalformedDocumentError("The body is nested too deeply to read.") from None
     if not isinstance(envelope, dict) or "verifiableCredential" not in envelope:
         raise ValidationFailed(
             'Send {"verifiableCredential": {...}, "options": {}}: the credential goes under '
@@ -140,16 +184,21 @@ def _vcapi_credential(body: bytes) -> dict[str, Any] | str:
             "options must be a JSON object.",
             [{"path": "$.options", "message": "must be an object"}],
         )
+    skip = _skipped_checks(options)
     credential = envelope["verifiableCredential"]
     if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
-        return credential
+        return credential, skip
     if not isinstance(credential, dict):
         raise ValidationFailed(
             "verifiableCredential must be the credential (a JSON object) or the text of an "
             f"offline QR code ({OFFLINE_PREFIX}…).",
             [{"path": "$.verifiableCredential", "message": "must be an object"}],
         )
-    return credential
+    return credential, skip
+
+
+#: A verdict is about one credential at one moment: no cache may keep or replay it.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post(
@@ -174,9 +223,11 @@ def _vcapi_credential(body: bytes) -> dict[str, Any] | str:
 async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
     client = _client(request)
     public.admit(client)
-    credential = _vcapi_credential(await _read_limited(request, public.policy.max_request_bytes))
-    result = await public.verify_async(credential, now=datetime.now(UTC), client=client)
-    return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
+    credential, skip = _vcapi_request(await _read_limited(request, public.policy.max_request_bytes))
+    result = await public.verify_async(credential, now=datetime.now(UTC), client=client, skip=skip)
+    return JSONResponse(
+        result.to_json(), status_code=200 if result.verified else 400, headers=NO_STORE
+    )
 
 
 _VERIFY_PRESENTATION_REQUEST = {
@@ -670,8 +721,14 @@ def recognize(text: str, *, base_url: str) -> Submission:
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
         try:
-            value = json.loads(stripped)
-        except (json.JSONDecodeError, RecursionError):
+            value = loads_strict(stripped)
+        except NotJsonError:
+            raise UnreadableInput("not_json") from None
+        except StrictJsonError:
+            # JSON, but not I-JSON (a duplicate member, NaN, a lone surrogate): the verifier
+            # reads it again and says so on the verdict page, in red.
+            return Submission(credential=stripped)
+        except RecursionError:
             raise UnreadableInput("not_json") from None
         if isinstance(value, dict) and isinstance(value.get("verifiablePresentation"), dict):
             value = value["verifiablePresentation"]
