@@ -205,7 +205,7 @@ def test_trust_add_list_remove(cli: Any, tmp_path: Path) -> None:
     # Withdrawing one of this service's providers is an entry with withdrawnAt.
     withdrawn = cli("trust", "add", did, "--name", "Centre Lyon", "--withdrawn-at", "2025-01-01")
     assert withdrawn.exit_code == 0, withdrawn.output
-    assert f"withdrawn 2025-01-01" in cli("trust", "list").output
+    assert "withdrawn 2025-01-01" in cli("trust", "list").output
     removed = cli("trust", "remove", other)
     assert removed.exit_code == 0 and f"removed {other}" in removed.output
     assert other not in cli("trust", "list").output
