@@ -518,6 +518,7 @@ def _result_page(
     *,
     lang: str,
     now: datetime,
+    read_from: str | None = None,
 ) -> HTMLResponse:
     verdict = verdict_of(result)
     reason = _reason_key(result, verdict)
@@ -547,7 +548,10 @@ def _result_page(
         status_code=200,
         verdict=verdict,
         lines=_check_lines(result),
-        technical=[(c.check, c.status, reveal(c.detail)) for c in result.checks],
+        technical=[
+            *([("input", "passed", read_from)] if read_from else []),
+            *((c.check, c.status, reveal(c.detail)) for c in result.checks),
+        ],
         issuer_id=reveal(result.issuer or ""),
         trust_date=trust_date,
         verdict_class=_VERDICT_CLASS[verdict],
@@ -749,6 +753,32 @@ def recognize(text: str, *, base_url: str) -> Submission:
     raise UnreadableInput("not_recognized")
 
 
+def choose_submission(texts: list[str], *, base_url: str) -> tuple[Submission, str | None]:
+    """The submission to verify among the texts of one upload, and a sentence saying which
+    was read when there was a choice. A PDF certificate carries two QR codes: the link (the
+    full, stored credential) is preferred to the offline summary, which states less."""
+    found: list[Submission] = []
+    problem_code = "not_recognized"
+    for text in texts:
+        try:
+            found.append(recognize(text, base_url=base_url))
+        except UnreadableInput as exc:
+            problem_code = exc.code
+    if not found:
+        raise UnreadableInput(problem_code)
+    link = next((f for f in found if f.credential_id is not None), None)
+    chosen = link or found[0]
+    if len(texts) < 2:
+        return chosen, None
+    if link is not None:
+        return chosen, (
+            f"The file holds {len(texts)} QR codes; the verifier read the verification link "
+            "(the full credential), not the offline summary."
+        )
+    kind = "offline QR code" if isinstance(chosen.credential, str) else "credential"
+    return chosen, f"The file holds {len(texts)} QR codes; the verifier read the {kind}."
+
+
 def _stored_document(public: PublicVerification, credential_id: str) -> dict[str, Any] | None:
     from service.store import Repository
 
@@ -840,16 +870,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
             texts = [pasted]
         else:
             raise UnreadableInput("empty")
-        submission: Submission | None = None
-        problem_code = "not_recognized"
-        for text in texts:
-            try:
-                submission = recognize(text, base_url=base_url)
-                break
-            except UnreadableInput as exc:
-                problem_code = exc.code
-        if submission is None:
-            raise UnreadableInput(problem_code)
+        submission, read_from = choose_submission(texts, base_url=base_url)
     except UnreadableInput as exc:
         # The page never echoes what was sent (it may be a whole credential, or hostile).
         return _form_page(request, lang=lang, error=f"verify.error_{exc.code}", status_code=422)
@@ -867,7 +888,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
     if credential is None:  # pragma: no cover - recognize() returns one or the other
         raise UnreadableInput("not_recognized")
     result = await public.verify_async(credential, now=now, client=client)
-    return _result_page(request, public, result, lang=lang, now=now)
+    return _result_page(request, public, result, lang=lang, now=now, read_from=read_from)
 
 
 @router.get("/v/{token}", response_class=HTMLResponse, summary="The verification link in a QR code")
