@@ -228,11 +228,32 @@ def verify_command(
         Path | None,
         typer.Option("--qr", help="A photo or scan (PNG, JPEG) of a QR code, instead of FILE."),
     ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="No network: resolve keys only from --did-document/--trust and read status "
+            "lists only from --status-dir.",
+        ),
+    ] = False,
+    ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-file",
+            help="Trust only the certificate authorities in this PEM file for https (a private "
+            "CA); default: the system's.",
+        ),
+    ] = None,
 ) -> None:
     """Verify a credential, or the QR code in an image (--qr). Exit 0 verified, 1 not
-    verified, 2 input unreadable."""
-    from cli.trust_commands import offline_status, offline_trust
-    from service.dids import StaticResolver
+    verified, 2 input unreadable.
+
+    Online (the default), a did:web issuer's DID document and its status lists are fetched
+    over https from the issuer's own host, by the service's rules (no redirects, size and time
+    limits). --did-document and --trust documents are used first; with --status-dir the
+    status comes from the saved lists only."""
+    from cli.trust_commands import offline_trust, status_checker_for
+    from service.dids import Resolver, StaticResolver
     from service.verify import parse_datetime, verify_credential
 
     if output not in ("json", "text"):
@@ -255,9 +276,18 @@ def verify_command(
     saved.extend(read_json_object(str(path)) for path in did_documents or [])
     for document in saved:
         resolver.add(document)
+    if ca_file is not None and not ca_file.is_file():
+        fail(f"--ca-file {ca_file}: no such file.")
+    client = None
+    keys: Resolver = resolver
+    if not offline:
+        from service.remote import DidWebResolver, strict_client
+
+        client = strict_client(ca_file=ca_file)
+        keys = DidWebResolver(client=client, saved=resolver)
     eng = engine()
-    verifier = eng.verifier(resolver=resolver, trust=registry.check if registry else None)
-    verifier = replace(verifier, status=offline_status(status_dir, verifier))
+    verifier = eng.verifier(resolver=keys, trust=registry.check if registry else None)
+    verifier = replace(verifier, status=status_checker_for(status_dir, verifier, client=client))
     if qr_image is not None:
         from cli.export_commands import verify_qr_image
 

@@ -17,6 +17,8 @@ from service.errors import TesseraError, ValidationFailed
 # The database layer and the registry are imported by the commands that use them, so that
 # `tessera verify` loads neither unless it is given --trust (cli/lazy.py).
 if TYPE_CHECKING:
+    import httpx
+
     from service.store import Database
     from service.trust import TrustRegistry
     from service.verify import StatusChecker, Verifier
@@ -319,16 +321,30 @@ def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]
         raise  # unreachable: _fail_validation exits
 
 
-def offline_status(directory: Path | None, verifier: Verifier) -> StatusChecker:
-    """A status check reading the lists `tessera status fetch` saved in ``directory``; with
-    no directory, every list is missing and the check says how to fetch it (fail closed)."""
-    from service.status_check import DirectoryLists, ListSource, NoLists
+def status_checker_for(
+    directory: Path | None, verifier: Verifier, *, client: httpx.Client | None = None
+) -> StatusChecker:
+    """The status check of `tessera verify`: the lists `tessera status fetch` saved in
+    ``directory`` when one is given; else, with ``client``, the lists fetched over https by
+    the service's rules; else none at all, and the check says how to fetch them (fail
+    closed)."""
+    from service.status_check import DirectoryLists, HttpsLists, ListSource, NoLists
     from service.status_check import StatusChecker as BitstringStatusChecker
 
     if directory is not None and not directory.is_dir():
         fail(f"{directory}: no such folder (save lists there with `tessera status fetch`).")
-    lists: ListSource = DirectoryLists(directory) if directory is not None else NoLists()
+    lists: ListSource
+    if directory is not None:
+        lists = DirectoryLists(directory)
+    elif client is not None:
+        lists = HttpsLists(
+            client=client,
+            hint=" Without a network: `tessera status fetch {url} --out status-lists` once, "
+            "then verify with --status-dir status-lists.",
+        )
+    else:
+        lists = NoLists()
     return BitstringStatusChecker(lists=lists, list_verifier=verifier)
 
 
-__all__ = ["offline_status", "offline_trust", "status_app", "trust_app"]
+__all__ = ["offline_trust", "status_app", "status_checker_for", "trust_app"]

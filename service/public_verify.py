@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from service.config import Settings
 from service.dids import (
@@ -64,6 +64,9 @@ from service.verify import (
     Verifier,
     verify_credential,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 Verdict = Literal["valid", "invalid", "incomplete"]
 JsonObject = dict[str, Any]
@@ -747,14 +750,18 @@ OFFLINE_PREFIX = "TSR1:"
 
 
 def status_checker(
-    verifier: Verifier, own_lists: Callable[[str], JsonObject | None] | None
+    verifier: Verifier,
+    own_lists: Callable[[str], JsonObject | None] | None,
+    *,
+    http_client: httpx.Client | None = None,
 ) -> StatusChecker | None:
     """The ``status`` check of the public verifier: the one place it is built.
 
     Lists come from this service itself (``own_lists``: URL -> signed list, no network) and,
     for other providers, over HTTPS from the issuer's own did:web host only
     (:class:`service.status_check.HttpsLists`). The lists' own signatures are checked with
-    ``verifier`` (same resolver and policy, no status check of their own).
+    ``verifier`` (same resolver and policy, no status check of their own). ``http_client``
+    replaces the default strict client (:func:`service.remote.strict_client`).
     """
     try:
         from service.status_check import ChainedLists, FunctionLists, HttpsLists
@@ -763,7 +770,7 @@ def status_checker(
         return None
     sources = [FunctionLists(own_lists)] if own_lists is not None else []
     return BitstringStatusChecker(
-        lists=ChainedLists(*sources, HttpsLists()),
+        lists=ChainedLists(*sources, HttpsLists(client=http_client)),
         list_verifier=dataclasses.replace(verifier, status=None, trust=None),
     )
 
@@ -775,12 +782,15 @@ def build_public_verification(
     database: Database,
     own_lists: Callable[[str], JsonObject | None] | None = None,
     policy: PublicPolicy | None = None,
+    http_client: httpx.Client | None = None,
 ) -> PublicVerification:
-    """The public verifier for a service process (see the module docstring)."""
+    """The public verifier for a service process (see the module docstring); ``http_client``
+    fetches other providers' status lists (default: :func:`service.remote.strict_client`)."""
     policy = policy or PublicPolicy.from_settings(settings)
     public = PublicVerification(engine=engine, database=database, policy=policy)
     public.verifier = dataclasses.replace(
-        public.verifier, status=status_checker(public.verifier, own_lists)
+        public.verifier,
+        status=status_checker(public.verifier, own_lists, http_client=http_client),
     )
     return public
 

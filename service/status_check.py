@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
 from service.errors import TesseraError
+from service.remote import (
+    FETCH_TIMEOUT_SECONDS,
+    MAX_RESPONSE_BYTES,
+    FetchError,
+    check_url,
+    fetch_json,
+    strict_client,
+)
 from service.status import StatusListError, bit_at, parse_entries, read_list_credential
 from service.verify import (
     STATUS_RETRIEVAL_ERROR,
@@ -36,8 +43,7 @@ from service.verify import (
     verify_credential,
 )
 
-MAX_LIST_RESPONSE_BYTES = 2 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 5.0
+MAX_LIST_RESPONSE_BYTES = MAX_RESPONSE_BYTES
 
 
 class ListSource(Protocol):
@@ -108,7 +114,11 @@ def did_web_host(did: str) -> str | None:
 
 
 class HttpsLists:
-    """Fetch lists over HTTPS, strictly, with a small cache honouring ``validUntil``."""
+    """Fetch lists over HTTPS by the rules of :func:`service.remote.fetch_json`, from the
+    issuer's own did:web host or a host the trust registry names for it, with a small cache
+    honouring ``validUntil`` and the list's ``ttl``. ``client`` is injected (a test's, the
+    CLI's with ``--ca-file``); by default :func:`service.remote.strict_client`. ``hint`` is
+    added to every failure (``{url}`` is the list's URL): what to do about it."""
 
     def __init__(
         self,
@@ -116,77 +126,43 @@ class HttpsLists:
         allowed_hosts: Callable[[str], Sequence[str]] = lambda issuer: (),
         client: httpx.Client | None = None,
         max_cache_seconds: float = 300.0,
+        hint: str = "",
     ) -> None:
+        self._hint = hint
         self._allowed_hosts = allowed_hosts
-        self._client = client or httpx.Client(
-            timeout=FETCH_TIMEOUT_SECONDS,
-            follow_redirects=False,
-            headers={"Accept": "application/vc+ld+json, application/json"},
-        )
+        self._client = client or strict_client()
         self._max_cache = max_cache_seconds
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str, *, issuer: str) -> dict[str, Any]:
-        parts = urlsplit(url)
-        if parts.scheme != "https":
-            raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR", f"Status lists are fetched only over https; not {url}."
-            )
-        host = (parts.netloc or "").lower()
         allowed = {h.lower() for h in self._allowed_hosts(issuer)}
         own = did_web_host(issuer)
         if own:
             allowed.add(own)
-        if host not in allowed:
-            raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR",
-                f"The status list host {host} is neither the issuer's own did:web host nor named for "
-                "it in the trust registry, so it was not contacted.",
-            )
+        try:
+            check_url(url, allowed_hosts=allowed, what="The status list")
+        except FetchError as exc:
+            raise StatusListError("STATUS_RETRIEVAL_ERROR", str(exc)) from None
         with self._lock:
             cached = self._cache.get(url)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        # httpx's timeout bounds each read, not the whole body: a server that drips a byte at a
-        # time would hold the verifier for ever, so the body has a deadline of its own.
-        deadline = time.monotonic() + FETCH_TIMEOUT_SECONDS
         try:
-            with self._client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise StatusListError(
-                        "STATUS_RETRIEVAL_ERROR",
-                        f"The status list {url} answered HTTP {response.status_code}.",
-                    )
-                body = b""
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_LIST_RESPONSE_BYTES:
-                        raise StatusListError(
-                            "STATUS_RETRIEVAL_ERROR", f"The status list {url} is too large."
-                        )
-                    if time.monotonic() > deadline:
-                        raise StatusListError(
-                            "STATUS_RETRIEVAL_ERROR",
-                            f"The status list {url} took longer than "
-                            f"{FETCH_TIMEOUT_SECONDS:g} s to arrive.",
-                        )
-        except httpx.HTTPError as exc:
-            raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR", f"The status list {url} could not be fetched: {exc}."
-            ) from None
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not JSON."
-            ) from None
-        if not isinstance(document, dict):
-            raise StatusListError(
-                "STATUS_RETRIEVAL_ERROR", f"The status list {url} is not a JSON object."
+            document = fetch_json(
+                url,
+                client=self._client,
+                allowed_hosts=allowed,
+                what="The status list",
+                max_bytes=MAX_LIST_RESPONSE_BYTES,
+                seconds=FETCH_TIMEOUT_SECONDS,
             )
+        except FetchError as exc:
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", str(exc) + self._hint.format(url=url)
+            ) from None
         ttl = self._max_cache
-        until = parse_datetime(document.get(validity_fields(document)[1]))
+        until = parse_datetime(document.get("validUntil"))
         if until is not None:
             ttl = max(0.0, min(ttl, until.timestamp() - time.time()))
         subject = document.get("credentialSubject")

@@ -18,6 +18,7 @@ from service.dids import StaticResolver, controller_document
 from service.engine import Engine
 from service.keys import Ed25519Signer, encode_public_multikey, generate_seed, public_key_from_seed
 from service.proofs import Canonicalizer, sign
+from service.remote import strict_client
 from service.status import (
     MIN_LIST_BITS,
     StatusListError,
@@ -44,7 +45,16 @@ class Network:
     def __init__(self) -> None:
         self.routes: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
         self.requests: list[httpx.Request] = []
-        self.client_options: list[dict[str, Any]] = []
+
+    def client(self) -> httpx.Client:
+        """The strict client the service uses (same options), with this fake transport."""
+        strict = strict_client()
+        return httpx.Client(
+            transport=httpx.MockTransport(self),
+            timeout=strict.timeout,
+            follow_redirects=strict.follow_redirects,
+            headers=strict.headers,
+        )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -62,17 +72,10 @@ class Network:
 
 
 @pytest.fixture
-def network(monkeypatch: pytest.MonkeyPatch) -> Network:
-    """HttpsLists builds its own strict client; give it this transport and keep its options."""
-    net = Network()
-    real_client = httpx.Client
-
-    def client(**options: Any) -> httpx.Client:
-        net.client_options.append(options)
-        return real_client(transport=httpx.MockTransport(net), **options)
-
-    monkeypatch.setattr(status_check.httpx, "Client", client)
-    return net
+def network() -> Network:
+    """A fake internet, handed to HttpsLists as its client's transport (failure injection;
+    nothing patches httpx process-wide)."""
+    return Network()
 
 
 def simple_list(valid_until: datetime | None = None, ttl_ms: int | None = None) -> dict[str, Any]:
@@ -99,18 +102,18 @@ def refused(lists: HttpsLists, url: str, issuer: str = ISSUER) -> str:
 
 
 def test_the_client_is_strict(network: Network) -> None:
+    strict = strict_client()
+    assert strict.timeout.read == FETCH_TIMEOUT_SECONDS <= 10
+    assert strict.follow_redirects is False
     network.serve(LIST, simple_list())
-    HttpsLists().get(LIST, issuer=ISSUER)
-    (options,) = network.client_options
-    assert options["timeout"] == FETCH_TIMEOUT_SECONDS <= 10
-    assert options["follow_redirects"] is False
+    HttpsLists(client=network.client()).get(LIST, issuer=ISSUER)
     (request,) = network.requests
     assert "application/vc+ld+json" in request.headers["accept"]
 
 
 def test_only_https(network: Network) -> None:
     network.serve("http://lists.example/status/1", simple_list())
-    message = refused(HttpsLists(), "http://lists.example/status/1")
+    message = refused(HttpsLists(client=network.client()), "http://lists.example/status/1")
     assert "only over https" in message
     assert network.requests == []
 
@@ -134,7 +137,7 @@ def test_hosts_nobody_named_for_the_issuer_are_never_contacted(
     network: Network, url: str, issuer: str
 ) -> None:
     network.serve(url, simple_list())
-    assert "was not contacted" in refused(HttpsLists(), url, issuer)
+    assert "was not contacted" in refused(HttpsLists(client=network.client()), url, issuer)
     assert network.requests == []
 
 
@@ -148,7 +151,7 @@ def test_the_issuers_own_did_web_host_and_registry_named_hosts(network: Network)
     ):
         network.serve(url.replace("LISTS", "lists"), document)
     named = {ISSUER: ["CDN.registry.example"]}
-    lists = HttpsLists(allowed_hosts=lambda issuer: named.get(issuer, []))
+    lists = HttpsLists(allowed_hosts=lambda issuer: named.get(issuer, []), client=network.client())
 
     assert lists.get(LIST, issuer=ISSUER) == document
     assert lists.get("https://LISTS.example/status/2", issuer=ISSUER) == document
@@ -164,7 +167,7 @@ def test_redirects_are_not_followed(network: Network) -> None:
         302, headers={"Location": "https://evil.example/list"}
     )
     network.serve("https://evil.example/list", simple_list())
-    assert "HTTP 302" in refused(HttpsLists(), LIST)
+    assert "HTTP 302" in refused(HttpsLists(client=network.client()), LIST)
     assert network.urls == [LIST]
 
 
@@ -182,7 +185,7 @@ def test_bad_answers_are_retrieval_errors(
     network: Network, response: httpx.Response, words: str
 ) -> None:
     network.routes[LIST] = lambda _r: response
-    assert words in refused(HttpsLists(), LIST)
+    assert words in refused(HttpsLists(client=network.client()), LIST)
 
 
 class Chunks(httpx.SyncByteStream):
@@ -202,7 +205,7 @@ class Chunks(httpx.SyncByteStream):
 def test_an_oversized_list_is_refused_without_reading_it_all(network: Network) -> None:
     body = Chunks(b" " * 65536, 160)  # 10 MiB, no Content-Length
     network.routes[LIST] = lambda _r: httpx.Response(200, stream=body)
-    assert "too large" in refused(HttpsLists(), LIST)
+    assert "too large" in refused(HttpsLists(client=network.client()), LIST)
     assert body.sent <= MAX_LIST_RESPONSE_BYTES // 65536 + 2
 
 
@@ -216,7 +219,7 @@ def test_timeouts_and_network_errors_are_retrieval_errors(
         raise error("no answer", request=request)
 
     network.routes[LIST] = fail
-    assert "could not be fetched" in refused(HttpsLists(), LIST)
+    assert "could not be fetched" in refused(HttpsLists(client=network.client()), LIST)
 
 
 def test_a_server_that_drips_is_cut_off(network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,7 +228,7 @@ def test_a_server_that_drips_is_cut_off(network: Network, monkeypatch: pytest.Mo
     body = Chunks(b"{", 10_000, pause=0.02)
     network.routes[LIST] = lambda _r: httpx.Response(200, stream=body)
     started = time.monotonic()
-    assert "took longer" in refused(HttpsLists(), LIST)
+    assert "took longer" in refused(HttpsLists(client=network.client()), LIST)
     assert time.monotonic() - started < 2
     assert body.sent < 100
 
@@ -267,7 +270,7 @@ def test_the_cache_honours_valid_until_and_ttl(
     network: Network, clock: Clock, document: Callable[[datetime], dict[str, Any]], fresh_for: int
 ) -> None:
     network.serve(LIST, document(datetime.fromtimestamp(clock.wall, UTC)))
-    lists = HttpsLists(max_cache_seconds=300)
+    lists = HttpsLists(max_cache_seconds=300, client=network.client())
     lists.get(LIST, issuer=ISSUER)
     clock.advance(fresh_for - 2)
     lists.get(LIST, issuer=ISSUER)
@@ -279,7 +282,7 @@ def test_the_cache_honours_valid_until_and_ttl(
 
 def test_an_expired_list_is_not_cached(network: Network, clock: Clock) -> None:
     network.serve(LIST, simple_list(datetime.fromtimestamp(clock.wall, UTC) - timedelta(minutes=1)))
-    lists = HttpsLists()
+    lists = HttpsLists(client=network.client())
     lists.get(LIST, issuer=ISSUER)
     lists.get(LIST, issuer=ISSUER)
     assert len(network.requests) == 2
@@ -332,7 +335,7 @@ def test_a_remote_list_decides_the_status(network: Network, remote: Any, engine:
     verifier = engine.verifier(resolver=StaticResolver({ISSUER: did_document}))
 
     def check() -> Any:
-        checker = StatusChecker(lists=HttpsLists(), list_verifier=verifier)
+        checker = StatusChecker(lists=HttpsLists(client=network.client()), list_verifier=verifier)
         import dataclasses
 
         return verify_credential(

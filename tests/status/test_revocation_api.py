@@ -701,7 +701,7 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
     """The status of a genuine credential whose list cannot be fetched is *unknown*: the
     VC-API answer is not verified (fail closed) and names a STATUS_RETRIEVAL_ERROR, and the
     page is amber (not red: nothing failed), never green."""
-    import service.status_check as status_check
+    from service.public_verify import PublicPolicy, build_public_verification
 
     remote = RemoteIssuer()
     trust(db, remote.did, "Registrar Academy", remote.document)
@@ -711,11 +711,14 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
         contacted.append(str(request.url))
         raise httpx.ConnectError("connection refused", request=request)
 
-    real_client = httpx.Client
-    monkeypatch.setattr(
-        status_check.httpx,
-        "Client",
-        lambda **kwargs: real_client(transport=httpx.MockTransport(unreachable), **kwargs),
+    state = client.app.state.tessera
+    client.app.state.public_verification = build_public_verification(
+        settings=state.settings,
+        engine=state.engine,
+        database=state.database,
+        own_lists=lambda url: state.lists.by_url(url, now=state.now()),
+        policy=PublicPolicy(rate_per_second=1000, burst=1000, directory_seconds=0),
+        http_client=httpx.Client(transport=httpx.MockTransport(unreachable)),
     )
     own_host = remote.credential(canonicalizer, "https://registrar.example/status/1")
     elsewhere = remote.credential(canonicalizer, "https://lists.elsewhere.example/status/1")
