@@ -662,9 +662,7 @@ class PublicVerification:
             if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
                 result = self._verify_offline(credential, now=now, skip=skip)
             else:
-                result = verify_credential(
-                    credential, verifier=self.verifier, now=now, skip=skip
-                )
+                result = verify_credential(credential, verifier=self.verifier, now=now, skip=skip)
         self.counter.record(verdict_of(result), now)
         return result
 
