@@ -80,7 +80,11 @@ keys_app = typer.Typer(
             "rotate": (
                 "cli.service_commands:keys_rotate",
                 "Give provider ISSUER a new signing key; old keys stay in its DID document.",
-            )
+            ),
+            "revoke": (
+                "cli.service_commands:keys_revoke",
+                "Declare a key of provider ISSUER compromised from a moment on.",
+            ),
         }
     ),
 )

@@ -189,6 +189,59 @@ def keys_rotate(issuer: str) -> None:
     typer.echo(f"new signing key {vm}")
 
 
+def keys_revoke(
+    issuer: Annotated[str, typer.Argument(help="Provider slug.")],
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Verification method or key name (default: the signing key)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Compromised from this date-time with an offset, e.g. 2026-03-01T00:00:00Z "
+            "(default: now). Signatures it made earlier keep verifying.",
+        ),
+    ] = None,
+) -> None:
+    """Declare a key of provider ISSUER compromised from a moment on."""
+    from service.issuance import revoke_key
+    from service.verify import parse_datetime
+
+    now = datetime.now(UTC)
+    moment = now
+    if since is not None:
+        parsed = parse_datetime(since, require_offset=True)
+        if parsed is None:
+            fail(f"--since {since!r} is not a date-time with an offset, like 2026-03-01T00:00:00Z.")
+        moment = parsed
+    eng = engine()
+    database = _database()
+    database.migrate()
+    try:
+        with database.transaction() as session:
+            repo = Repository(session)
+            revoked, replacement = revoke_key(
+                repo,
+                eng.keys(),
+                issuer=repo.issuer_by_slug(issuer),
+                verification_method=key,
+                since=moment,
+                actor="cli",
+                now=now,
+            )
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    typer.echo(
+        f"revoked {revoked} from {moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: "
+        "its DID document now says so"
+    )
+    if replacement:
+        typer.echo(f"new signing key {replacement}")
+
+
 def _chunks(
     data: bytes, progress: Progress, task: TaskID, size: int = 64 * 1024
 ) -> Iterator[bytes]:

@@ -264,9 +264,61 @@ def rotate_key(
 
 
 def did_document(repo: Repository, issuer: IssuerRow) -> dict[str, Any]:
-    """The provider's DID document: every key it ever had, all usable for assertions."""
-    keys = [(k.verification_method, k.public_key_multibase) for k in repo.issuer_keys(issuer.id)]
-    return controller_document(issuer.did, keys)
+    """The provider's DID document: every key it ever had, all usable for assertions (so
+    what a rotated key signed still verifies); a key declared compromised carries its
+    ``revoked`` time, and proofs it made from then on fail."""
+    rows = repo.issuer_keys(issuer.id)
+    keys = [(k.verification_method, k.public_key_multibase) for k in rows]
+    revoked = {k.verification_method: k.compromised_at for k in rows if k.compromised_at}
+    return controller_document(issuer.did, keys, revoked=revoked)
+
+
+def revoke_key(
+    repo: Repository,
+    keys: KeyStore,
+    *,
+    issuer: IssuerRow,
+    verification_method: str | None,
+    since: datetime,
+    actor: str,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Declare one of the provider's keys compromised from ``since`` (default key: the active
+    one). Signatures it made before ``since`` keep verifying; later ones fail everywhere the
+    DID document is read. When it is the signing key, a new key takes over first.
+
+    Returns (the revoked verification method, the new signing key's or None)."""
+    rows = repo.issuer_keys(issuer.id)
+    if verification_method is None:
+        row = next((k for k in rows if k.active), None)
+    else:
+        row = next(
+            (k for k in rows if verification_method in (k.verification_method, k.key_name)), None
+        )
+    if row is None:
+        known = ", ".join(k.verification_method for k in rows)
+        raise NotFoundError(
+            f"Provider {issuer.slug!r} has no key {verification_method!r}; its keys: {known}."
+        )
+    if since > now:
+        raise ValidationFailed(
+            "A key is declared compromised from a moment that has come: --since is in the future."
+        )
+    if row.compromised_at is not None and row.compromised_at <= since:
+        raise ConflictError(
+            f"{row.verification_method} is already revoked since {row.compromised_at:%Y-%m-%d %H:%M}."
+        )
+    replacement = _new_signing_key(repo, keys, issuer, actor=actor, now=now) if row.active else None
+    row.compromised_at = since
+    repo.audit(
+        actor=actor,
+        action="key.revoke",
+        now=now,
+        issuer_id=issuer.id,
+        subject=row.verification_method,
+        detail=f"compromised since {since.isoformat()}",
+    )
+    return row.verification_method, replacement
 
 
 # -- catalogue ----------------------------------------------------------------------------

@@ -80,6 +80,8 @@ class IssuerKeyRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    #: Declared compromised from this moment: proofs made with it since then do not verify.
+    compromised_at: Mapped[datetime | None]
 
 
 class ApiKeyRow(Base):

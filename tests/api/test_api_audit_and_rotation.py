@@ -205,3 +205,73 @@ def test_the_reference_verifier_accepts_credentials_from_before_a_rotation(
         )
         assert outcome["verified"] is True and outcome["errors"] == [], outcome
         assert [s["status"] for s in outcome["statuses"]] == [False]
+
+
+def test_a_key_declared_compromised_fails_what_it_signed_since_and_only_that(
+    client: Any,
+    provider: Provider,
+    module: dict[str, Any],
+    db: Database,
+    service_settings: Any,
+    service_engine: Engine,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`tessera keys revoke`: the DID document publishes the key's `revoked` time; what the key
+    signed before still verifies, a signature it made after does not, and a new key signs from
+    then on."""
+    from cli_support import Cli, service_env
+
+    from service.proofs import sign
+
+    before = award(client, provider, module, learner="Before The Leak")
+    old_vm = before["proof"]["verificationMethod"]
+    with db.transaction() as session:
+        old_key = next(
+            k.key_name
+            for k in Repository(session).issuer_keys(provider.issuer.id)
+            if k.verification_method == old_vm
+        )
+    since = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    cli = Cli(
+        monkeypatch,
+        service_env(
+            tmp_path,
+            TESSERA_DATA_DIR=str(service_settings.data_dir),
+            TESSERA_KEYS_DIR=str(service_settings.keys_dir),
+            TESSERA_DATABASE_URL=db.url,
+        ),
+    )
+    future = cli("keys", "revoke", provider.slug, "--since", "2999-01-01T00:00:00Z")
+    assert future.exit_code == 2 and "future" in future.output
+    revoked = cli("keys", "revoke", provider.slug, "--since", "2000-01-01")
+    assert revoked.exit_code == 2 and "offset" in revoked.output
+    import time
+
+    time.sleep(1.2)  # `since` must have come
+    result = cli("keys", "revoke", provider.slug, "--since", since.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert result.exit_code == 0, result.output
+    assert f"revoked {old_vm}" in result.output and "new signing key" in result.output
+
+    document = client.get(f"/issuers/{provider.slug}/did.json").json()
+    old = next(m for m in document["verificationMethod"] if m["id"] == old_vm)
+    assert old["revoked"] == since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    after = award(client, provider, module, learner="After The Leak")
+    assert after["proof"]["verificationMethod"] != old_vm
+    # Someone holding the leaked key signs a credential after the compromise.
+    forged = sign(
+        {k: v for k, v in before.items() if k != "proof"} | {"id": before["id"] + "-forged"},
+        signer=service_engine.keys().signer(old_key),
+        canonicalizer=service_engine.canonicalizer,
+        created=since + timedelta(seconds=1),
+    )
+    documents = {provider.did: document}
+    for vc, verified in ((before, True), (after, True), (forged, False)):
+        result = verify_offline(
+            service_engine, vc, documents, status_lists=served_status_lists(client, vc)
+        )
+        assert result.verified is verified, [c.to_json() for c in result.checks]
+    issuer_check = verify_offline(service_engine, forged, documents).check("issuer")
+    assert issuer_check.status == "failed" and "compromised" in issuer_check.detail
+    again = cli("keys", "revoke", provider.slug, "--key", old_vm)
+    assert again.exit_code == 2 and "already revoked" in again.output
