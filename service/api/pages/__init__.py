@@ -6,6 +6,7 @@ Templates autoescape everything; learner- and issuer-supplied text is additional
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,9 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.i18n import LANGUAGES, direction, negotiate, translate
+from service.i18n import LANGUAGES, direction, format_date, negotiate, translate
 
 PAGES = Path(__file__).resolve().parent
 ENVIRONMENT = Environment(
@@ -49,6 +51,18 @@ def page_language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.query_params.get("lang"))
 
 
+def local_date(iso_day: str | None, lang: str) -> Markup:
+    """``2025-06-30`` as people write it in ``lang`` (CLDR), in a ``<time>`` element that
+    keeps the ISO date for machines; text that is not an ISO date is shown as it is."""
+    if not iso_day:
+        return Markup("")
+    try:
+        shown = format_date(lang, date.fromisoformat(iso_day))
+    except ValueError:
+        return Markup("<bdi>{}</bdi>").format(iso_day)
+    return Markup('<time datetime="{}">{}</time>').format(iso_day, shown)
+
+
 def render(
     request: Request, template: str, *, lang: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -64,6 +78,7 @@ def render(
         dir=direction(lang),
         languages=LANGUAGES,
         t=partial(translate, lang),
+        day=partial(local_date, lang=lang),
         query_for=query_for,
         **context,
     )
