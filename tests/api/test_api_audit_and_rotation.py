@@ -275,3 +275,24 @@ def test_a_key_declared_compromised_fails_what_it_signed_since_and_only_that(
     assert issuer_check.status == "failed" and "compromised" in issuer_check.detail
     again = cli("keys", "revoke", provider.slug, "--key", old_vm)
     assert again.exit_code == 2 and "already revoked" in again.output
+
+
+def test_the_api_declares_a_key_compromised(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    before = award(client, provider, module, learner="Before")
+    old_vm = before["proof"]["verificationMethod"]
+    url = f"/issuers/{provider.slug}/keys/revoke"
+    bad = client.post(url, json={"since": "2026-03-01"}, headers=provider.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "$.since"
+    assert client.post(url, json={}).status_code == 401
+    response = client.post(url, json={}, headers=provider.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["revoked"] == old_vm and body["signingKey"] not in (None, old_vm)
+    document = client.get(f"/issuers/{provider.slug}/did.json").json()
+    assert "revoked" in next(m for m in document["verificationMethod"] if m["id"] == old_vm)
+    after = award(client, provider, module, learner="After")
+    assert after["proof"]["verificationMethod"] == body["signingKey"]
+    audit = client.get(f"/issuers/{provider.slug}/audit", headers=provider.headers).json()
+    assert any(a["action"] == "key.revoke" and a["subject"] == old_vm for a in audit)

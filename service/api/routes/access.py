@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Query
 
 from service.api.deps import CallerDep, StateDep, issuer_for
 from service.errors import ValidationFailed
-from service.issuance import SCOPES, create_api_key, revoke_api_key
+from service.issuance import SCOPES, create_api_key, revoke_api_key, revoke_key
+from service.verify import parse_datetime
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["access"])
 
@@ -73,6 +74,50 @@ def delete_api_key(issuer: str, key_id: str, state: StateDep, caller: CallerDep)
             actor=caller.actor,
             now=state.now(),
         )
+
+
+@router.post("/keys/revoke", summary="Declare a signing key compromised from a moment on")
+def post_revoke_key(
+    issuer: str,
+    state: StateDep,
+    caller: CallerDep,
+    body: Annotated[
+        dict[str, Any] | None,
+        Body(examples=[{"verificationMethod": "did:web:…#z6Mk…", "since": "2026-03-01T00:00:00Z"}]),
+    ] = None,
+) -> dict[str, Any]:
+    """Declares one of the provider's keys compromised from `since` (a date-time with an
+    offset; default now) on: the DID document publishes it as the method's `revoked`, proofs
+    the key made from then on fail, what it signed before keeps verifying. Without
+    `verificationMethod`, the signing key; a new key then signs. Needs the `admin` scope."""
+    caller.require("admin")
+    body = body or {}
+    method = body.get("verificationMethod")
+    raw_since = body.get("since")
+    since = state.now() if raw_since is None else parse_datetime(raw_since, require_offset=True)
+    if (method is not None and not isinstance(method, str)) or since is None:
+        raise ValidationFailed(
+            "Send {'verificationMethod': 'did:…#…' (optional), 'since': "
+            "'2026-03-01T00:00:00Z' (optional, with an offset)}.",
+            [{"path": "$.since", "message": "must be a date-time with an offset"}]
+            if since is None
+            else [{"path": "$.verificationMethod", "message": "must be a string"}],
+        )
+    with state.repository() as repo:
+        revoked, replacement = revoke_key(
+            repo,
+            state.engine.keys(),
+            issuer=issuer_for(repo, caller, issuer),
+            verification_method=method,
+            since=since,
+            actor=caller.actor,
+            now=state.now(),
+        )
+    return {
+        "revoked": revoked,
+        "since": since.isoformat(),
+        "signingKey": replacement,
+    }
 
 
 @router.get("/audit", summary="The provider's audit log, newest first (no credential content)")
