@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from browser_support import axe_source, axe_violations, browser, server, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
+from factories import presentation
 from PIL import Image, ImageChops
 
 from service.i18n import LANGUAGES, translate
@@ -101,6 +103,8 @@ class Site:
             "wallet-revoked": self.wallet_link(known, self.revoked)[0],
             "wallet-suspended": self.wallet_link(known, self.suspended)[0],
         }
+        #: What the "presentation" state pastes: a holder's (unsigned) presentation of two.
+        self.pasted = json.dumps(presentation(self.valid, self.revoked))
         self.gone_wallet, link_id = self.wallet_link(known, self.issue(known, "Leyla Ahmadi"))
         gone = client.delete(f"/issuers/{known.slug}/wallet-links/{link_id}", headers=known.headers)
         assert gone.status_code == 204, gone.text
@@ -143,6 +147,7 @@ class Site:
             "home": "/",
             "form": "/verify",
             "form-error": "/verify#submit-empty",
+            "presentation": "/verify#paste",
             "valid": short(self.valid),
             "tampered": short(self.tampered),
             "revoked": short(self.revoked),
@@ -160,7 +165,9 @@ def site(client: Any, app: Any, db: Database, make_provider: Any) -> Site:
     return Site(client, app, db, make_provider)
 
 
-def _open(page: Any, server: str, path: str, lang: str, weights: list[int]) -> None:
+def _open(
+    page: Any, server: str, path: str, lang: str, weights: list[int], pasted: str = ""
+) -> None:
     weights.clear()
     target, _, action = path.partition("#")
     separator = "&" if "?" in target else "?"
@@ -171,6 +178,12 @@ def _open(page: Any, server: str, path: str, lang: str, weights: list[int]) -> N
         page.locator("button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator("#error").count() == 1
+    if action == "paste":
+        weights.clear()
+        page.locator("#text").fill(pasted)
+        page.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator('[data-kind="presentation"]').count() == 1
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
 
 
@@ -192,7 +205,7 @@ def test_every_page_state_in_every_language(
     for lang in LANGUAGES:
         for name, path in site.states().items():
             where = f"{name} [{lang}]"
-            _open(page, server, path, lang, weights)
+            _open(page, server, path, lang, weights, site.pasted)
             assert page.locator("html").get_attribute("lang") == lang, where
             assert page.locator("h1").count() == 1, where
             found = page.evaluate(OVERFLOWS)
@@ -209,7 +222,7 @@ def test_every_page_state_in_every_language(
     page.set_viewport_size(WIDE)
     for lang in ("en", "ar"):
         for name, path in site.states().items():
-            _open(page, server, path, lang, weights)
+            _open(page, server, path, lang, weights, site.pasted)
             if page.evaluate("document.documentElement.scrollWidth") > WIDE["width"]:
                 problems.setdefault(f"{name} [{lang}] wide", []).append("scrolls sideways")
             page.screenshot(path=str(shots / f"page-{name}-{lang}-1280.png"), full_page=True)
