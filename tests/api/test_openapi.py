@@ -111,3 +111,28 @@ def test_request_bodies_are_the_json_schemas_in_schemas(spec: dict[str, Any]) ->
         and "properties" not in c["schema"]
     ]
     assert bare == []
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_an_award_answers_what_the_document_says(
+    spec: dict[str, Any], client: Any, provider: Provider
+) -> None:
+    """The typed answer of the main operation, checked against a real answer with jsonschema."""
+    import jsonschema
+    from conftest import award_data, module_data
+
+    module = client.post(
+        f"/issuers/{provider.slug}/modules", json=module_data(), headers=provider.headers
+    ).json()
+    answer = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json={"moduleId": module["id"], **award_data()},
+        headers=provider.headers,
+    )
+    assert answer.status_code == 201
+    schema = spec["paths"]["/issuers/{issuer}/awards"]["post"]["responses"]["201"]["content"][
+        "application/json"
+    ]["schema"]
+    resolver_document = {"components": spec["components"], **schema}
+    jsonschema.validate(answer.json(), resolver_document)
+    assert set(answer.json()) <= set(schema["properties"])
