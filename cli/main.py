@@ -6,6 +6,7 @@ set-up is unusable (the message says what to do).
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from cli.lazy import lazy_group
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
+    from service.presentations import PresentationResult
     from service.verify import VerificationResult
 
 # Commands in other modules are imported when used (cli/lazy.py): `tessera --help` and
@@ -248,9 +250,17 @@ def verify_command(
             "CA); default: the system's.",
         ),
     ] = None,
+    challenge: Annotated[
+        str | None,
+        typer.Option("--challenge", help="For a presentation: the challenge you asked it to sign."),
+    ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option("--domain", help="For a presentation: the domain you asked it to sign."),
+    ] = None,
 ) -> None:
-    """Verify a credential, or the QR code in an image (--qr). Exit 0 verified, 1 not
-    verified, 2 input unreadable.
+    """Verify a credential, a presentation of credentials, or the QR code in an image (--qr).
+    Exit 0 verified, 1 not verified, 2 input unreadable.
 
     Online (the default), a did:web issuer's DID document and its status lists are fetched
     over https from the issuer's own host, by the service's rules (no redirects, size and time
@@ -306,6 +316,20 @@ def verify_command(
                 status=verifier.status,
             )
         )
+    presented = _presentation_in(raw)
+    if presented is not None:
+        from service.presentations import verify_presentation
+
+        shown = verify_presentation(
+            presented, verifier=verifier, now=moment, challenge=challenge, domain=domain
+        )
+        if output == "json":
+            print_json(shown.to_json())
+        else:
+            typer.echo(render_presentation_text(shown))
+        if shown.check("parse").status == "failed":
+            raise typer.Exit(EXIT_UNUSABLE)
+        raise typer.Exit(EXIT_OK if shown.verified else EXIT_NOT_VERIFIED)
     result = verify_credential(raw, verifier=verifier, now=moment)
     if output == "json":
         print_json(result.to_json())
@@ -330,6 +354,29 @@ def render_text(result: VerificationResult) -> str:
     if result.issuer:
         lines.append(f"issuer: {result.issuer}")
     lines.extend(f"  {_MARKS[c.status]} {c.check:9} {c.detail}" for c in result.checks)
+    return "\n".join(lines)
+
+
+def _presentation_in(raw: bytes) -> dict[str, Any] | None:
+    """The input as a presentation, when it is a JSON object typed VerifiablePresentation."""
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    types = value.get("type") if isinstance(value, dict) else None
+    is_presentation = "VerifiablePresentation" in (types if isinstance(types, list) else [types])
+    return value if is_presentation and isinstance(value, dict) else None
+
+
+def render_presentation_text(result: PresentationResult) -> str:
+    """A presentation's verdict for a terminal: its own checks, then each credential's."""
+    lines = ["VERIFIED" if result.verified else "NOT VERIFIED"]
+    if result.holder:
+        lines.append(f"holder: {result.holder}")
+    lines.extend(f"  {_MARKS[c.status]} {c.check:11} {c.detail}" for c in result.checks)
+    for number, credential in enumerate(result.credentials, start=1):
+        lines.append(f"credential {number}:")
+        lines.extend("  " + line for line in render_text(credential).splitlines())
     return "\n".join(lines)
 
 

@@ -160,3 +160,27 @@ def test_a_presentation_of_real_vc11_credentials_reports_each(
     assert result.credentials[1].check("validity").status == "failed"
     assert not result.verified
     assert "1 of the 2 credentials" in result.check("credentials").detail
+
+
+def test_the_cli_verifies_a_presentation_offline(
+    node: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_support import Cli, service_env
+
+    base = CORPUS / "dcc-vc-test-fixtures/verifiableCredentials/v1/ed25519/didKey"
+    genuine = json.loads((base / "noRegistry-noStatus-noExpiry.json").read_text())
+    document = presentation(genuine)
+    document["@context"] = ["https://www.w3.org/2018/credentials/v1"]
+    path = tmp_path / "presentation.json"
+    path.write_text(json.dumps(js_sign(node, document, challenge=CHALLENGE)), encoding="utf-8")
+    cli = Cli(monkeypatch, service_env(tmp_path))
+    assert cli("contexts", "install").exit_code == 0
+    ok = cli("verify", str(path), "--offline", "--challenge", CHALLENGE, "--format", "text")
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("VERIFIED") and f"holder: {HOLDER_DID}" in ok.output
+    assert "credential 1:" in ok.output
+    replay = cli("verify", str(path), "--offline", "--challenge", "another")
+    assert replay.exit_code == 1, replay.output
+    body = json.loads(replay.stdout)
+    assert body["presentationResult"]["verified"] is False
+    assert [r["verified"] for r in body["credentialResults"]] == [True]
