@@ -211,8 +211,15 @@ def test_the_cli_answers_every_mutant_with_an_exit_code(
     path.write_bytes(text)
     lists = tmp_path / "lists"
     lists.mkdir(exist_ok=True)
-    extra = data.draw(st.sampled_from([(), ("--status-dir", str(lists)), ("--format", "text")]))
-    result = cli("verify", str(path), *extra)
+    if data.draw(st.booleans()):  # the same mutant inside a presentation
+        parsed = _as_json(text)
+        path.write_text(json.dumps(presentation(parsed)), encoding="utf-8")
+    extra = data.draw(
+        st.sampled_from(
+            [(), ("--status-dir", str(lists)), ("--format", "text"), ("--challenge", "abc")]
+        )
+    )
+    result = cli("verify", str(path), "--offline", *extra)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
