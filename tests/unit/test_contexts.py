@@ -232,6 +232,19 @@ def test_add_pins_a_new_context(tmp_path: Path) -> None:
     store.add(CITIZENSHIP, data)  # the same bytes again: fine
 
 
+def test_an_operator_pin_of_raw_bytes_from_before_canonical_pins_still_loads(
+    tmp_path: Path,
+) -> None:
+    data = (CONTEXTS_BUNDLE / "citizenship-v4rc1.jsonld").read_bytes()
+    raw = sha256_hex(data)
+    (tmp_path / "pins.json").write_text(json.dumps({CITIZENSHIP: raw}), encoding="utf-8")
+    (tmp_path / f"{raw}.jsonld").write_bytes(data)
+    assert ContextStore(tmp_path).get(CITIZENSHIP) == json.loads(data)
+    (tmp_path / f"{raw}.jsonld").write_bytes(data.replace(b"schema.org", b"evil.example"))
+    with pytest.raises(ContextIntegrityError, match=re.escape(CITIZENSHIP)):
+        ContextStore(tmp_path).get(CITIZENSHIP)
+
+
 def test_add_refuses_other_bytes_for_a_pinned_url(tmp_path: Path) -> None:
     data = (CONTEXTS_BUNDLE / "citizenship-v4rc1.jsonld").read_bytes()
     store = ContextStore(tmp_path)
