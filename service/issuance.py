@@ -47,7 +47,7 @@ from service.proofs.data_integrity import format_datetime
 from service.revocation import reserve_entries
 from service.signing import BatchSigner
 from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
-from service.store.repository import NewCredential, Repository, new_id
+from service.store.repository import NewCredential, Repository, new_id, new_public_id
 from service.wallet import IssuedLink, WalletAward, link_awards
 
 SCOPES = ("issue", "revoke", "admin")
@@ -466,7 +466,7 @@ def _prepare_rows(
                 }
             )
             continue
-        prepared.append((new_id(), award))
+        prepared.append((new_public_id(), award))
     if errors and len(awards) == 1:
         raise ValidationFailed(
             "The award is not valid: " + "; ".join(f"{e['path']}: {e['message']}" for e in errors),
@@ -724,11 +724,11 @@ def _record_id(repositories: Repositories, client_id: str | None) -> str:
         try:
             candidate = str(uuid.UUID(client_id[len("urn:uuid:") :]))
         except ValueError:
-            return new_id()
+            return new_public_id()
         with repositories() as repo:
             if not repo.credential_exists(candidate):
                 return candidate
-    return new_id()
+    return new_public_id()
 
 
 def issue_vcapi(

@@ -7,6 +7,7 @@ never see another's: a foreign id simply is not found.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,14 @@ from service.store.models import (
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def new_public_id() -> str:
+    """An id that ends up in public links (a credential's ``/v/{code}`` and
+    ``/credentials/{id}``): 128 random bits in UUID form. (A version-4 UUID fixes 6 of its
+    bits, leaving 122; whoever holds the link may see the credential, so the link itself must
+    not be guessable.)"""
+    return str(uuid.UUID(bytes=secrets.token_bytes(16)))
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,19 @@ def test_times_read_back_in_utc(db: Database, provider: Provider) -> None:
         (event,) = Repository(session).audit_log(limit=1)
     assert event.at == NOW
     assert event.at.tzinfo is not None and event.at.utcoffset().total_seconds() == 0
+
+
+def test_public_ids_carry_128_random_bits() -> None:
+    """Every bit of a public id varies (a version-4 UUID would pin 6 of them), and the id
+    still reads as a UUID everywhere (short ids, links, the offline QR's 16 bytes)."""
+    import uuid
+
+    from service.export import qr
+    from service.store.repository import new_public_id
+
+    values = [uuid.UUID(new_public_id()).int for _ in range(2000)]
+    assert len(set(values)) == len(values)
+    ones = [sum(v >> bit & 1 for v in values) for bit in range(128)]
+    assert all(0 < count < len(values) for count in ones)
+    sample = new_public_id()
+    assert str(qr.uuid_from_short_id(qr.short_id(sample))) == sample
