@@ -6,7 +6,6 @@ set-up is unusable (the message says what to do).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -359,9 +358,13 @@ def render_text(result: VerificationResult) -> str:
 
 def _presentation_in(raw: bytes) -> dict[str, Any] | None:
     """The input as a presentation, when it is a JSON object typed VerifiablePresentation."""
+    from service.strict_json import loads_strict
+
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        # Strict, as every input is read: a duplicate member, NaN or a lone surrogate is left
+        # to the credential pipeline, which refuses it with a PARSING_ERROR.
+        value = loads_strict(raw)
+    except (TesseraError, RecursionError):
         return None
     types = value.get("type") if isinstance(value, dict) else None
     is_presentation = "VerifiablePresentation" in (types if isinstance(types, list) else [types])

@@ -36,6 +36,7 @@ from service.errors import (
 )
 from service.proofs.canonical import check_structure
 from service.proofs.data_integrity import proofs_of, verify_proof
+from service.strict_json import NotJsonError, StrictJsonError, loads_strict
 from service.verify import Check, VerificationResult, Verifier, context_check, verify_credential
 
 PRESENTATION_CHECKS = ("parse", "context", "proof", "credentials")
@@ -152,9 +153,15 @@ def _parse(
             fail(f"The presentation is {size} bytes; the limit is {verifier.max_bytes}.")
             return None
         try:
-            document = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            document = loads_strict(raw)
+        except NotJsonError:
             fail("The presentation is not valid JSON.")
+            return None
+        except StrictJsonError as exc:  # JSON, but not I-JSON: duplicate members, NaN, ...
+            fail(str(exc))
+            return None
+        except RecursionError:
+            fail("The presentation is nested too deeply to read.")
             return None
     else:
         document = raw

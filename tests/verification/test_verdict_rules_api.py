@@ -143,3 +143,17 @@ def test_no_hsts_over_plain_http(settings: Any, db: Any) -> None:
     app = create_app(settings, database=db, migrate=False)  # base_url http://localhost:8000
     with TestClient(app) as plain:
         assert "strict-transport-security" not in plain.get("/verify").headers
+
+
+def test_presentations_are_read_strictly_too(client: Any, public: PublicVerification) -> None:
+    body = '{"verifiablePresentation": {"type": ["VerifiablePresentation"], "holder": "a", "holder": "b"}}'
+    response = client.post(
+        "/presentations/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == VC_DM + "PARSING_ERROR"
+    assert "appears twice" in response.json()["detail"]
+    not_json = client.post(
+        "/presentations/verify", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422 and "not JSON" in not_json.json()["detail"]

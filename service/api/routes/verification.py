@@ -10,7 +10,6 @@ credential's signature covers, and only when the signature verified.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import unicodedata
@@ -269,8 +268,8 @@ def _vcapi_presentation(body: bytes) -> PresentationRequest:
         'Send {"verifiablePresentation": {...}, "options": {"challenge": "...", "domain": "..."}}.'
     )
     try:
-        envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        envelope = loads_strict(body)  # JSON that is not I-JSON is a PARSING_ERROR (422)
+    except (NotJsonError, RecursionError):
         raise ValidationFailed("The body is not JSON. " + shape) from None
     if not isinstance(envelope, dict) or not isinstance(
         envelope.get("verifiablePresentation"), dict
