@@ -459,9 +459,9 @@ def test_a_signed_gzip_bomb_is_refused(
     roomy = build_engine(settings.model_copy(update={"max_document_bytes": 4 * 1024 * 1024}))
     world = World(roomy, roomy.canonicalizer, vector_signer)
     world.signed_list(LIST_URL, encoded=one_gib_bomb)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall clock: the machine may be busy
     result = world.verify(world.credential(REVOCATION_5))
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     assert status_of(result) == ("failed", STATUS + "STATUS_LIST_LENGTH_ERROR")
 
 

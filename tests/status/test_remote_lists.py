@@ -227,10 +227,8 @@ def test_a_server_that_drips_is_cut_off(network: Network, monkeypatch: pytest.Mo
     monkeypatch.setattr(status_check, "FETCH_TIMEOUT_SECONDS", 0.3)
     body = Chunks(b"{", 10_000, pause=0.02)
     network.routes[LIST] = lambda _r: httpx.Response(200, stream=body)
-    started = time.monotonic()
     assert "took longer" in refused(HttpsLists(client=network.client()), LIST)
-    assert time.monotonic() - started < 2
-    assert body.sent < 100
+    assert body.sent < 100  # cut off after ~0.3 s of a ~200 s drip (not timed: a wall clock flakes)
 
 
 class Clock:

@@ -380,7 +380,7 @@ def test_the_reason_is_kept_but_never_published(
     client: Any, suspending: Provider, suspending_module: dict[str, Any], db: Database
 ) -> None:
     vc = issue(client, suspending, suspending_module)
-    suspend_reason = "Identity check pending (ticket 4711)"
+    suspend_reason = "Identity check pending (ticket QX-4711)"
     responses = [
         client.post(
             "/credentials/status",
@@ -428,7 +428,7 @@ def test_the_reason_is_kept_but_never_published(
             )
         )
     for text_ in published:
-        for secret in (REASON, suspend_reason, "Plagiarism", "4711"):
+        for secret in (REASON, suspend_reason, "Plagiarism", "QX-4711"):
             assert secret not in text_
 
 

@@ -317,17 +317,17 @@ def test_small_blank_node_cycles_still_canonicalize(canonicalizer: Canonicalizer
 def test_poison_graph_is_stopped_within_the_deadline(
     size: int, canonicalizer: Canonicalizer
 ) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(CanonicalizationLimitError, match="poison"):
         canonicalizer.canonicalize({"@graph": blank_node_clique(size)})
-    assert time.monotonic() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 def test_poison_graph_in_a_credential_fails_verification_quickly(verifier: Verifier) -> None:
     credential = poison_credential(10)
-    started = time.monotonic()
+    started = time.process_time()
     result = verify_credential(credential, verifier=verifier, now=NOW)
-    assert time.monotonic() - started < 3.0
+    assert time.process_time() - started < 3.0
     assert result.check("proof").status == "failed"
     assert "poison" in result.check("proof").detail
     assert result.verified is False
@@ -347,14 +347,14 @@ def test_deep_nesting_is_refused_quickly(canonicalizer: Canonicalizer, verifier:
     raw = (
         json.dumps(small_credential())[:-1] + ', "evidence": ' + '{"a": ' * 1000 + "1" + "}" * 1001
     )
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(CanonicalizationLimitError, match="nested"):
         canonicalizer.canonicalize(document)
     for given in (document, raw):
         result = verify_credential(given, verifier=verifier, now=NOW)
         assert result.check("parse").status == "failed"
         assert result.verified is False
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_nesting_within_the_limit_is_accepted(canonicalizer: Canonicalizer) -> None:
@@ -364,11 +364,11 @@ def test_nesting_within_the_limit_is_accepted(canonicalizer: Canonicalizer) -> N
 def test_huge_array_is_refused_quickly(canonicalizer: Canonicalizer, verifier: Verifier) -> None:
     document = small_credential()
     document["credentialSubject"]["name"] = ["x"] * 100_000
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(CanonicalizationLimitError, match="100000 items"):
         canonicalizer.canonicalize(document)
     result = verify_credential(document, verifier=verifier, now=NOW)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert result.check("parse").status == "failed"
 
 
@@ -465,14 +465,14 @@ def test_ten_megabyte_string_is_refused_by_the_verifier(verifier: Verifier) -> N
     document = small_credential()
     document["credentialSubject"]["name"] = "x" * (10 * 1024 * 1024)
     raw = json.dumps(document)
-    started = time.monotonic()
+    started = time.process_time()
     for given in (raw, raw.encode(), document):
         result = verify_credential(given, verifier=verifier, now=NOW)
         parse = result.check("parse")
         assert parse.status == "failed"
         assert "limit" in parse.detail
         assert result.verified is False
-    assert time.monotonic() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 def test_canonicalizer_refuses_a_document_larger_than_max_bytes(
@@ -480,12 +480,12 @@ def test_canonicalizer_refuses_a_document_larger_than_max_bytes(
 ) -> None:
     document = small_credential()
     document["credentialSubject"]["name"] = "x" * (10 * 1024 * 1024)
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(CanonicalizationLimitError, match="bytes"):
         canonicalizer.canonicalize(document)
     with pytest.raises(CanonicalizationLimitError):
         sign(document, signer=vector_signer, canonicalizer=canonicalizer, created=SIGNED_AT)
-    assert time.monotonic() - started < 3.0
+    assert time.process_time() - started < 3.0
     document["credentialSubject"]["name"] = "x" * (canonicalizer.limits.max_bytes // 2)
     assert canonicalizer.canonicalize(document)  # large but within the bound
 
