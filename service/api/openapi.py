@@ -7,6 +7,7 @@ cannot see:
   source for checks and docs) and registered as components;
 - the bearer security schemes (a provider's API key; the operator token), in place of the raw
   ``authorization`` header parameter;
+- the typed answer of every operation, with an example (``service.api.openapi_answers``);
 - the ``application/problem+json`` errors (RFC 9457) each operation can answer, with the
   ``type`` URIs ``service.api.problems`` actually sends, instead of FastAPI's own error shape.
 
@@ -22,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.api.openapi_answers import FILE_ANSWERS, JSON_ANSWERS, MEDIA_TYPES, SCHEMAS
 from service.contexts import SCHEMAS_DIR
 from service.errors import (
     TESSERA,
@@ -137,146 +139,6 @@ VERIFY_FORM: dict[str, Any] = {
             }
         }
     },
-}
-
-_VC = {"$ref": "#/components/schemas/VerifiableCredential"}
-#: Components for the answers below.
-RESULT_SCHEMAS: dict[str, dict[str, Any]] = {
-    "VerifiableCredential": {
-        "type": "object",
-        "description": "A W3C VC 2.0 credential (Open Badges 3.0 OpenBadgeCredential for awards), "
-        "secured with a Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022).",
-        "required": ["@context", "type", "issuer", "credentialSubject", "proof"],
-        "properties": {
-            "@context": {"type": "array", "items": {"type": ["string", "object"]}},
-            "id": {"type": "string", "format": "uri"},
-            "type": {"type": "array", "items": {"type": "string"}},
-            "issuer": {"type": ["string", "object"]},
-            "validFrom": {"type": "string", "format": "date-time"},
-            "credentialSubject": {"type": "object"},
-            "credentialStatus": {"type": ["object", "array"]},
-            "proof": {"type": ["object", "array"]},
-        },
-    },
-    "VerificationResult": {
-        "type": "object",
-        "description": "W3C VC-API verification result: `verified` and every check in order.",
-        "required": ["verified", "checks"],
-        "properties": {
-            "verified": {"type": "boolean"},
-            "checks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "check": {
-                            "enum": [
-                                "parse",
-                                "context",
-                                "proof",
-                                "issuer",
-                                "validity",
-                                "status",
-                                "trust",
-                            ]
-                        },
-                        "status": {"enum": ["passed", "failed", "unknown"]},
-                        "detail": {"type": "string"},
-                    },
-                },
-            },
-            "problemDetails": {"type": "array", "items": {"type": "object"}},
-            "skippedChecks": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    "StatusChange": {
-        "type": "object",
-        "properties": {
-            "credentialId": {"type": "string"},
-            "revoked": {"type": "boolean"},
-            "suspended": {"type": "boolean"},
-        },
-    },
-}
-_STATUS_CHANGE = {"$ref": "#/components/schemas/StatusChange"}
-#: Typed answers where FastAPI only knows "an object": (method, path) -> (status, schema).
-RESULT_BODIES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
-    ("post", "/issuers/{issuer}/awards"): (
-        "201",
-        {
-            "type": "object",
-            "required": ["verifiableCredential"],
-            "properties": {
-                "verifiableCredential": _VC,
-                "walletUrl": {"type": "string", "format": "uri"},
-            },
-        },
-    ),
-    ("post", "/credentials/issue"): (
-        "201",
-        {"type": "object", "properties": {"verifiableCredential": _VC}},
-    ),
-    ("get", "/issuers/{issuer}/credentials/{credential_id}"): ("200", _VC),
-    ("post", "/credentials/verify"): ("200", {"$ref": "#/components/schemas/VerificationResult"}),
-    ("post", "/issuers/{issuer}/credentials/{credential_id}/revoke"): ("200", _STATUS_CHANGE),
-    ("post", "/issuers/{issuer}/credentials/{credential_id}/suspend"): ("200", _STATUS_CHANGE),
-    ("post", "/issuers/{issuer}/credentials/{credential_id}/unsuspend"): ("200", _STATUS_CHANGE),
-    ("get", "/issuers/{issuer}/credentials"): (
-        "200",
-        {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "credentialId": {"type": "string", "format": "uri"},
-                    "learnerName": {"type": "string"},
-                    "moduleId": {"type": "string"},
-                    "issuedAt": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-    ),
-    ("get", "/healthz"): (
-        "200",
-        {
-            "type": "object",
-            "properties": {"status": {"const": "ok"}, "database": {"type": "string"}},
-        },
-    ),
-    ("get", "/issuers/{issuer}"): (
-        "200",
-        {
-            "type": "object",
-            "properties": {
-                "id": {"type": "string", "description": "The provider's DID."},
-                "type": {"type": "array", "items": {"const": "Profile"}},
-                "name": {"type": "string"},
-                "url": {"type": ["string", "null"]},
-                "slug": {"type": "string"},
-            },
-        },
-    ),
-    ("post", "/issuers"): (
-        "201",
-        {
-            "type": "object",
-            "properties": {
-                "slug": {"type": "string"},
-                "did": {"type": "string"},
-                "apiKey": {
-                    "type": "object",
-                    "description": "The first API key: its token is shown only here.",
-                    "properties": {
-                        "id": {"type": "string"},
-                        "token": {"type": "string"},
-                        "scopes": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-                "didDocument": {"type": "string", "format": "uri"},
-            },
-        },
-    ),
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -401,7 +263,7 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)  # FastAPI's error shape: this service sends problem+json
     schemas["Problem"] = PROBLEM_SCHEMA
-    schemas.update(RESULT_SCHEMAS)
+    schemas.update(SCHEMAS)
     components["securitySchemes"] = {
         API_KEY: {
             "type": "http",
@@ -442,10 +304,7 @@ def _complete_operation(
     if method in ("post", "delete") and "security" in operation:
         statuses.add(409)
     key = (method, path)
-    if key in RESULT_BODIES:
-        code, schema = RESULT_BODIES[key]
-        answer = responses.setdefault(code, {"description": "Success"})
-        answer.setdefault("content", {})["application/json"] = {"schema": schema}
+    _document_answer(key, responses)
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if key in SCHEMA_BODIES:
         name = SCHEMA_BODIES[key]
@@ -479,6 +338,19 @@ def _complete_operation(
     for status in sorted(statuses):
         if str(status) not in responses:
             responses[str(status)] = _error_response(status)
+
+
+def _document_answer(key: tuple[str, str], responses: dict[str, Any]) -> None:
+    """The typed success answer (``openapi_answers``) in place of FastAPI's bare object."""
+    if key in JSON_ANSWERS:
+        code, schema, example = JSON_ANSWERS[key]
+        answer = responses.setdefault(code, {"description": "Success"})
+        answer["content"] = {
+            media_type: {"schema": schema, "example": example}
+            for media_type in MEDIA_TYPES.get(key, ("application/json",))
+        }
+    elif key in FILE_ANSWERS:
+        responses.setdefault("200", {"description": "Success"})["content"] = FILE_ANSWERS[key]
 
 
 def install(app: FastAPI) -> None:

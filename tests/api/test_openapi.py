@@ -136,3 +136,177 @@ def test_an_award_answers_what_the_document_says(
     resolver_document = {"components": spec["components"], **schema}
     jsonschema.validate(answer.json(), resolver_document)
     assert set(answer.json()) <= set(schema["properties"])
+
+
+#: Success answers without a body.
+EMPTY_ANSWERS = {"204", "304"}
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type.endswith("json") or media_type in ("application/vc", "application/vp")
+
+
+def _bare(schema: dict[str, Any]) -> bool:
+    """No schema, or "some object" with nothing said of its members."""
+    if "$ref" in schema or "allOf" in schema or "oneOf" in schema:
+        return False
+    if schema.get("type") == "array":
+        return _bare(schema.get("items", {}))
+    return "type" not in schema or (schema["type"] == "object" and not schema.get("properties"))
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_every_operation_has_a_typed_answer_with_an_example(spec: dict[str, Any]) -> None:
+    problems = []
+    for method, path, op in operations(spec):
+        where = f"{method.upper()} {path}"
+        answers = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+        if not answers:
+            problems.append(f"{where}: no success answer")
+        for status, answer in answers.items():
+            content = answer.get("content", {})
+            if status in EMPTY_ANSWERS:
+                if content:
+                    problems.append(f"{where} {status}: an empty answer with content")
+                continue
+            if not content:
+                problems.append(f"{where} {status}: no media type")
+            for media_type, body in content.items():
+                if _is_json(media_type):
+                    if _bare(body.get("schema", {})):
+                        problems.append(f"{where} {status} {media_type}: untyped")
+                    if "example" not in body and "examples" not in body:
+                        problems.append(f"{where} {status} {media_type}: no example")
+                elif "schema" not in body:
+                    problems.append(f"{where} {status} {media_type}: no schema")
+    assert problems == []
+
+
+def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
+    import jsonschema
+
+    document = {"components": spec["components"], **schema}
+    jsonschema.Draft202012Validator.check_schema(document)
+    return jsonschema.Draft202012Validator(document)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_every_example_is_valid_against_its_schema(spec: dict[str, Any]) -> None:
+    for method, path, op in operations(spec):
+        for status, answer in op["responses"].items():
+            for media_type, body in answer.get("content", {}).items():
+                if "example" in body and "schema" in body and _is_json(media_type):
+                    errors = list(_validator(spec, body["schema"]).iter_errors(body["example"]))
+                    assert errors == [], (method, path, status, errors[0].message)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_real_answers_are_what_the_document_says(
+    spec: dict[str, Any], client: Any, make_provider: Any
+) -> None:
+    """Drive the provider's and the public API for real and check each answer, with
+    jsonschema, against the schema the document gives for its operation and media type."""
+    from conftest import SERVICE_BASE_URL, award_data, module_data
+    from factories import presentation
+
+    from service.export.qr import short_id
+
+    provider = make_provider(suspension=True)
+
+    checked: set[tuple[str, str]] = set()
+
+    def call(method: str, template: str, url: str, **kwargs: Any) -> Any:
+        response = client.request(method, url, headers=provider.headers, **kwargs)
+        assert 200 <= response.status_code < 300, (method, url, response.text)
+        op = spec["paths"][template][method.lower()]
+        answer = op["responses"][str(response.status_code)]
+        media_type = response.headers["content-type"].split(";")[0]
+        schema = answer["content"][media_type]["schema"]
+        errors = list(_validator(spec, schema).iter_errors(response.json()))
+        assert errors == [], (method, template, [e.message for e in errors])
+        checked.add((method.lower(), template))
+        return response.json()
+
+    base = f"/issuers/{provider.slug}"
+    i = "/issuers/{issuer}"
+    call("GET", "/healthz", "/healthz")
+    call("GET", i, base)
+    call("GET", i + "/did.json", base + "/did.json")
+    call("GET", "/contexts/tessera/v1", "/contexts/tessera/v1")
+    programme = call(
+        "POST",
+        i + "/programmes",
+        base + "/programmes",
+        json={"name": {"en": "Metalworking assistant"}, "defaultLanguage": "en"},
+    )
+    call("GET", i + "/programmes", base + "/programmes")
+    call("GET", i + "/programmes/{programme_id}", f"{base}/programmes/{programme['id']}")
+    module = call("POST", i + "/modules", base + "/modules", json=module_data())
+    call("GET", i + "/modules", base + "/modules")
+    call("GET", i + "/modules/{module_id}", f"{base}/modules/{module['id']}")
+    award = call(
+        "POST", i + "/awards", base + "/awards", json={"moduleId": module["id"], **award_data()}
+    )
+    credential = award["verifiableCredential"]
+    call(
+        "POST",
+        i + "/awards/batch",
+        base + "/awards/batch?include=credentials",
+        json={"moduleId": module["id"], "awards": [award_data("Yonas Tesfay")]},
+    )
+    call(
+        "POST",
+        "/credentials/issue",
+        "/credentials/issue",
+        json={
+            "credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"name": "Chidi Okafor"},
+            }
+        },
+    )
+    listed = call("GET", i + "/credentials", base + "/credentials")  # newest first
+    row = listed[0]["id"]
+    call("GET", i + "/credentials/{credential_id}", f"{base}/credentials/{row}")
+    call(
+        "POST",
+        "/credentials/verify",
+        "/credentials/verify",
+        json={"verifiableCredential": credential},
+    )
+    call(
+        "POST",
+        "/presentations/verify",
+        "/presentations/verify",
+        json={"verifiablePresentation": presentation(credential)},
+    )
+    entry = credential["credentialStatus"]
+    entry = entry[0] if isinstance(entry, list) else entry
+    status_url = entry["statusListCredential"].removeprefix(SERVICE_BASE_URL)
+    call("GET", "/status/{list_id}", status_url)
+    link = call("POST", i + "/wallet-links", base + "/wallet-links", json={"credentialIds": [row]})
+    call("GET", i + "/wallet-links", base + "/wallet-links")
+    call("GET", i + "/wallet-links/{link_id}", f"{base}/wallet-links/{link['id']}")
+    renewed = call(
+        "POST", i + "/wallet-links/{link_id}/renew", f"{base}/wallet-links/{link['id']}/renew"
+    )
+    wallet = renewed["url"].removeprefix(SERVICE_BASE_URL)
+    call("GET", "/wallet/{token}/credentials.json", wallet + "/credentials.json")
+    call(
+        "GET",
+        "/wallet/{token}/{code}/credential.json",
+        f"{wallet}/{short_id(row)}/credential.json",
+    )
+    c = i + "/credentials/{credential_id}"
+    call("POST", c + "/suspend", f"{base}/credentials/{row}/suspend", json={"reason": "checking"})
+    call("POST", c + "/unsuspend", f"{base}/credentials/{row}/unsuspend", json={})
+    call("GET", c + "/status", f"{base}/credentials/{row}/status")
+    call(
+        "POST", c + "/revoke", f"{base}/credentials/{row}/revoke", json={"reason": "wrong learner"}
+    )
+    call("POST", i + "/api-keys", base + "/api-keys", json={"label": "laptop"})
+    call("GET", i + "/api-keys", base + "/api-keys")
+    call("GET", i + "/audit", base + "/audit")
+    call("POST", i + "/keys/revoke", base + "/keys/revoke", json={})
+    assert len(checked) >= 30
