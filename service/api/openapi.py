@@ -23,7 +23,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from service.api.openapi_answers import FILE_ANSWERS, JSON_ANSWERS, MEDIA_TYPES, SCHEMAS
+from service.api.openapi_answers import (
+    FILE_ANSWERS,
+    JSON_ANSWERS,
+    MEDIA_TYPES,
+    NOT_VERIFIED,
+    SCHEMAS,
+)
 from service.contexts import SCHEMAS_DIR
 from service.errors import (
     TESSERA,
@@ -338,6 +344,14 @@ def _complete_operation(
     for status in sorted(statuses):
         if str(status) not in responses:
             responses[str(status)] = _error_response(status)
+    if key in NOT_VERIFIED:
+        schema, example = NOT_VERIFIED[key]
+        not_verified = responses["400"]
+        not_verified["description"] = (
+            "Not verified: the result (application/json) says why. A body that cannot be "
+            "read: problem+json."
+        )
+        not_verified["content"]["application/json"] = {"schema": schema, "example": example}
 
 
 def _document_answer(key: tuple[str, str], responses: dict[str, Any]) -> None:

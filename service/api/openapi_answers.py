@@ -631,6 +631,37 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
     ),
 }
 
+#: Verifiers answer 400 with the same result shape when the credential is not verified (a body
+#: they cannot read is a problem+json 400 instead): (method, path) -> (schema, example).
+NOT_VERIFIED: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {
+    ("post", "/credentials/verify"): (
+        ref("VerificationResult"),
+        {
+            "verified": False,
+            "checks": [
+                {"check": "parse", "status": "passed", "detail": ""},
+                {"check": "proof", "status": "failed", "detail": "The signature does not match."},
+            ],
+            "problemDetails": [
+                {
+                    "type": "https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR",
+                    "title": "Proof",
+                    "detail": "The signature does not match.",
+                }
+            ],
+        },
+    ),
+}
+NOT_VERIFIED[("post", "/presentations/verify")] = (
+    JSON_ANSWERS[("post", "/presentations/verify")][1],
+    {
+        "verified": False,
+        "presentationResult": {"verified": True, "checks": [], "problemDetails": []},
+        "credentialResults": [NOT_VERIFIED[("post", "/credentials/verify")][1]],
+        "problemDetails": NOT_VERIFIED[("post", "/credentials/verify")][1]["problemDetails"],
+    },
+)
+
 #: The media type each operation answers in when it is not ``application/json``.
 MEDIA_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/issuers/{issuer}/did.json"): ("application/did+json",),
