@@ -143,7 +143,10 @@ class HttpsLists:
         try:
             check_url(url, allowed_hosts=allowed, what="The status list")
         except FetchError as exc:
-            raise StatusListError("STATUS_RETRIEVAL_ERROR", str(exc)) from None
+            # a list it may not fetch (plain http, a host nobody named) needs the hint most
+            raise StatusListError(
+                "STATUS_RETRIEVAL_ERROR", str(exc) + self._hint.format(url=url)
+            ) from None
         with self._lock:
             cached = self._cache.get(url)
         if cached and cached[0] > time.monotonic():

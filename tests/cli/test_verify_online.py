@@ -117,9 +117,12 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     return run
 
 
-def publish(site: Site, canonicalizer: Canonicalizer, *, revoked: bool) -> dict[str, Any]:
+def publish(
+    site: Site, canonicalizer: Canonicalizer, *, revoked: bool, list_scheme: str = "https"
+) -> dict[str, Any]:
     """A did:web issuer on the site: its DID document, a signed status list, and a credential
-    it signed with a status entry on that list (returned)."""
+    it signed with a status entry on that list (returned; ``list_scheme`` "http" names the list
+    as a service on plain HTTP, such as a development one on localhost, does)."""
     did = f"did:web:127.0.0.1%3A{site.port}"
     seed = bytes(range(7, 39))
     multikey = encode_public_multikey(public_key_from_seed(seed))
@@ -127,7 +130,7 @@ def publish(site: Site, canonicalizer: Canonicalizer, *, revoked: bool) -> dict[
     site.json(
         "/.well-known/did.json", controller_document(did, [(signer.verification_method, multikey)])
     )
-    list_url = f"https://127.0.0.1:{site.port}/status/1"
+    list_url = f"{list_scheme}://127.0.0.1:{site.port}/status/1"
     status_list = list_credential(
         list_url=list_url,
         issuer=did,
@@ -194,6 +197,23 @@ def test_redirects_are_not_followed(
     assert result.exit_code == 1, result.output
     assert "? status" in result.output and "redirect; not followed" in result.output
     assert "tessera status fetch" in result.output
+
+
+def test_a_list_it_may_not_fetch_names_the_status_fetch_to_run(
+    cli: Cli, site: tuple[Site, Path], canonicalizer: Canonicalizer, tmp_path: Path
+) -> None:
+    # The README's walkthrough: a development service on http://localhost names its lists by
+    # http URLs, which are never fetched; the check must still say how to go on.
+    server, ca = site
+    file = tmp_path / "credential.json"
+    file.write_text(json.dumps(publish(server, canonicalizer, revoked=False, list_scheme="http")))
+    result = cli("verify", str(file), "--ca-file", str(ca), "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert "/status/1" not in server.requests
+    status_line = next(line for line in result.output.splitlines() if "? status" in line)
+    assert "fetched only over https" in status_line
+    list_url = f"http://127.0.0.1:{server.port}/status/1"
+    assert f"`tessera status fetch {list_url} --out status-lists`" in status_line
 
 
 def test_offline_means_no_network(
