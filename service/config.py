@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     verify_max_quads: int = Field(default=2_000, ge=10)
     verify_max_blank_nodes: int = Field(default=200, ge=1)
     verify_max_blank_node_permutations: int = Field(default=500, ge=1)
+    # Per client address: sustained public verifications per second and the burst allowed
+    # (429 with Retry-After beyond them). A test harness that is one client sends far more.
+    verify_rate_per_second: float = Field(default=10.0, gt=0)
+    verify_burst: int = Field(default=60, ge=1)
     verify_trust_own_providers: bool = Field(
         default=True,
         description="The public verifier recognizes the providers registered on this service "

@@ -210,3 +210,17 @@ def test_policy_reads_verify_settings_when_they_exist(settings: Any) -> None:
 
     policy = PublicPolicy.from_settings(WithKnobs())  # type: ignore[arg-type]
     assert (policy.rate_per_second, policy.burst) == (3.0, 7)
+
+
+def test_rate_limit_variables_reach_the_policy(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TESSERA_VERIFY_RATE_PER_SECOND / _BURST are real settings (the conformance run raises
+    them: its suites are one client sending hundreds of verifications)."""
+    from service.config import Settings
+    from service.public_verify import PublicPolicy
+
+    monkeypatch.setenv("TESSERA_VERIFY_RATE_PER_SECOND", "2.5")
+    monkeypatch.setenv("TESSERA_VERIFY_BURST", "4")
+    policy = PublicPolicy.from_settings(Settings(data_dir=settings.data_dir))
+    assert (policy.rate_per_second, policy.burst) == (2.5, 4)
