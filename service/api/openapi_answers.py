@@ -207,7 +207,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "actor": {"type": "string"},
             "action": {"type": "string"},
             "subject": {"type": ["string", "null"]},
-            "detail": {"type": ["object", "string", "null"]},
+            "detail": {"type": ["string", "null"]},
         },
         "additionalProperties": False,
     },

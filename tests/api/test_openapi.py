@@ -148,6 +148,15 @@ def test_an_award_answers_what_the_document_says(
     assert set(answer.json()) <= set(schema["properties"])
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_document_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    assert spec["openapi"].startswith("3.1")
+    errors = [str(e).splitlines()[0] for e in OpenAPIV31SpecValidator(spec).iter_errors()]
+    assert errors == []
+
+
 #: Success answers without a body.
 EMPTY_ANSWERS = {"204", "304"}
 
