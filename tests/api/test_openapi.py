@@ -201,6 +201,17 @@ def test_every_operation_has_a_typed_answer_with_an_example(spec: dict[str, Any]
     assert problems == []
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_every_documented_answer_belongs_to_an_operation(spec: dict[str, Any]) -> None:
+    """A renamed or removed route leaves no stale answer behind in openapi_answers."""
+    from service.api import openapi_answers as answers
+
+    known = {(m, p) for m, p, _op in operations(spec)}
+    for table in (answers.JSON_ANSWERS, answers.FILE_ANSWERS, answers.MEDIA_TYPES):
+        assert set(table) <= known, set(table) - known
+    assert set(answers.NOT_VERIFIED) <= known
+
+
 def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
     import jsonschema
 
