@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -52,6 +53,7 @@ def serve(
 
     eng = engine()
     _check_can_listen(host, port)
+    _warn_if_local_base_url_names_another_port(eng.settings.base_url, port)
     missing = eng.contexts.missing()
     if missing:
         source = eng.settings.contexts_bundle
@@ -82,6 +84,27 @@ def serve(
         log_level="info",
         access_log=False,
     )
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _warn_if_local_base_url_names_another_port(base_url: str, port: int) -> None:
+    """Warn on stderr when TESSERA_BASE_URL is this machine on another port than ``port``:
+    credential ids, did:web and QR links would then lead to a service that is not this one.
+    (A public base URL is left alone: a reverse proxy may well forward it to any port.)"""
+    parts = urlsplit(base_url)
+    if parts.hostname not in LOOPBACK_NAMES:
+        return
+    named = parts.port or (443 if parts.scheme == "https" else 80)
+    if named != port:
+        suggested = f"{parts.scheme}://{parts.hostname}:{port}"
+        typer.echo(
+            f"warning: TESSERA_BASE_URL is {base_url}, but this service listens on port {port}: "
+            f"credentials, DIDs and QR links it issues would point to port {named}. Set "
+            f"TESSERA_BASE_URL={suggested} for `tessera serve` and every `tessera` command.",
+            err=True,
+        )
 
 
 def _check_can_listen(host: str, port: int) -> None:

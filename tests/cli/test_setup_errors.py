@@ -92,6 +92,25 @@ def test_serve_on_a_busy_port(tmp_path: Path) -> None:
     assert_one_line_error(done.stderr, f"port {port} on 127.0.0.1 is already in use", "--port")
 
 
+def test_serve_on_another_port_than_the_local_base_url_says_so(tmp_path: Path) -> None:
+    # `tessera serve --port 8011` with the default TESSERA_BASE_URL (http://localhost:8000)
+    # would issue did:web ids and QR links to port 8000: a service that is not this one.
+    port = closed_port()
+    database = UNREACHABLE.format(port=closed_port())  # stop right after the warning
+    env = service_env(
+        tmp_path, TESSERA_BASE_URL="http://localhost:8000", TESSERA_DATABASE_URL=database
+    )
+    done = run_tessera(env, "serve", "--port", str(port))
+    warning = done.stderr.strip().splitlines()[0]
+    assert warning.startswith("warning: "), done.stderr
+    assert "http://localhost:8000" in warning
+    assert f"TESSERA_BASE_URL=http://localhost:{port}" in warning
+    # a base URL whose port matches (or a public one, as in the other tests) gets no warning
+    env["TESSERA_BASE_URL"] = f"http://localhost:{port}"
+    quiet = run_tessera(env, "serve", "--port", str(port))
+    assert_one_line_error(quiet.stderr, "Cannot connect to the database")
+
+
 def test_an_unusable_data_folder(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
