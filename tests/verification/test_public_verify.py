@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -91,12 +92,18 @@ def test_one_client_cannot_hold_every_slot() -> None:
     running = {"attacker": 0, "employer": 0}
     peak = dict(running)
     overlapped = []
+    employer_started = threading.Event()
 
     def work(who: str) -> str:
         running[who] += 1
         peak[who] = max(peak[who], running[who])
-        time.sleep(0.05)
-        overlapped.append(running["attacker"] > 0 if who == "employer" else None)
+        if who == "attacker":
+            # Hold the attacker's slot until an employer's job runs beside it; if the gate
+            # starved the employer, this waits out the timeout and the overlap is False.
+            overlapped.append(employer_started.wait(timeout=10))
+        else:
+            employer_started.set()
+            time.sleep(0.01)
         running[who] -= 1
         return who
 
