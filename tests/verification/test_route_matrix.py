@@ -118,7 +118,12 @@ def page_routes(client: Any, item: Handed) -> dict[str, str]:
     for route, response in answers.items():
         assert response.status_code == 200, (route, response.text[:500])
     pdf_html = answers["pdf upload"].text
-    assert "read the verification link (the full credential)" in pdf_html
+    assert 'id="read-from"' in pdf_html
+    assert "The check used the verification link" in pdf_html
+    arabic = client.post(
+        "/verify?lang=ar", files={"file": ("certificate.pdf", item.pdf, "application/pdf")}
+    ).text
+    assert "استُخدم في التحقق رابط التحقق" in arabic  # said in the reader's language
     assert 'id="details"' in pdf_html
     assert "signed summary carried in an offline QR code" not in pdf_html
     assert "signed summary carried in an offline QR code" in answers["pasted offline text"].text

@@ -548,7 +548,6 @@ def _result_page(
         verdict=verdict,
         lines=_check_lines(result),
         technical=[
-            *([("input", "passed", read_from)] if read_from else []),
             *((c.check, c.status, reveal(c.detail)) for c in result.checks),
         ],
         issuer_id=reveal(result.issuer or ""),
@@ -557,6 +556,7 @@ def _result_page(
         reason=reason,
         result=result,
         status_word="suspended" if is_suspended(result) else result.check("status").status,
+        read_from=read_from,
         summary=summary,
         assessment=assessment,
         offline=bool(result.credential and "offlinePayload" in result.credential),
@@ -753,9 +753,10 @@ def recognize(text: str, *, base_url: str) -> Submission:
 
 
 def choose_submission(texts: list[str], *, base_url: str) -> tuple[Submission, str | None]:
-    """The submission to verify among the texts of one upload, and a sentence saying which
-    was read when there was a choice. A PDF certificate carries two QR codes: the link (the
-    full, stored credential) is preferred to the offline summary, which states less."""
+    """The submission to verify among the texts of one upload, and the message key of a
+    sentence saying which was read when there was a choice. A PDF certificate carries two QR
+    codes: the link (the full, stored credential) is preferred to the offline summary, which
+    states less."""
     found: list[Submission] = []
     problem_code = "not_recognized"
     for text in texts:
@@ -770,12 +771,8 @@ def choose_submission(texts: list[str], *, base_url: str) -> tuple[Submission, s
     if len(texts) < 2:
         return chosen, None
     if link is not None:
-        return chosen, (
-            f"The file holds {len(texts)} QR codes; the verifier read the verification link "
-            "(the full credential), not the offline summary."
-        )
-    kind = "offline QR code" if isinstance(chosen.credential, str) else "credential"
-    return chosen, f"The file holds {len(texts)} QR codes; the verifier read the {kind}."
+        return chosen, "verify.read_link"
+    return chosen, "verify.read_offline" if isinstance(chosen.credential, str) else None
 
 
 def _stored_document(public: PublicVerification, credential_id: str) -> dict[str, Any] | None:
