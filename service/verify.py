@@ -492,11 +492,11 @@ def _check_issuer(
         if method.revoked is not None:
             created = parse_datetime(proof.proof.get("created"), require_offset=True)
             if created is None or created >= method.revoked:
-                when = f"made {_human(created)}" if created else "with no creation date"
+                when = f"made {human_datetime(created)}" if created else "with no creation date"
                 checks["issuer"] = _failed(
                     "issuer",
                     f"The key {method.id} was declared compromised from "
-                    f"{_human(method.revoked)}, and this signature was {when}: anyone may "
+                    f"{human_datetime(method.revoked)}, and this signature was {when}: anyone may "
                     "have made it. Ask the provider to issue the credential again.",
                     VC_DM + "CRYPTOGRAPHIC_SECURITY_ERROR",
                 )
@@ -578,13 +578,13 @@ def _check_validity(
     if start and start > now + skew:
         checks["validity"] = _failed(
             "validity",
-            f"The credential is not valid yet: it becomes valid on {_human(start)}.",
+            f"The credential is not valid yet: it becomes valid on {human_datetime(start)}.",
             problem,
         )
         return
     if end and end < now - skew:
         checks["validity"] = _failed(
-            "validity", f"The credential expired on {_human(end)}.", problem
+            "validity", f"The credential expired on {human_datetime(end)}.", problem
         )
         return
     for proof in _safe_proofs(document):
@@ -603,26 +603,28 @@ def _check_validity(
         if created > now + skew:
             checks["validity"] = _failed(
                 "validity",
-                f"The signature claims to be made in the future ({_human(created)}).",
+                f"The signature claims to be made in the future ({human_datetime(created)}).",
                 problem,
             )
             return
         expires = parse_datetime(proof.get("expires"))
         if expires and expires < now - skew:
             checks["validity"] = _failed(
-                "validity", f"The signature expired on {_human(expires)}.", problem
+                "validity", f"The signature expired on {human_datetime(expires)}.", problem
             )
             return
     if start and end:
-        detail = f"Valid from {_human(start)} until {_human(end)}."
+        detail = f"Valid from {human_datetime(start)} until {human_datetime(end)}."
     elif start:
-        detail = f"Valid since {_human(start)}, with no end date."
+        detail = f"Valid since {human_datetime(start)}, with no end date."
     else:
         detail = "The credential states no validity period."
     checks["validity"] = _passed("validity", detail)
 
 
-def _human(moment: datetime) -> str:
+def human_datetime(moment: datetime) -> str:
+    """``moment`` as a check's detail states it, to the minute in UTC (``2025-01-31 09:30
+    UTC``): every route to a verdict words dates alike."""
     try:
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
@@ -640,6 +642,7 @@ __all__ = [
     "VerificationResult",
     "Verifier",
     "context_check",
+    "human_datetime",
     "is_vc11",
     "issuer_of",
     "parse_datetime",

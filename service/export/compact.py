@@ -76,6 +76,7 @@ from service.verify import (
     StatusChecker,
     TrustChecker,
     VerificationResult,
+    human_datetime,
     parse_datetime,
     verdict_is_verified,
 )
@@ -689,14 +690,23 @@ def _check_validity(payload: OfflinePayload, now: datetime, skew: timedelta) -> 
         return _check("validity", "failed", "validUntil is before validFrom.", problem)
     if start and start > now + skew:
         return _check(
-            "validity", "failed", f"The credential is not valid yet (from {_iso(start)}).", problem
+            "validity",
+            "failed",
+            f"The credential is not valid yet: it becomes valid on {human_datetime(start)}.",
+            problem,
         )
     if end and end < now - skew:
-        return _check("validity", "failed", f"The credential expired on {_iso(end)}.", problem)
+        return _check(
+            "validity", "failed", f"The credential expired on {human_datetime(end)}.", problem
+        )
     if start and end:
-        return _check("validity", "passed", f"Valid from {_iso(start)} until {_iso(end)}.")
+        return _check(
+            "validity", "passed", f"Valid from {human_datetime(start)} until {human_datetime(end)}."
+        )
     if start:
-        return _check("validity", "passed", f"Valid since {_iso(start)}, with no end date.")
+        return _check(
+            "validity", "passed", f"Valid since {human_datetime(start)}, with no end date."
+        )
     return _check("validity", "passed", "The credential states no validity period.")
 
 

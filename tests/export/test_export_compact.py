@@ -41,7 +41,7 @@ from service.export.compact import (
 from service.proofs import Canonicalizer, sign
 from service.status import bitstring, encode_list, list_credential
 from service.status_check import FunctionLists, StatusChecker
-from service.verify import STATUS_RETRIEVAL_ERROR, Check
+from service.verify import STATUS_RETRIEVAL_ERROR, Check, verify_credential
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -222,6 +222,18 @@ def test_status_and_trust_checkers_are_used_when_given(text: str, issuer: Any) -
     assert result.check("status").status == "failed"
     assert result.check("trust").status == "passed"
     assert seen[0]["credentialStatus"][0]["statusListIndex"] == "94567"
+
+
+def test_validity_reads_as_it_does_for_the_credential_itself(
+    credential: dict[str, Any], text: str, issuer: Any, engine: Engine
+) -> None:
+    # the same credential checked from its offline QR and from its file: one wording, one
+    # date format, so a person comparing the two routes sees the same line
+    offline = verify_offline(text, keys=SavedKeys([issuer.document]), now=NOW).check("validity")
+    resolver = StaticResolver({issuer.document["id"]: issuer.document})
+    full = verify_credential(credential, verifier=engine.verifier(resolver=resolver), now=NOW)
+    assert offline.status == full.check("validity").status == "passed"
+    assert offline.detail == full.check("validity").detail
 
 
 def test_validity_is_checked_against_now(canonicalizer: Canonicalizer, issuer: Any) -> None:
