@@ -482,17 +482,7 @@ def import_registry(
     entries, _extra = registry_from_json(data)
     added = updated = 0
     for entry in entries:
-        created = repo.put_trust_entry(
-            did=entry.did,
-            name=entry.name,
-            country=entry.country,
-            accrediting_body=entry.accrediting_body,
-            valid_from=entry.valid_from,
-            valid_until=entry.valid_until,
-            withdrawn_at=entry.withdrawn_at,
-            did_document=entry.did_document,
-            now=now,
-        )
+        created = _put(repo, entry, now=now)
         added += created
         updated += not created
     removed = repo.remove_trust_entries_except({e.did for e in entries}) if replace else 0
@@ -505,12 +495,9 @@ def import_registry(
     return ImportSummary(added=added, updated=updated, removed=removed)
 
 
-def add_entry(repo: Repository, raw: Mapping[str, Any], *, actor: str, now: datetime) -> bool:
-    """Add (or replace whole) one provider, given as a registry file's provider object;
-    checked like a file of one. True when it is new."""
-    entries, _ = registry_from_json({"providers": [dict(raw)]})
-    entry = entries[0]
-    created = repo.put_trust_entry(
+def _put(repo: Repository, entry: TrustEntry, *, now: datetime) -> bool:
+    """Store ``entry`` whole (matched by DID); True when it is new."""
+    return repo.put_trust_entry(
         did=entry.did,
         name=entry.name,
         country=entry.country,
@@ -521,6 +508,14 @@ def add_entry(repo: Repository, raw: Mapping[str, Any], *, actor: str, now: date
         did_document=entry.did_document,
         now=now,
     )
+
+
+def add_entry(repo: Repository, raw: Mapping[str, Any], *, actor: str, now: datetime) -> bool:
+    """Add (or replace whole) one provider, given as a registry file's provider object;
+    checked like a file of one. True when it is new."""
+    entries, _ = registry_from_json({"providers": [dict(raw)]})
+    entry = entries[0]
+    created = _put(repo, entry, now=now)
     repo.audit(actor=actor, action="trust.add", now=now, detail=entry.did)
     return created
 
