@@ -37,7 +37,14 @@ from service.errors import (
 from service.proofs.canonical import check_structure
 from service.proofs.data_integrity import proofs_of, verify_proof
 from service.strict_json import NotJsonError, StrictJsonError, loads_strict
-from service.verify import Check, VerificationResult, Verifier, context_check, verify_credential
+from service.verify import (
+    Check,
+    VerificationResult,
+    Verifier,
+    context_check,
+    party_of,
+    verify_credential,
+)
 
 PRESENTATION_CHECKS = ("parse", "context", "proof", "credentials")
 #: A presentation shows a few credentials; a hundred is abuse of the public verifier, not a wallet.
@@ -105,7 +112,7 @@ def verify_presentation(
     checks: dict[str, Check] = {}
     document = _parse(presentation, verifier, checks)
     credentials: list[VerificationResult] = []
-    holder = _holder_of(document) if document is not None else None
+    holder = party_of(document, "holder") if document is not None else None
     if document is not None:
         checks["context"] = context_check(document, verifier)
         if checks["context"].status == "passed":
@@ -189,18 +196,11 @@ def _parse(
             _MALFORMED,
         )
         return None
-    if "holder" in document and _holder_of(document) is None:
+    if "holder" in document and party_of(document, "holder") is None:
         fail("The holder must be a URL or an object with an 'id' URL.", _MALFORMED)
         return None
     checks["parse"] = Check("parse", "passed", "The presentation is well-formed JSON.")
     return dict(document)
-
-
-def _holder_of(document: Mapping[str, Any]) -> str | None:
-    holder = document.get("holder")
-    if isinstance(holder, Mapping):
-        holder = holder.get("id")
-    return holder if isinstance(holder, str) and ":" in holder else None
 
 
 def _check_proof(

@@ -456,12 +456,18 @@ def _check_proofs(
     return verified
 
 
+def party_of(document: Mapping[str, Any], field: str) -> str | None:
+    """The id (an absolute URI) of the party ``field`` names (``issuer``, ``holder``), whether
+    its value is a string or an object with an ``id``; None when there is no usable id."""
+    party = document.get(field)
+    if isinstance(party, Mapping):
+        party = party.get("id")
+    return party if isinstance(party, str) and ":" in party else None
+
+
 def issuer_of(document: Mapping[str, Any]) -> str | None:
     """The issuer's id, whether ``issuer`` is a string or an object."""
-    issuer = document.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) and ":" in issuer else None
+    return party_of(document, "issuer")
 
 
 def _check_issuer(
@@ -646,6 +652,7 @@ __all__ = [
     "is_vc11",
     "issuer_of",
     "parse_datetime",
+    "party_of",
     "validity_fields",
     "verdict_is_verified",
     "verify_credential",
