@@ -316,6 +316,10 @@ def certificate_pdf(
         while fit and size > 5 and pdf.get_string_width(text) > w - 1:
             size -= 0.25  # a URL must stay on one line to be typed
             pdf.set_font("main", style="B" if bold else "", size=size)
+        # fpdf2 (2.8) leaves a fallback font (Ethiopic, Arabic) selected in the page after a
+        # line that needed it and skips set_font when family, style and size are unchanged:
+        # the next text would be drawn with the fallback's glyph numbers. Select it again.
+        pdf.current_font_is_set_on_page = False
         pdf.set_text_color(*color)
         pdf.set_x(x)
         pdf.multi_cell(w, size * 0.47, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -90,6 +90,21 @@ def test_every_language_renders_and_both_codes_read_back(
     assert_both_codes_read_back(pdf_pages(pdf, dpi=110)[0], url, offline, issuer)
 
 
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_printed_link_is_the_link(
+    canonicalizer: Canonicalizer, issuer: Any, language: str
+) -> None:
+    # A short link (a service on localhost:8000) is printed at the caption's own size, right
+    # after the caption: in Tigrinya it once came out in the Ethiopic font's glyphs, garbled
+    # over itself, because the caption's fallback font stayed selected in the page.
+    credential = module_credential(canonicalizer, issuer)
+    url = qr.verification_url("http://localhost:8000", credential["id"])
+    offline = encode_offline(credential, signer=issuer.signer)
+    data = CertificateInput(credential, url, offline, language, "a4")  # type: ignore[arg-type]
+    pdf = certificate_pdf(data, fonts=find_fonts(), created=NOW)
+    assert url in pdf_text(pdf)
+
+
 def test_arabic_text_is_shaped_and_right_to_left(canonicalizer: Canonicalizer, issuer: Any) -> None:
     pdf, _, _ = certificate(canonicalizer, issuer, "ar", "a4", learner="ليلى حداد")
     text = pdf_text(pdf)
