@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-_ID = {"type": "string", "description": "A random id (128 bits, hex)."}
+_ID = {"type": "string", "description": "A random id, in UUID form."}
 _TIME = {"type": "string", "format": "date-time"}
 _TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 _URI = {"type": "string", "format": "uri"}
-_EXAMPLE_ID = "2f1c9a7e5b3d4c8f9a0e1d2c3b4a5968"
+_EXAMPLE_ID = "2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968"
 _EXAMPLE_DID = "did:web:tessera.example:issuers:bbz-hamburg"
 _EXAMPLE_TIME = "2026-03-01T09:30:00+00:00"
 

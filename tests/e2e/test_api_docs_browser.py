@@ -36,6 +36,18 @@ def test_the_api_docs_load_from_the_service_alone(
     assert page.locator("button.authorize").count() == 1  # the bearer scheme
     page.screenshot(path=str(shots / "api-docs-swagger.png"))
 
+    # An operation opened shows its typed answer's example, and the models are listed.
+    listing = page.locator(".opblock", has_text="The provider's wallet links (never tokens)")
+    listing.locator(".opblock-summary").click()
+    answer = listing.locator(".responses-wrapper .response").first
+    answer.locator(".example").wait_for(timeout=10_000)
+    assert "learnerRef" in answer.inner_text() and "credentialIds" in answer.inner_text()
+    answer.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "api-docs-typed-answer.png"))
+    page.locator("section.models button.models-control").click()  # open "Schemas"
+    for model in ("WalletLink", "VerifiableCredential", "VerificationResult"):
+        page.locator("section.models").get_by_text(model, exact=True).wait_for(timeout=10_000)
+
     # /redoc leads to the same page (Redoc itself would fetch its logo from a CDN).
     response = page.goto(f"{server}/redoc")
     assert response is not None and response.url == f"{server}/docs"
