@@ -37,8 +37,11 @@ from service.store.repository import new_id
 #: A list is closed for new entries at half capacity, so a random free index is found fast
 #: and every list stays sparse enough that an index says little about issue order.
 FILL_LIMIT = DEFAULT_LIST_BITS // 2
-#: How long a served status list credential is valid; verifiers and CDNs refresh after it.
-LIST_TTL = timedelta(minutes=10)
+#: How long a served status list credential is valid (its ``validUntil``). Online verifiers
+#: and caches refresh far sooner (``Cache-Control: max-age``), and a status change re-signs the
+#: list at once; this bounds how long a *saved* copy serves offline checks (a border office
+#: that fetched it this morning). Ten minutes made the README's offline flow fail the same day.
+LIST_TTL = timedelta(hours=24)
 
 
 def list_url(base_url: str, list_id: str) -> str:

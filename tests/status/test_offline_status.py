@@ -117,8 +117,11 @@ def test_status_fetch_then_verify_offline(tmp_path: Path, monkeypatch: pytest.Mo
     assert status["status"] == "failed"
     assert {c["check"]: c["status"] for c in as_json["checks"]}["trust"] == "passed"
 
-    # A saved list past its validUntil no longer vouches for a clear bit; a revocation stays.
-    later = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # A saved list serves offline checks for a day (the border office fetched it this morning).
+    same_day = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert verify("valid", *keys, "--now", same_day).exit_code == 0
+    # Past its validUntil it no longer vouches for a clear bit; a revocation stays.
+    later = (datetime.now(UTC) + timedelta(hours=26)).strftime("%Y-%m-%dT%H:%M:%SZ")
     stale = verify("valid", *keys, "--now", later, "--format", "text")
     assert stale.exit_code == 1, stale.output  # fail closed: the status is not known
     assert stale.output.startswith("NOT VERIFIED")
