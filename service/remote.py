@@ -135,7 +135,9 @@ class DidWebResolver:
                 )
             except FetchError as exc:
                 raise DidResolutionError(
-                    f"{exc} Without a network, save it once and pass --did-document."
+                    f"{exc} did:web is resolved over https only; without a network, or for "
+                    "a service on plain http (a local development one), save the DID "
+                    "document once and pass --did-document."
                 ) from None
             if document.get("id") != controller:
                 raise DidResolutionError(

@@ -184,6 +184,7 @@ def test_a_certificate_nobody_vouches_for_is_not_trusted(
     assert result.exit_code == 1, result.output
     assert result.output.startswith("NOT VERIFIED")
     assert "could not be fetched" in result.output and "--did-document" in result.output
+    assert "resolved over https only" in result.output  # and what to do for a local http one
 
 
 def test_redirects_are_not_followed(
