@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,43 +46,12 @@ SHARED = Path(os.environ.get("TESSERA_SHARED_DIR", ROOT.parent / "shared"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+# The genuine load is bench_verify's: the same signed Open Badges, distinct per request.
+from bench_verify import credentials as genuine_bodies  # noqa: E402
+from bench_verify import free_port  # noqa: E402
+
 ATTACKER = "127.0.0.66"
 ATTACK_BURST, ATTACK_RATE = 60, 10.0  # the public verifier's default per-client limit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def genuine_bodies(count: int) -> list[bytes]:
-    """``count`` request bodies: the factories' Open Badge with distinct learner names (so
-    the canonical-hash memo never answers), signed by the W3C test key."""
-    from factories import open_badge_credential
-
-    from service.contexts import ContextStore
-    from service.keys import Ed25519Signer, decode_secret_multikey
-    from service.proofs import Canonicalizer, sign
-
-    store = ContextStore(Path(tempfile.mkdtemp(prefix="tessera-bench-ctx-")))
-    store.install_from_dir(SHARED / "contexts")
-    canonicalizer = Canonicalizer(loader=store.document_loader())
-    pair = json.loads((SHARED / "vectors/w3c-vc-di-eddsa/TestVectors/keyPair.json").read_text())
-    did = "did:key:" + pair["publicKeyMultibase"]
-    signer = Ed25519Signer(
-        decode_secret_multikey(pair["privateKeyMultibase"]),
-        verification_method=f"{did}#{pair['publicKeyMultibase']}",
-    )
-    bodies = []
-    for n in range(count):
-        document = open_badge_credential(did)
-        document["credentialSubject"]["name"] = f"Learner {n:06d}"
-        signed = sign(
-            document, signer=signer, canonicalizer=canonicalizer, created=datetime.now(UTC)
-        )
-        bodies.append(json.dumps({"verifiableCredential": signed}).encode())
-    return bodies
 
 
 def poison_bodies() -> list[bytes]:
