@@ -26,7 +26,8 @@ from cryptography.x509.oid import NameOID
 
 
 def make_certificate(cert_path: Path, key_path: Path) -> None:
-    """A one-day self-signed P-256 certificate for localhost and 127.0.0.1."""
+    """A one-day self-signed P-256 certificate for localhost and 127.0.0.1, marked as its own
+    CA so that a client can trust exactly it (``--ca-file``, ``ssl`` ``cafile``)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -44,6 +45,7 @@ def make_certificate(cert_path: Path, key_path: Path) -> None:
             ),
             critical=False,
         )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

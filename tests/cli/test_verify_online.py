@@ -5,7 +5,6 @@ service's rules; --offline for no network at all."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import ssl
 import threading
@@ -17,12 +16,9 @@ from typing import Any
 import pytest
 from cli_support import Cli, service_env
 from conftest import CONTEXTS_BUNDLE
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from factories import small_credential
 
+from conformance.tls_proxy import make_certificate
 from service.dids import controller_document
 from service.keys import Ed25519Signer, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign
@@ -33,33 +29,8 @@ SIGNED_AT = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 def certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (its own CA) and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tessera test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    make_certificate(cert_path, key_path)
     return cert_path, key_path
 
 
