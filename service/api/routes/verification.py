@@ -198,6 +198,14 @@ def _vcapi_request(body: bytes) -> tuple[dict[str, Any] | str, tuple[str, ...]]:
 
 #: A verdict is about one credential at one moment: no cache may keep or replay it.
 NO_STORE = {"Cache-Control": "no-store"}
+#: The answers both VC-API verify operations share (openapi.py adds the bodies).
+_VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Verified"},
+    400: {"description": "Not verified (same body shape)"},
+    413: {"description": "Too large"},
+    429: {"description": "Rate limited"},
+    503: {"description": "Busy"},
+}
 
 
 @router.post(
@@ -211,13 +219,7 @@ NO_STORE = {"Cache-Control": "no-store"}
         "when the verifier is saturated."
     ),
     openapi_extra=_VERIFY_REQUEST,
-    responses={
-        200: {"description": "Verified"},
-        400: {"description": "Not verified (same body shape)"},
-        413: {"description": "Too large"},
-        429: {"description": "Rate limited"},
-        503: {"description": "Busy"},
-    },
+    responses=_VERIFY_RESPONSES,
 )
 async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
     client = _client(request)
@@ -311,13 +313,7 @@ def _vcapi_presentation(body: bytes) -> PresentationRequest:
         "or domain is given. Same limits as `/credentials/verify`."
     ),
     openapi_extra=_VERIFY_PRESENTATION_REQUEST,
-    responses={
-        200: {"description": "Verified"},
-        400: {"description": "Not verified (same body shape)"},
-        413: {"description": "Too large"},
-        429: {"description": "Rate limited"},
-        503: {"description": "Busy"},
-    },
+    responses=_VERIFY_RESPONSES,
 )
 async def post_verify_presentation(request: Request, public: PublicDep) -> JSONResponse:
     public.admit(_client(request))
