@@ -316,14 +316,15 @@ def _vcapi_presentation(body: bytes) -> PresentationRequest:
     responses=_VERIFY_RESPONSES,
 )
 async def post_verify_presentation(request: Request, public: PublicDep) -> JSONResponse:
-    public.admit(_client(request))
+    client = _client(request)
+    public.admit(client)
     asked = _vcapi_presentation(await _read_limited(request, public.policy.max_request_bytes))
     result = await public.verify_presentation_async(
         asked.presentation,
         now=datetime.now(UTC),
         challenge=asked.challenge,
         domain=asked.domain,
-        client=_client(request),
+        client=client,
     )
     return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
 
