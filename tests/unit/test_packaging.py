@@ -29,8 +29,9 @@ def _declared(*groups: str) -> set[str]:
 
 def _imported(folder: str) -> dict[str, Path]:
     """Top-level third-party modules imported under ``folder``, each with one file importing it."""
-    # The project's own modules (tests and benchmarks import the tests' helpers by name).
-    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {
+    # The project's own modules (tests and benchmarks import the tests' helpers, and one
+    # benchmark another's, by name).
+    local = {p.stem for p in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py")]} | {
         "service",
         "cli",
         "tests",
