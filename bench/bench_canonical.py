@@ -4,7 +4,7 @@ Signs and verifies ``small_credential()`` and ``open_badge_credential()`` (tests
 in one process with:
 
 * Tessera: ``add_proof`` / ``verify_proof`` with ``EddsaRdfc2022(Canonicalizer(...))``, which
-  canonicalizes through ``service.proofs.fastld``;
+  canonicalizes through ``service.proofs.pyld_fast``;
 * plain PyLD: the same calls with ``Canonicalizer(fast=False)`` (unmodified PyLD);
 * the reference JavaScript stack (@digitalbazaar/vc, jsonld.js) through the Node harness in
   tests/interop (its ``bench`` op, run in the Node process).

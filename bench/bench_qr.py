@@ -27,7 +27,7 @@ from PIL import Image  # noqa: E402
 from service.contexts import ContextStore  # noqa: E402
 from service.export import qr  # noqa: E402
 from service.export.binary import base45_encode  # noqa: E402
-from service.export.compact import PREFIX, encode_offline  # noqa: E402
+from service.export.offline_qr import PREFIX, encode_offline  # noqa: E402
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts  # noqa: E402
 from service.proofs import Canonicalizer, sign  # noqa: E402
 

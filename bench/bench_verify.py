@@ -44,7 +44,7 @@ def build_app() -> Any:
     (and the memo off when BENCH_MEMO=0)."""
     from service.api.app import create_app
     from service.config import get_settings
-    from service.public_verify import PublicPolicy, build_public_verification
+    from service.verification.public import PublicPolicy, build_public_verification
 
     app = create_app(get_settings())
     state = app.state.tessera

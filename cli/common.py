@@ -17,7 +17,7 @@ from service.contexts import MAX_CONTEXT_BYTES
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
-    from service.engine import Engine
+    from service.app.engine import Engine
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -30,8 +30,8 @@ def fail(message: str) -> NoReturn:
 
 def engine() -> Engine:
     """The engine for the current TESSERA_* settings, or exit 2 saying what is wrong."""
+    from service.app.engine import build_engine
     from service.config import get_settings
-    from service.engine import build_engine
 
     try:
         return build_engine(get_settings())

@@ -14,16 +14,22 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_UNUSABLE, engine, fail, print_json
+from service.app.signing import LocalSigner
+from service.app.wallet import catalogue_entry
 from service.errors import TesseraError
 from service.export import qr
-from service.export.compact import PREFIX, SavedKeys, decode_offline, encode_offline, verify_offline
+from service.export.offline_qr import (
+    PREFIX,
+    SavedKeys,
+    decode_offline,
+    encode_offline,
+    verify_offline,
+)
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES, supported
-from service.signing import LocalSigner
 from service.store import Database, Repository, database_url_from
 from service.store.models import CredentialRow
-from service.verify import StatusChecker, TrustChecker, VerificationResult
-from service.wallet import catalogue_entry
+from service.verification.pipeline import StatusChecker, TrustChecker, VerificationResult
 
 export_app = typer.Typer(
     help="Export a stored credential: its file, QR codes or printable certificate.",
@@ -167,8 +173,8 @@ def export_pdf(
 def read_qr_codes(path: Path) -> list[str]:
     """The text of every QR code in a picture (a photo of a printed page, a screenshot) or in
     the first pages of a PDF certificate: the verification page's reader
-    (:func:`service.intake.qr_texts`), with the same limits."""
-    from service.intake import qr_texts
+    (:func:`service.verification.intake.qr_texts`), with the same limits."""
+    from service.verification.intake import qr_texts
 
     try:
         data = path.read_bytes()

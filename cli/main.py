@@ -29,8 +29,8 @@ from cli.lazy import lazy_group
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
-    from service.presentations import PresentationResult
-    from service.verify import VerificationResult
+    from service.verification.pipeline import VerificationResult
+    from service.verification.presentations import PresentationResult
 
 # Commands in other modules are imported when used (cli/lazy.py): `tessera --help` and
 # `tessera verify` start without the web service, the database layer or the PDF renderer.
@@ -267,7 +267,7 @@ def verify_command(
     status comes from the saved lists only."""
     from cli.trust_commands import offline_trust, status_checker_for
     from service.dids import Resolver, StaticResolver
-    from service.verify import parse_datetime, verify_credential
+    from service.verification.pipeline import parse_datetime, verify_credential
 
     if output not in ("json", "text"):
         fail("--format must be json or text.")
@@ -294,7 +294,7 @@ def verify_command(
     client = None
     keys: Resolver = resolver
     if not offline:
-        from service.remote import DidWebResolver, strict_client
+        from service.verification.remote import DidWebResolver, strict_client
 
         client = strict_client(ca_file=ca_file)
         keys = DidWebResolver(client=client, saved=resolver)
@@ -317,7 +317,7 @@ def verify_command(
         )
     presented = _presentation_in(raw)
     if presented is not None:
-        from service.presentations import verify_presentation
+        from service.verification.presentations import verify_presentation
 
         shown = verify_presentation(
             presented, verifier=verifier, now=moment, challenge=challenge, domain=domain

@@ -16,8 +16,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from cli.common import engine, fail, fetch_context, print_json
+from service.app.issuing import create_issuer, rotate_key
 from service.errors import TesseraError
-from service.issuance import create_issuer, rotate_key
 from service.store import Database, Repository, database_url_from
 
 db_app = typer.Typer(help="The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).")
@@ -228,8 +228,8 @@ def keys_revoke(
     ] = None,
 ) -> None:
     """Declare a key of provider ISSUER compromised from a moment on."""
-    from service.issuance import revoke_key
-    from service.verify import parse_datetime
+    from service.app.issuing import revoke_key
+    from service.verification.pipeline import parse_datetime
 
     now = datetime.now(UTC)
     moment = now
@@ -332,7 +332,7 @@ credentials_app = typer.Typer(help="A provider's issued credentials.", no_args_i
 
 
 def _change_status(action: str, credential: str, issuer: str, reason: str | None) -> None:
-    from service.revocation import change_status
+    from service.app.status_lists import change_status
 
     database = _database()
     database.migrate()

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import httpx
 
     from service.store import Database
-    from service.trust import TrustRegistry
-    from service.verify import StatusChecker, Verifier
+    from service.verification.pipeline import StatusChecker, Verifier
+    from service.verification.trust import TrustRegistry
 
 trust_app = typer.Typer(
     help="The trust registry: which providers this verifier recognizes.", no_args_is_help=True
@@ -64,7 +64,7 @@ def trust_import(
 ) -> None:
     """Add or update the providers a registry file lists (all or nothing)."""
     from service.store import Repository
-    from service.trust import import_registry
+    from service.verification.trust import import_registry
 
     data = _read_json(file)
     database = _database()
@@ -130,7 +130,7 @@ def trust_add(
     if did_document is not None:
         raw["didDocument"] = _read_json(did_document)
     from service.store import Repository
-    from service.trust import add_entry
+    from service.verification.trust import add_entry
 
     database = _database()
     try:
@@ -154,7 +154,7 @@ def trust_remove(
     """Remove a provider's entry. To keep a record that it was recognized until some day, use
     `trust add DID --name … --withdrawn-at DAY` instead."""
     from service.store import Repository
-    from service.trust import remove_entry
+    from service.verification.trust import remove_entry
 
     database = _database()
     try:
@@ -177,9 +177,9 @@ def trust_export(
     ] = None,
 ) -> None:
     """Write the registry, with DID documents, for offline verification (`verify --trust`)."""
-    from service.issuance import did_document
+    from service.app.issuing import did_document
     from service.store import Repository
-    from service.trust import export_registry
+    from service.verification.trust import export_registry
 
     database = _database()
     try:
@@ -202,7 +202,7 @@ def trust_list() -> None:
     """The recognized providers, one per line: the registry's entries and (unless
     TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false) the providers registered on this service."""
     from service.store import Repository
-    from service.trust import list_entries, service_registry
+    from service.verification.trust import list_entries, service_registry
 
     trust_own = engine().settings.verify_trust_own_providers
     database = _database()
@@ -267,7 +267,7 @@ def status_fetch(
 
     Each list is saved as it was served (its signature is checked when it is used); an
     ``index.json`` records which URL each file came from and when."""
-    from service.status_check import saved_list_path
+    from service.verification.status import saved_list_path
 
     urls: list[str] = []
     for source in sources:
@@ -312,7 +312,7 @@ def status_fetch(
 
 def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]:
     """The registry and every DID document a `trust export` file carries."""
-    from service.trust import load_registry
+    from service.verification.trust import load_registry
 
     try:
         return load_registry(_read_json(path))
@@ -328,8 +328,8 @@ def status_checker_for(
     ``directory`` when one is given; else, with ``client``, the lists fetched over https by
     the service's rules; else none at all, and the check says how to fetch them (fail
     closed)."""
-    from service.status_check import DirectoryLists, HttpsLists, ListSource, NoLists
-    from service.status_check import StatusChecker as BitstringStatusChecker
+    from service.verification.status import DirectoryLists, HttpsLists, ListSource, NoLists
+    from service.verification.status import StatusChecker as BitstringStatusChecker
 
     if directory is not None and not directory.is_dir():
         fail(f"{directory}: no such folder (save lists there with `tessera status fetch`).")

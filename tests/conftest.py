@@ -21,15 +21,15 @@ from factories import module_data, status_entries
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from service.app.engine import Engine, build_engine
 from service.config import Settings
 from service.contexts import ContextStore
 from service.dids import StaticResolver
-from service.engine import Engine, build_engine
 from service.keys import Ed25519Signer, decode_secret_multikey
 from service.proofs import Canonicalizer
 from service.store import Database, Repository
 from service.store.models import Base, IssuerRow
-from service.verify import VerificationResult, verify_credential
+from service.verification.pipeline import VerificationResult, verify_credential
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
@@ -267,7 +267,7 @@ def make_provider(
 ) -> Callable[..., Provider]:
     """Factory: ``make_provider("Name", slug=..., url=..., suspension=...)`` registers a
     provider (``suspension=True``: its credentials get a suspension entry too)."""
-    from service.issuance import create_issuer
+    from service.app.issuing import create_issuer
 
     def make(
         name: str = "Vocational Training Centre Hamburg",
@@ -302,7 +302,7 @@ def provider(make_provider: Callable[..., Provider]) -> Provider:
 def app(service_settings: Settings, db: Database, service_engine: Engine) -> Any:
     """The FastAPI app on ``db``, signing in this process (fast; one test uses the pool)."""
     from service.api import create_app
-    from service.signing import LocalSigner
+    from service.app.signing import LocalSigner
 
     return create_app(
         service_settings, database=db, signer=LocalSigner(service_engine), migrate=False
@@ -350,7 +350,7 @@ def verify_offline(
     The status check reads ``status_lists`` ({URL: signed list}, see
     :func:`served_status_lists`); without them it is skipped, and the result says so (the
     status itself is the subject of tests/status and tests/verification)."""
-    from service.status_check import FunctionLists, StatusChecker
+    from service.verification.status import FunctionLists, StatusChecker
 
     verifier = engine.verifier(resolver=StaticResolver(did_documents))
     skip: tuple[str, ...] = ("status",)
@@ -379,7 +379,7 @@ def served_status_lists(client: Any, credential: Any) -> dict[str, Any]:
 def save_status_lists(client: Any, credential: Any, directory: Path) -> Path:
     """Save the lists a credential names where `tessera status fetch --out DIRECTORY` would
     (what an offline verifier has after fetching them); returns ``directory``."""
-    from service.status_check import saved_list_path
+    from service.verification.status import saved_list_path
 
     directory.mkdir(parents=True, exist_ok=True)
     for url, document in served_status_lists(client, credential).items():

@@ -20,9 +20,9 @@ from service.api.routes import (
     verification,
     wallet,
 )
+from service.app.engine import build_engine
+from service.app.signing import BatchSigner, PoolSigner
 from service.config import Settings
-from service.engine import build_engine
-from service.signing import BatchSigner, PoolSigner
 from service.store import Database, database_url_from
 
 

@@ -10,8 +10,8 @@ import os
 from fastapi import FastAPI
 
 from service.api.app import create_app
+from service.app.signing import die_with_parent
 from service.config import get_settings
-from service.signing import die_with_parent
 
 #: Set by ``tessera serve --workers N`` to its own pid: server processes it starts end with it.
 SUPERVISOR_PID = "_TESSERA_SERVE_SUPERVISOR_PID"

@@ -15,12 +15,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from service.app.engine import Engine
+from service.app.issuing import IssueSetup, authenticate
+from service.app.signing import BatchSigner
+from service.app.status_lists import ListPublisher
 from service.config import Settings
-from service.engine import Engine
 from service.errors import NotFoundError, PermissionDeniedError
-from service.issuance import IssueSetup, authenticate
-from service.revocation import ListPublisher
-from service.signing import BatchSigner
 from service.store import Database, Repository
 from service.store.models import IssuerRow
 

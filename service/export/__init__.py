@@ -1,15 +1,15 @@
 """Wallet exports: the credential file, the verification QR, the offline-verifiable QR and
 the printable certificate. Bytes in, bytes out: nothing here touches the database or the
-network (``service.wallet`` and the routes do that).
+network (``service.app.wallet`` and the routes do that).
 
 - :mod:`service.export.qr`       short ids, verification links, QR symbols as PNG/SVG
-- :mod:`service.export.compact`  the offline QR payload (``TSR1:``): encode, decode, verify
+- :mod:`service.export.offline_qr`  the offline QR payload (``TSR1:``): encode, decode, verify
 - :mod:`service.export.binary`   Base45, Crockford Base32, the strict CBOR subset
 - :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL)
-- :mod:`service.export.view`     what a person reads off a credential, translated
+- :mod:`service.credentials.view`     what a person reads off a credential, translated
 """
 
-from service.export.compact import (
+from service.export.offline_qr import (
     PREFIX,
     IssuerKeys,
     OfflinePayload,

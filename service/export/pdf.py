@@ -30,9 +30,9 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 
+from service.credentials.view import CredentialView, format_date
 from service.errors import ConfigurationError, InputError
 from service.export.qr import QrSymbol, link_qr, make_qr, short_id
-from service.export.view import CredentialView, format_date
 from service.i18n import direction, translate
 
 Paper = Literal["a4", "letter"]

@@ -28,7 +28,7 @@ Every failure is a :class:`TesseraError`: PyLD's own errors, and the bare ``Valu
 it raises for a relative ``@context`` reference or text that is not valid Unicode, are
 translated.
 
-The JSON-LD work runs on :mod:`service.proofs.fastld` (PyLD's processor and URDNA2015 with
+The JSON-LD work runs on :mod:`service.proofs.pyld_fast` (PyLD's processor and URDNA2015 with
 memoized context processing and streamlined hot paths; output proven byte-identical to
 plain PyLD by ``tests/unit/test_fastld_equivalence.py``). ``Canonicalizer(fast=False)`` runs
 unmodified PyLD through exactly the same checks, for comparison and as an escape hatch.
@@ -61,7 +61,7 @@ from service.errors import (
     MalformedDocumentError,
     TesseraError,
 )
-from service.proofs.fastld import ContextCache, FastJsonLdProcessor, FastURDNA2015
+from service.proofs.pyld_fast import ContextCache, FastJsonLdProcessor, FastURDNA2015
 
 # jsonld.js' test for an absolute IRI (or blank node id); PyLD drops anything else.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")

@@ -3,7 +3,7 @@
 The algorithms common to every suite live here (§4.2 Add Proof, §4.4 Verify Proof, proof
 sets and chains in §2.1.2); a suite only says how to turn a document and a proof
 configuration into the bytes that get signed (:class:`Cryptosuite`). Suites raise, the
-pipeline in ``service.verify`` turns errors into checks.
+pipeline in ``service.verification.pipeline`` turns errors into checks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from service.dids import Resolver, VerificationMethod
 from service.encoding import decode_multibase_b58, multibase_b58
 from service.errors import InputError, InvalidSignature, UnsupportedProofError
 from service.keys import Signer, verify_signature
-from service.proofs.fastld import copy_json
+from service.proofs.pyld_fast import copy_json
 
 JsonObject = dict[str, Any]
 

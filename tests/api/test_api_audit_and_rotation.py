@@ -12,8 +12,8 @@ import pytest
 from conftest import Provider, award_data, cohort, served_status_lists, verify_offline
 from sqlalchemy import text
 
-from service.engine import Engine
-from service.issuance import rotate_key
+from service.app.engine import Engine
+from service.app.issuing import rotate_key
 from service.store import Database, Repository
 
 

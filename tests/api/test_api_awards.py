@@ -18,7 +18,7 @@ from conftest import (
     verify_offline,
 )
 
-from service.engine import Engine
+from service.app.engine import Engine
 from service.store import Database, Repository
 
 CREDENTIAL_KEYS = {

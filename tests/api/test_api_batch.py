@@ -20,8 +20,8 @@ from conftest import (
 )
 from sqlalchemy import text
 
-from service.engine import Engine
-from service.signing import BatchSigner, LocalSigner, PoolSigner
+from service.app.engine import Engine
+from service.app.signing import BatchSigner, LocalSigner, PoolSigner
 from service.store import Database
 
 MAX_BATCH = 10_000
@@ -590,7 +590,7 @@ def test_a_busy_machine_does_not_fail_a_cohort(
     from fastapi.testclient import TestClient
 
     from service.api import create_app
-    from service.engine import build_engine
+    from service.app.engine import build_engine
     from service.errors import CanonicalizationLimitError
     from service.proofs import canonical
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import SERVICE_BASE_URL, Provider, table_counts, verify_offline
 from pydantic import SecretStr
 
+from service.app.engine import Engine
 from service.config import Settings
-from service.engine import Engine
 from service.errors import ConfigurationError
 from service.store import Database
 

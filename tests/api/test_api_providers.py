@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from conftest import SERVICE_HOST, Provider
 
-from service.engine import Engine
+from service.app.engine import Engine
+from service.app.issuing import issuer_did
 from service.errors import ConflictError
-from service.issuance import issuer_did
 from service.store import Database, Repository
 
 

@@ -31,9 +31,9 @@ from conftest import (
 from factories import module_data, open_badge_credential, published_open_badge_credential
 from jsonschema import Draft201909Validator, FormatChecker
 
+from service.app.engine import Engine
 from service.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, TESSERA_V1
 from service.dids import MULTIKEY_V1
-from service.engine import Engine
 from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, sign
 

@@ -22,10 +22,10 @@ from factories import open_badge_credential
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.app.engine import Engine
 from service.dids import StaticResolver
-from service.engine import Engine
 from service.store import Database, Repository
-from service.verify import verify_credential
+from service.verification.pipeline import verify_credential
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
 SERVER_SET = ("id", "issuer", "validFrom", "proof", "credentialStatus")  # when left out

@@ -22,9 +22,9 @@ from conftest import SERVICE_BASE_URL, postgres_schema, verify_offline
 from sqlalchemy import inspect, text
 from typer.testing import Result
 
+from service.app.engine import build_engine
+from service.app.issuing import authenticate
 from service.config import Settings
-from service.engine import build_engine
-from service.issuance import authenticate
 from service.store import Database, Repository
 from service.store.models import Base
 

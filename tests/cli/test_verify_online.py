@@ -22,7 +22,7 @@ from conformance.tls_proxy import make_certificate
 from service.dids import controller_document
 from service.keys import Ed25519Signer, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign
-from service.status import bitstring, encode_list, list_credential
+from service.status.bitstring import bitstring, encode_list, list_credential
 
 SIGNED_AT = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
@@ -203,7 +203,7 @@ def test_offline_means_no_network(
     did.write_text(json.dumps(json.loads(server.pages["/.well-known/did.json"][2])))
     lists = tmp_path / "lists"
     lists.mkdir()
-    from service.status_check import saved_list_path
+    from service.verification.status import saved_list_path
 
     list_url = f"https://127.0.0.1:{server.port}/status/1"
     saved_list_path(lists, list_url).write_bytes(server.pages["/status/1"][2])

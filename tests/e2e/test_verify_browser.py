@@ -18,11 +18,11 @@ import pytest
 from browser_support import browser, server, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 
-from service.public_verify import PublicPolicy, build_public_verification
 from service.store import Database, Repository
 from service.store.models import CredentialRow
-from service.trust import import_registry
-from service.verify import Check
+from service.verification.pipeline import Check
+from service.verification.public import PublicPolicy, build_public_verification
+from service.verification.trust import import_registry
 
 #: tessera.css: the verdict icons' colours (--ok, --bad, --warn)
 COLOURS = {"ok": "rgb(11, 107, 46)", "bad": "rgb(163, 22, 27)", "warn": "rgb(122, 79, 0)"}

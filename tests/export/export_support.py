@@ -24,9 +24,9 @@ from service.credentials import (
     credential_status,
 )
 from service.dids import controller_document
-from service.intake import PdfLimits, pdf_page_images
 from service.keys import Ed25519Signer, did_key_for, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign
+from service.verification.intake import PdfLimits, pdf_page_images
 
 BASE = "https://credentials.example.org"
 ISSUER_DID = "did:web:credentials.example.org:issuers:vtc-hamburg"
@@ -73,7 +73,7 @@ def tool(name: str, package: str) -> str:
 
 def pdf_pages(pdf: bytes, *, dpi: int = 150) -> list[Image.Image]:
     """The PDF's pages as images, rendered by PDFium through the verification page's own
-    reader (:func:`service.intake.pdf_page_images`), at ``dpi``."""
+    reader (:func:`service.verification.intake.pdf_page_images`), at ``dpi``."""
     return pdf_page_images(pdf, limits=PdfLimits(max_pages=10, dpi=dpi, max_pixels=50_000_000))
 
 

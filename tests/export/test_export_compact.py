@@ -24,12 +24,12 @@ from export_support import (
 )
 from factories import open_badge_credential, small_credential, status_entries
 
+from service.app.engine import Engine
 from service.dids import StaticResolver
-from service.engine import Engine
 from service.errors import InputError, MalformedDocumentError
 from service.export import qr
 from service.export.binary import base45_decode, base45_encode, cbor_decode
-from service.export.compact import (
+from service.export.offline_qr import (
     PREFIX,
     SIGNING_DOMAIN,
     SavedKeys,
@@ -39,9 +39,9 @@ from service.export.compact import (
     verify_offline,
 )
 from service.proofs import Canonicalizer, sign
-from service.status import bitstring, encode_list, list_credential
-from service.status_check import FunctionLists, StatusChecker
-from service.verify import STATUS_RETRIEVAL_ERROR, Check, verify_credential
+from service.status.bitstring import bitstring, encode_list, list_credential
+from service.verification.pipeline import STATUS_RETRIEVAL_ERROR, Check, verify_credential
+from service.verification.status import FunctionLists, StatusChecker
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

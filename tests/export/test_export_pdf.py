@@ -22,7 +22,7 @@ from export_support import (
 from PIL import Image, ImageFilter
 
 from service.export import qr
-from service.export.compact import SavedKeys, encode_offline, verify_offline
+from service.export.offline_qr import SavedKeys, encode_offline, verify_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES
 from service.proofs import Canonicalizer

@@ -18,8 +18,8 @@ import pytest
 from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.proofs import Canonicalizer, verification_suites
-from service.status_check import FunctionLists, StatusChecker
-from service.verify import Verifier, parse_datetime, verify_credential
+from service.verification.pipeline import Verifier, parse_datetime, verify_credential
+from service.verification.status import FunctionLists, StatusChecker
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))

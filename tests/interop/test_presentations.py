@@ -17,9 +17,9 @@ from factories import presentation as make_presentation
 from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.keys import Ed25519Signer
-from service.presentations import verify_presentation
 from service.proofs import Canonicalizer, sign, verification_suites
-from service.verify import Verifier
+from service.verification.pipeline import Verifier
+from service.verification.presentations import verify_presentation
 
 pytestmark = pytest.mark.interop
 

@@ -20,7 +20,7 @@ from service.contexts import CREDENTIALS_V2, OPEN_BADGES_V3, TESSERA_V1, Context
 from service.dids import StaticResolver, controller_document
 from service.keys import Ed25519Signer, decode_secret_multikey
 from service.proofs import Canonicalizer, sign, verification_suites
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 pytestmark = pytest.mark.interop
 

@@ -24,7 +24,7 @@ from cli_support import service_env as service_env
 from conftest import SERVICE_BASE_URL, Provider, award_data
 from factories import status_entries
 
-from service.status import bit_at, parse_entries, read_list_credential
+from service.status.bitstring import bit_at, parse_entries, read_list_credential
 
 # -- through the API (TestClient) -----------------------------------------------------------
 

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from factories import ISSUER_DID_KEY, small_credential
 
-from service.engine import Engine, build_engine
+from service.app.engine import Engine, build_engine
 from service.keys import Ed25519Signer, did_key_for, generate_seed, public_key_from_seed
 from service.proofs import Canonicalizer, sign
-from service.status import (
+from service.status.bitstring import (
     DEFAULT_LIST_BITS,
     MIN_LIST_BITS,
     StatusListError,
@@ -37,8 +37,13 @@ from service.status import (
     parse_entries,
     read_list_credential,
 )
-from service.status_check import DirectoryLists, FunctionLists, StatusChecker, saved_list_path
-from service.verify import VerificationResult, verify_credential
+from service.verification.pipeline import VerificationResult, verify_credential
+from service.verification.status import (
+    DirectoryLists,
+    FunctionLists,
+    StatusChecker,
+    saved_list_path,
+)
 
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
 VC_DM = "https://www.w3.org/TR/vc-data-model#"

@@ -28,7 +28,7 @@ from status_support import (
     uuid_of,
 )
 
-from service.status import MIN_LIST_BITS, bit_at
+from service.status.bitstring import MIN_LIST_BITS, bit_at
 from service.store import Database
 
 

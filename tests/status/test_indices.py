@@ -13,13 +13,13 @@ from conftest import Provider
 from sqlalchemy import func, select
 from status_support import bit, change, entry, issue, issue_cohort, list_document, pairs, uuid_of
 
-import service.revocation as revocation
+import service.app.status_lists as revocation
+from service.app.status_lists import erase_credential, reserve_entries
 from service.errors import NotFoundError, ValidationFailed
-from service.revocation import erase_credential, reserve_entries
-from service.status import DEFAULT_LIST_BITS, decode_list
+from service.status.bitstring import DEFAULT_LIST_BITS, decode_list
 from service.store import Database, Repository
 from service.store.models import StatusEntryRow, StatusListRow
-from service.store.repository import new_id
+from service.store.repositories import new_id
 
 BASE_URL = "https://credentials.example.org"
 NOW = datetime(2026, 3, 2, tzinfo=UTC)

@@ -23,7 +23,7 @@ from status_support import (
     uuid_of,
 )
 
-from service.status_check import saved_list_path
+from service.verification.status import saved_list_path
 
 
 def test_status_fetch_then_verify_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-import service.status_check as status_check
+import service.verification.status as status_check
+from service.app.engine import Engine
 from service.dids import StaticResolver, controller_document
-from service.engine import Engine
 from service.keys import Ed25519Signer, encode_public_multikey, generate_seed, public_key_from_seed
 from service.proofs import Canonicalizer, sign
-from service.remote import strict_client
-from service.status import (
+from service.status.bitstring import (
     MIN_LIST_BITS,
     StatusListError,
     bitstring,
@@ -27,13 +26,14 @@ from service.status import (
     entry_json,
     list_credential,
 )
-from service.status_check import (
+from service.verification.pipeline import verify_credential
+from service.verification.remote import strict_client
+from service.verification.status import (
     FETCH_TIMEOUT_SECONDS,
     MAX_LIST_RESPONSE_BYTES,
     HttpsLists,
     StatusChecker,
 )
-from service.verify import verify_credential
 
 ISSUER = "did:web:lists.example"
 LIST = "https://lists.example/status/1"

@@ -30,17 +30,17 @@ from status_support import (
     verdict,
 )
 
+from service.app.engine import Engine
 from service.dids import StaticResolver, controller_document
-from service.engine import Engine
 from service.keys import Ed25519Signer, generate_seed, public_key_from_seed
 from service.keys import encode_public_multikey as multikey
 from service.proofs import sign
-from service.public_verify import status_checker
-from service.status import MIN_LIST_BITS, decode_list, read_list_credential
+from service.status.bitstring import MIN_LIST_BITS, decode_list, read_list_credential
 from service.store import Database, Repository
 from service.store.models import IssuerRow, StatusEntryRow
-from service.trust import import_registry
-from service.verify import VerificationResult, verify_credential
+from service.verification.pipeline import VerificationResult, verify_credential
+from service.verification.public import status_checker
+from service.verification.trust import import_registry
 
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
 REASON = "Plagiarism in the final assessment, case 2025-017"
@@ -557,7 +557,7 @@ def test_an_unchanged_list_is_served_from_the_cache(
 
 
 def public_checker(app: Any, client: Any, *providers: Provider) -> Any:
-    """The public verifier's status check (service.public_verify.status_checker), over this
+    """The public verifier's status check (service.verification.public.status_checker), over this
     service's own lists, with the providers' DID documents."""
     state = app.state.tessera
     verifier = state.engine.verifier(resolver=StaticResolver(did_documents(client, *providers)))
@@ -701,7 +701,7 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
     """The status of a genuine credential whose list cannot be fetched is *unknown*: the
     VC-API answer is not verified (fail closed) and names a STATUS_RETRIEVAL_ERROR, and the
     page is amber (not red: nothing failed), never green."""
-    from service.public_verify import PublicPolicy, build_public_verification
+    from service.verification.public import PublicPolicy, build_public_verification
 
     remote = RemoteIssuer()
     trust(db, remote.did, "Registrar Academy", remote.document)

@@ -17,9 +17,9 @@ from conftest import Provider, module_data, served_status_lists
 from status_support import change, entry, issue, issue_cohort, list_document
 
 from service.dids import StaticResolver
-from service.public_verify import status_checker
-from service.status import MIN_LIST_BITS, bit_at, bitstring, decode_list, encode_list
-from service.verify import verify_credential
+from service.status.bitstring import MIN_LIST_BITS, bit_at, bitstring, decode_list, encode_list
+from service.verification.pipeline import verify_credential
+from service.verification.public import status_checker
 
 pytestmark = pytest.mark.interop
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from conftest import Provider, table_counts
 
-from service.engine import Engine
+from service.app.engine import Engine
+from service.app.issuing import create_module, create_programme, rotate_key
 from service.errors import ConflictError, NotFoundError
-from service.issuance import create_module, create_programme, rotate_key
 from service.store import Database, Repository
-from service.store.repository import NewCredential, new_id
+from service.store.repositories import NewCredential, new_id
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 
@@ -195,7 +195,7 @@ def test_public_ids_carry_128_random_bits() -> None:
     import uuid
 
     from service.export import qr
-    from service.store.repository import new_public_id
+    from service.store.repositories import new_public_id
 
     values = [uuid.UUID(new_public_id()).int for _ in range(2000)]
     assert len(set(values)) == len(values)

@@ -35,7 +35,7 @@ from service.errors import (
 from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, Limits, sign, verification_suites
 from service.proofs.canonical import check_structure
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SIGNED_AT = datetime(2025, 3, 1, tzinfo=UTC)

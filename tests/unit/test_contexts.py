@@ -28,7 +28,7 @@ from service.dids import StaticResolver
 from service.errors import ContextIntegrityError, TesseraError, UntrustedContextError
 from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, sign, verification_suites
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 MANIFEST = load_manifest()
 THIRD_PARTY = [pin for pin in MANIFEST if not pin.bundled]

@@ -22,7 +22,7 @@ from service.encoding import b58encode, b64url_encode
 from service.errors import DidResolutionError, InputError
 from service.keys import Ed25519Signer, did_web_for, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign, verification_suites
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 SEED = bytes(range(32))
 PUBLIC = public_key_from_seed(SEED)

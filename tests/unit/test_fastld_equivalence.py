@@ -1,4 +1,4 @@
-"""service.proofs.fastld produces exactly what unmodified PyLD produces.
+"""service.proofs.pyld_fast produces exactly what unmodified PyLD produces.
 
 The reference is plain ``pyld.jsonld.normalize`` (URDNA2015, N-Quads, ``base=None``,
 ``rdfDirection='i18n-datatype'``) with the same pinned document loader. The corpus: the
@@ -31,9 +31,9 @@ from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
 
 from service.contexts import ContextStore
-from service.proofs import fastld
+from service.proofs import pyld_fast as fastld
 from service.proofs.canonical import Canonicalizer
-from service.proofs.fastld import ContextCache, FastJsonLdProcessor, FastURDNA2015
+from service.proofs.pyld_fast import ContextCache, FastJsonLdProcessor, FastURDNA2015
 from tests.factories import open_badge_credential, small_credential
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -661,7 +661,7 @@ def test_pyld_itself_is_not_patched() -> None:
 
 def test_fastld_refuses_another_pyld_version() -> None:
     assert jsonld.__version__ == fastld.SUPPORTED_PYLD_VERSION
-    code = "import pyld.jsonld as j\nj.__version__ = '9.9.9'\nimport service.proofs.fastld\n"
+    code = "import pyld.jsonld as j\nj.__version__ = '9.9.9'\nimport service.proofs.pyld_fast\n"
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -16,7 +16,7 @@ from service.errors import VC_DM
 from service.keys import Ed25519Signer, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign, verification_suites
 from service.strict_json import StrictJsonError, loads_strict
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DID = "did:web:vtc-hamburg.example"

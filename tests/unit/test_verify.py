@@ -22,7 +22,7 @@ from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, EddsaJcs2022, sign, verification_suites
 from service.proofs.data_integrity import unsecured
 from service.proofs.eddsa_jcs_2022 import jcs
-from service.verify import (
+from service.verification.pipeline import (
     CHECK_IDS,
     STATUS_RETRIEVAL_ERROR,
     Check,

@@ -1,4 +1,4 @@
-"""Worker processes end with the process that started them (service.signing.die_with_parent):
+"""Worker processes end with the process that started them (service.app.signing.die_with_parent):
 through PR_SET_PDEATHSIG on Linux and, everywhere, a watchdog thread. (The end-to-end case,
 `kill -9` of `tessera serve`, is tests/cli/test_service_cli.py.)"""
 
@@ -19,7 +19,7 @@ PARENT = """
 import subprocess, sys
 worker = subprocess.Popen([sys.executable, "-c", '''
 import os, sys, time
-from service.signing import die_with_parent
+from service.app.signing import die_with_parent
 real, sys.platform = sys.platform, {platform!r}
 die_with_parent({{parent}})
 sys.platform = real
@@ -70,7 +70,7 @@ def test_a_worker_whose_parent_already_died_ends_at_once() -> None:
         [
             sys.executable,
             "-c",
-            "from service.signing import die_with_parent\n"
+            "from service.app.signing import die_with_parent\n"
             "die_with_parent(1)  # not this process's parent: it died while we started\n"
             "print('still running')",
         ],

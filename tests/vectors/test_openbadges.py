@@ -47,7 +47,7 @@ from service.keys import (
 )
 from service.proofs import Canonicalizer, EddsaRdfc2022, add_proof, verification_suites
 from service.proofs.data_integrity import unsecured
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 IMPL = VECTORS / "1EdTech-openbadges-specification" / "ob_v3p0" / "impl"
 OB_HTML = IMPL / "linked-data-proof-ob.html"

@@ -42,7 +42,7 @@ from service.proofs import (
 )
 from service.proofs.data_integrity import unsecured
 from service.proofs.eddsa_jcs_2022 import jcs
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 
 CITIZENSHIP_V4RC1 = "https://w3id.org/citizenship/v4rc1"
 VECTOR_ISSUER = "https://vc.example/issuers/5678"

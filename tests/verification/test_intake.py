@@ -1,4 +1,4 @@
-"""The one reader of what a person hands the verifier (service/intake.py): QR codes in
+"""The one reader of what a person hands the verifier (service/verification/intake.py): QR codes in
 pictures and in PDFs rasterized by PDFium under limits, and refusals that say why."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import qrcode
 from factories import pdf_bomb
 from PIL import Image
 
-from service.intake import (
+from service.verification.intake import (
     PdfLimits,
     UnreadableInput,
     pdf_page_images,

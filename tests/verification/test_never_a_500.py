@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.public_verify import PublicVerification
+from service.verification.public import PublicVerification
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))

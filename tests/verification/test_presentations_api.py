@@ -12,7 +12,7 @@ import pytest
 from factories import holder_js_key, presentation
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.public_verify import PublicVerification
+from service.verification.public import PublicVerification
 
 CHALLENGE = "c0ffee00-1234-4abc-8def-0123456789ab"
 DOMAIN = "employer.example"

@@ -17,7 +17,9 @@ from verification_support import did_key_badge  # noqa: F401
 from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.proofs import Canonicalizer, verification_suites
-from service.public_verify import (
+from service.store import Database, Repository
+from service.verification.pipeline import Check, VerificationResult, Verifier, verify_credential
+from service.verification.public import (
     ConcurrencyGate,
     HashMemo,
     RateLimited,
@@ -26,8 +28,6 @@ from service.public_verify import (
     VerifierBusy,
     verdict_of,
 )
-from service.store import Database, Repository
-from service.verify import Check, VerificationResult, Verifier, verify_credential
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -207,7 +207,7 @@ def test_the_verdict_colours(statuses: list[str], verdict: str) -> None:
 
 
 def test_policy_reads_verify_settings_when_they_exist(settings: Any) -> None:
-    from service.public_verify import PublicPolicy
+    from service.verification.public import PublicPolicy
 
     assert PublicPolicy.from_settings(settings) == PublicPolicy()
 
@@ -225,7 +225,7 @@ def test_rate_limit_variables_reach_the_policy(
     """TESSERA_VERIFY_RATE_PER_SECOND / _BURST are real settings (the conformance run raises
     them: its suites are one client sending hundreds of verifications)."""
     from service.config import Settings
-    from service.public_verify import PublicPolicy
+    from service.verification.public import PublicPolicy
 
     monkeypatch.setenv("TESSERA_VERIFY_RATE_PER_SECOND", "2.5")
     monkeypatch.setenv("TESSERA_VERIFY_BURST", "4")

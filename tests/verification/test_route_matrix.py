@@ -22,8 +22,8 @@ from conftest import Provider, award_data, save_status_lists
 from verification_support import TEST_POLICY, UNLISTED_POLICY, make_public  # noqa: F401
 
 from service.export import qr
-from service.intake import qr_texts
 from service.store import Database, Repository
+from service.verification.intake import qr_texts
 
 STATES = ("genuine", "revoked", "suspended")
 PAGE = {"genuine": "valid", "revoked": "invalid", "suspended": "invalid"}
@@ -184,7 +184,7 @@ def test_the_cli_reaches_the_same_verdict(
     if recognized:
         from datetime import UTC, datetime
 
-        from service.trust import add_entry
+        from service.verification.trust import add_entry
 
         with db.transaction() as session:
             add_entry(

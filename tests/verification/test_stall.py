@@ -14,7 +14,7 @@ import pytest
 from factories import POISON_PROPERTY, open_badge_credential, poison_credential, small_credential
 from verification_support import TEST_POLICY, did_key_badge, make_public  # noqa: F401
 
-from service.public_verify import PublicPolicy, PublicVerification
+from service.verification.public import PublicPolicy, PublicVerification
 
 TRANSFORMATION_ERROR = "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR"
 

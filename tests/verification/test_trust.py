@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from conftest import Provider
 
+from service.app.issuing import did_document
 from service.dids import controller_document
 from service.errors import ValidationFailed
-from service.issuance import did_document
 from service.keys import Ed25519Signer
 from service.store import Database, Repository
-from service.trust import (
+from service.verification.trust import (
     TrustEntry,
     TrustRegistry,
     export_registry,

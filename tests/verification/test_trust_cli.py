@@ -169,7 +169,7 @@ def test_status_fetch_saves_lists_for_verify_status_dir(
     finally:
         server.shutdown()
     index = json.loads((folder / "index.json").read_text())
-    from service.status_check import saved_list_path
+    from service.verification.status import saved_list_path
 
     assert index[url]["file"] == saved_list_path(folder, url).name
     assert json.loads(saved_list_path(folder, url).read_text())["id"] == "list"
@@ -227,7 +227,7 @@ def test_the_schema_is_the_format_the_readme_shows() -> None:
 
     from service.credentials.schemas import validator
     from service.errors import ValidationFailed
-    from service.trust import registry_from_json
+    from service.verification.trust import registry_from_json
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Trust registry file") :]

@@ -18,14 +18,14 @@ from service.dids import StaticResolver
 from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, Ed25519Signature2020, EddsaRdfc2022, verification_suites
 from service.proofs.data_integrity import Cryptosuite, add_proof
-from service.status import (
+from service.status.bitstring import (
     STATUS_LIST_2021,
     bitstring,
     encode_list,
     read_list_credential,
 )
-from service.status_check import FunctionLists, StatusChecker
-from service.verify import Verifier, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
+from service.verification.status import FunctionLists, StatusChecker
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2025, 3, 1, tzinfo=UTC)

@@ -12,8 +12,8 @@ from typing import Any
 from conftest import SERVICE_BASE_URL
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.public_verify import PublicVerification
-from service.status_check import NoLists, StatusChecker
+from service.verification.public import PublicVerification
+from service.verification.status import NoLists, StatusChecker
 
 VC_DM = "https://www.w3.org/TR/vc-data-model#"
 RETRIEVAL = "https://www.w3.org/ns/credentials/status-list#STATUS_RETRIEVAL_ERROR"

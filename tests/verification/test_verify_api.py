@@ -22,9 +22,9 @@ from verification_support import (  # noqa: F401
     public,
 )
 
-from service.public_verify import PublicPolicy, PublicVerification
 from service.store import Database, Repository
 from service.store.models import Base
+from service.verification.public import PublicPolicy, PublicVerification
 
 CHECKS = ["parse", "context", "proof", "issuer", "validity", "status", "trust"]
 
@@ -40,7 +40,7 @@ def statuses(body: dict[str, Any]) -> dict[str, str]:
 
 
 def trust_provider(db: Database, provider: Provider, **fields: Any) -> None:
-    from service.trust import import_registry
+    from service.verification.trust import import_registry
 
     entry = {"did": provider.did, "name": "VTC Hamburg", "country": "DE", **fields}
     with db.transaction() as session:
@@ -179,7 +179,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
     vc = award(who=provider, mod=_module_of(client, provider))
     with db.transaction() as session:
         repo = Repository(session)
-        from service.issuance import did_document
+        from service.app.issuing import did_document
 
         document = did_document(repo, repo.issuer_by_slug("lyon"))
         # The provider leaves this service; only the registry still knows its keys.
@@ -194,7 +194,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
     public.directory.invalidate()
     assert statuses(verify(client, vc).json())["proof"] == "unknown"
     trust_provider_doc = {"did": provider.did, "name": "CFA Lyon", "didDocument": document}
-    from service.trust import import_registry
+    from service.verification.trust import import_registry
 
     with db.transaction() as session:
         import_registry(
@@ -225,7 +225,7 @@ def test_a_rotated_key_is_found_without_waiting_for_the_cache(
 ) -> None:
     make_public(PublicPolicy(rate_per_second=1000, burst=1000, directory_seconds=3600))
     assert verify(client, award()).json()["verified"] is True  # caches the DID document
-    from service.issuance import rotate_key
+    from service.app.issuing import rotate_key
 
     with db.transaction() as session:
         repo = Repository(session)
@@ -242,7 +242,7 @@ def test_a_rotated_key_is_found_without_waiting_for_the_cache(
 def test_the_offline_qr_payload_is_accepted(
     client: Any, public: PublicVerification, did_key_badge: dict[str, Any], vector_signer: Any
 ) -> None:
-    from service.export.compact import encode_offline
+    from service.export.offline_qr import encode_offline
 
     text = encode_offline(did_key_badge, signer=vector_signer)
     body = verify(client, text).json()

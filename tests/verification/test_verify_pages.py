@@ -27,9 +27,9 @@ from verification_support import (  # noqa: F401
 )
 
 from service.i18n import LANGUAGES, catalog, direction
-from service.public_verify import PublicPolicy, PublicVerification
 from service.store import Database, Repository
 from service.store.models import CredentialRow
+from service.verification.public import PublicPolicy, PublicVerification
 
 
 def short(vc: dict[str, Any]) -> str:
@@ -55,7 +55,7 @@ def trusted_public(
     db: Database,
     provider: Provider,
 ) -> PublicVerification:
-    from service.trust import import_registry
+    from service.verification.trust import import_registry
 
     with db.transaction() as session:
         import_registry(
@@ -275,7 +275,7 @@ def test_uploading_a_picture_of_the_qr_code(
 def test_uploading_a_picture_of_the_offline_qr(
     client: Any, public: PublicVerification, did_key_badge: dict[str, Any], vector_signer: Any
 ) -> None:
-    from service.export.compact import encode_offline
+    from service.export.offline_qr import encode_offline
 
     png = qr_png(encode_offline(did_key_badge, signer=vector_signer))
     html = upload(client, png, "offline.png", "image/png").text

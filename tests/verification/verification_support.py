@@ -13,8 +13,8 @@ import pytest
 from conftest import Provider, award_data
 
 from service.api.routes.verification import get_public
-from service.public_verify import PublicPolicy, PublicVerification, build_public_verification
-from service.verify import Check
+from service.verification.pipeline import Check
+from service.verification.public import PublicPolicy, PublicVerification, build_public_verification
 
 #: Generous limits, so only the tests about limits meet them.
 TEST_POLICY = PublicPolicy(

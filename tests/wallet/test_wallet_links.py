@@ -12,9 +12,9 @@ from conftest import Provider, award_data
 from sqlalchemy import event, text
 from wallet_support import issue, path_of, uuid_of, wallet_url
 
+from service.app.wallet import WalletAward, link_awards, new_token, token_hash
+from service.app.wallet import wallet_url as make_url
 from service.store import Database, Repository
-from service.wallet import WalletAward, link_awards, new_token, token_hash
-from service.wallet import wallet_url as make_url
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 

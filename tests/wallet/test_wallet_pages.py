@@ -17,10 +17,10 @@ from PIL import Image
 from svg_support import svg_to_png
 from wallet_support import issue, path_of, pdf_page_png, read_qr, uuid_of, wallet_url
 
-from service.engine import Engine
+from service.app.engine import Engine
 from service.export import qr
-from service.export.compact import SavedKeys
-from service.export.compact import verify_offline as verify_offline_qr
+from service.export.offline_qr import SavedKeys
+from service.export.offline_qr import verify_offline as verify_offline_qr
 from service.i18n import LANGUAGES, direction, translate, translate_plural
 from service.store import Database
 from service.store.models import Base

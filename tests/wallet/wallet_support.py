@@ -9,7 +9,7 @@ import zxingcpp
 from conftest import Provider, award_data
 from PIL import Image
 
-from service.intake import PdfLimits, pdf_page_images
+from service.verification.intake import PdfLimits, pdf_page_images
 
 
 def issue(client: Any, provider: Provider, module: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def path_of(url: str) -> str:
 
 def pdf_page_png(pdf: bytes, dpi: int = 150) -> bytes:
     """The first page of a PDF as PNG bytes, rendered by PDFium through the verification
-    page's own reader (:func:`service.intake.pdf_page_images`)."""
+    page's own reader (:func:`service.verification.intake.pdf_page_images`)."""
     page = pdf_page_images(pdf, limits=PdfLimits(max_pages=1, dpi=dpi))[0]
     buffer = io.BytesIO()
     page.save(buffer, format="PNG")

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from service.api.deps import CallerDep, StateDep, issuer_for
+from service.app.issuing import SCOPES, create_api_key, revoke_api_key, revoke_key
 from service.errors import ValidationFailed
-from service.issuance import SCOPES, create_api_key, revoke_api_key, revoke_key
-from service.verify import parse_datetime
+from service.verification.pipeline import parse_datetime
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["access"])
 

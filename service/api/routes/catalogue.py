@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from service.api.deps import CallerDep, StateDep, issuer_for
-from service.issuance import create_module, create_programme
+from service.app.issuing import create_module, create_programme
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["catalogue"])
 Json = Annotated[dict[str, Any], Body(description="Validated against the JSON Schema in schemas/.")]

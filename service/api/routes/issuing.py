@@ -10,9 +10,9 @@ from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import CallerDep, IdempotencyKey, StateDep, issuer_for
+from service.app.issuing import MAX_BATCH, Issued, issue_awards, issue_vcapi
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
-from service.issuance import MAX_BATCH, Issued, issue_awards, issue_vcapi
 
 router = APIRouter(tags=["issuing"])
 Json = Annotated[dict[str, Any], Body()]

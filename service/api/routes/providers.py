@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header
 
 from service.api.deps import StateDep
+from service.app.issuing import create_issuer
 from service.credentials import validate
 from service.errors import AuthenticationError, PermissionDeniedError
-from service.issuance import create_issuer
 
 router = APIRouter(tags=["operator"])
 

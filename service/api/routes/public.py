@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from service.api.deps import StateDep
+from service.app.issuing import did_document
 from service.contexts import BUNDLED_DIR
-from service.issuance import did_document
 
 router = APIRouter(tags=["public"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header
 from fastapi.responses import Response
 
 from service.api.deps import CallerDep, StateDep, issuer_for
-from service.revocation import LIST_TTL, apply_vcapi_update, change_status, credential_status
+from service.app.status_lists import LIST_TTL, apply_vcapi_update, change_status, credential_status
 
 router = APIRouter(tags=["status"])
 Json = Annotated[dict[str, Any], Body()]

@@ -27,17 +27,24 @@ from starlette.types import Message
 from service.api.deps import AppState
 from service.api.pages import page_language, render
 from service.api.problems import problem
-from service.errors import MalformedDocumentError, TesseraError, ValidationFailed
-from service.export.view import (
+from service.credentials.view import (
     achievement_of,
     description_translations,
     eqf_level,
     name_translations,
     subject_of,
 )
-from service.intake import UnreadableInput
-from service.presentations import PresentationResult
-from service.public_verify import (
+from service.errors import MalformedDocumentError, TesseraError, ValidationFailed
+from service.strict_json import NotJsonError, StrictJsonError, loads_strict
+from service.verification.intake import UnreadableInput
+from service.verification.pipeline import (
+    VerificationResult,
+    issuer_of,
+    parse_datetime,
+    validity_fields,
+)
+from service.verification.presentations import PresentationResult
+from service.verification.public import (
     OFFLINE_PREFIX,
     PayloadTooLarge,
     PublicVerification,
@@ -47,14 +54,7 @@ from service.public_verify import (
     build_public_verification,
     verdict_of,
 )
-from service.strict_json import NotJsonError, StrictJsonError, loads_strict
-from service.trust import TrustAssessment
-from service.verify import (
-    VerificationResult,
-    issuer_of,
-    parse_datetime,
-    validity_fields,
-)
+from service.verification.trust import TrustAssessment
 
 router = APIRouter(tags=["verification"])
 _BUILD_LOCK = threading.Lock()
@@ -445,7 +445,7 @@ def summarize(
     document: Mapping[str, Any], lang: str, *, catalogue: Mapping[str, Any] | None = None
 ) -> Summary:
     """The facts of an Open Badges (or plain VC) credential, in the page language if it has it.
-    Reads both Tessera shapes (see ``service.export.view``): OB ``related`` editions and EQF
+    Reads both Tessera shapes (see ``service.credentials.view``): OB ``related`` editions and EQF
     ``alignment`` today, the Tessera context's terms (``learningHours``...) before.
     ``catalogue`` (the module data of a credential this service stored) supplies the learning
     hours, which Open Badges has no term for, when the credential does not state them."""
@@ -786,8 +786,8 @@ def _catalogue_of(
     """The catalogue entry of a credential this service issued and stores unchanged (the
     module it was issued from), else None: the page shows what the catalogue adds only for
     exactly the credential the provider issued."""
+    from service.app.wallet import catalogue_entry
     from service.store import Repository
-    from service.wallet import catalogue_entry
 
     credential_id = credential.get("id")
     own = (

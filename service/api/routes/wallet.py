@@ -22,17 +22,8 @@ from markupsafe import Markup, escape
 
 from service.api.deps import AppState, CallerDep, StateDep, issuer_for
 from service.api.pages import render
-from service.errors import ConflictError, InputError, NotFoundError, ValidationFailed
-from service.export import qr
-from service.export.compact import encode_offline
-from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
-from service.export.view import CredentialView, format_date
-from service.i18n import negotiate, supported, translate
-from service.keys import Signer
-from service.signing import LocalSigner
-from service.store import Repository
-from service.store.models import CredentialRow
-from service.wallet import (
+from service.app.signing import LocalSigner
+from service.app.wallet import (
     Wallet,
     WalletLinkRevoked,
     WalletNotFound,
@@ -43,6 +34,15 @@ from service.wallet import (
     renew_wallet_link,
     revoke_wallet_link,
 )
+from service.credentials.view import CredentialView, format_date
+from service.errors import ConflictError, InputError, NotFoundError, ValidationFailed
+from service.export import qr
+from service.export.offline_qr import encode_offline
+from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
+from service.i18n import negotiate, supported, translate
+from service.keys import Signer
+from service.store import Repository
+from service.store.models import CredentialRow
 
 router = APIRouter(tags=["wallet"])
 
@@ -92,7 +92,7 @@ def _signer_for(state: AppState) -> Callable[[str], Signer]:
 
 def _status(repo: Repository, wallet: Wallet, row: CredentialRow) -> tuple[bool, bool]:
     """(revoked, suspended) from the provider's status lists."""
-    from service.revocation import credential_status
+    from service.app.status_lists import credential_status
 
     status = credential_status(repo, issuer=wallet.issuer, credential_id=row.id)
     return status.revoked, status.suspended

@@ -4,7 +4,7 @@ A presentation (VC Data Model 2.0 §4.13, 1.1 §4.10) is checked in this order:
 
 ``parse``        a JSON object of bounded size and shape whose type includes
                  ``VerifiablePresentation``
-``context``      the same pinned-context rules as a credential (:func:`service.verify.context_check`)
+``context``      the same pinned-context rules as a credential (:func:`service.verification.pipeline.context_check`)
 ``proof``        its Data Integrity proof(s), for the ``authentication`` purpose, by a key the
                  ``holder`` (when named) controls; bound to the verifier's ``challenge`` and
                  ``domain`` when the verifier gives them
@@ -37,7 +37,7 @@ from service.errors import (
 from service.proofs.canonical import check_structure
 from service.proofs.data_integrity import proofs_of, verify_proof
 from service.strict_json import NotJsonError, StrictJsonError, loads_strict
-from service.verify import (
+from service.verification.pipeline import (
     Check,
     VerificationResult,
     Verifier,

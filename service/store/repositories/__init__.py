@@ -1,6 +1,6 @@
 """Rows <-> domain. One :class:`Repository` wraps one session (one transaction).
 
-The use cases in ``service.issuance`` receive a repository and never touch SQLAlchemy.
+The use cases in ``service.app.issuing`` receive a repository and never touch SQLAlchemy.
 Every query that reads a provider's records is scoped by ``issuer_id``, so one provider can
 never see another's: a foreign id simply is not found.
 """

@@ -29,7 +29,7 @@ from service.export.binary import crockford_decode, crockford_encode
 from service.i18n import supported
 from service.store import Repository
 from service.store.models import CredentialRow, IssuerRow, WalletLinkRow
-from service.store.repository import new_id
+from service.store.repositories import new_id
 
 TOKEN_BITS = 160
 TOKEN_LENGTH = TOKEN_BITS // 5  # 32 characters

@@ -23,16 +23,8 @@ from typing import Any, Protocol
 import httpx
 
 from service.errors import TesseraError
-from service.remote import (
-    FETCH_TIMEOUT_SECONDS,
-    MAX_RESPONSE_BYTES,
-    FetchError,
-    check_url,
-    fetch_json,
-    strict_client,
-)
-from service.status import StatusListError, bit_at, parse_entries, read_list_credential
-from service.verify import (
+from service.status.bitstring import StatusListError, bit_at, parse_entries, read_list_credential
+from service.verification.pipeline import (
     STATUS_RETRIEVAL_ERROR,
     Check,
     VerificationResult,
@@ -41,6 +33,14 @@ from service.verify import (
     parse_datetime,
     validity_fields,
     verify_credential,
+)
+from service.verification.remote import (
+    FETCH_TIMEOUT_SECONDS,
+    MAX_RESPONSE_BYTES,
+    FetchError,
+    check_url,
+    fetch_json,
+    strict_client,
 )
 
 MAX_LIST_RESPONSE_BYTES = MAX_RESPONSE_BYTES
@@ -114,10 +114,10 @@ def did_web_host(did: str) -> str | None:
 
 
 class HttpsLists:
-    """Fetch lists over HTTPS by the rules of :func:`service.remote.fetch_json`, from the
+    """Fetch lists over HTTPS by the rules of :func:`service.verification.remote.fetch_json`, from the
     issuer's own did:web host or a host the trust registry names for it, with a small cache
     honouring ``validUntil`` and the list's ``ttl``. ``client`` is injected (a test's, the
-    CLI's with ``--ca-file``); by default :func:`service.remote.strict_client`. ``hint`` is
+    CLI's with ``--ca-file``); by default :func:`service.verification.remote.strict_client`. ``hint`` is
     added to every failure (``{url}`` is the list's URL): what to do about it."""
 
     def __init__(
@@ -215,7 +215,7 @@ def _out_of_date(
 
 @dataclass
 class StatusChecker:
-    """A :data:`service.verify.StatusChecker`: checks every BitstringStatusListEntry (and
+    """A :data:`service.verification.pipeline.StatusChecker`: checks every BitstringStatusListEntry (and
     legacy StatusList2021Entry).
 
     ``list_verifier`` verifies the status list credentials themselves (same resolver and

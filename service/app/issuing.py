@@ -23,6 +23,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from service.app.signing import BatchSigner
+from service.app.status_lists import reserve_entries
+from service.app.wallet import IssuedLink, WalletAward, link_awards
 from service.contexts import CREDENTIALS_V2
 from service.credentials import (
     Award,
@@ -44,11 +47,8 @@ from service.errors import (
 from service.keys import KeyInfo, KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
 from service.proofs.data_integrity import format_datetime
-from service.revocation import reserve_entries
-from service.signing import BatchSigner
 from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
-from service.store.repository import NewCredential, Repository, new_id, new_public_id
-from service.wallet import IssuedLink, WalletAward, link_awards
+from service.store.repositories import NewCredential, Repository, new_id, new_public_id
 
 SCOPES = ("issue", "revoke", "admin")
 DID_METHODS = ("web", "key")

@@ -13,7 +13,7 @@ from service.contexts import ContextStore
 from service.dids import Resolver, StaticResolver
 from service.keys import KeyStore
 from service.proofs import Canonicalizer, Limits, verification_suites
-from service.verify import StatusChecker, TrustChecker, Verifier
+from service.verification.pipeline import StatusChecker, TrustChecker, Verifier
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ from service.dids import method_from_document
 from service.errors import DidResolutionError, ValidationFailed
 from service.proofs.data_integrity import format_datetime
 from service.store.models import TrustEntryRow
-from service.store.repository import Repository
-from service.verify import Check, Status, parse_datetime
+from service.store.repositories import Repository
+from service.verification.pipeline import Check, Status, parse_datetime
 
 JsonObject = dict[str, Any]
 
@@ -199,7 +199,7 @@ class TrustRegistry:
         return TrustAssessment(issuer, "recognized", at, entry)
 
     def check(self, issuer: str, valid_from: datetime | None, now: datetime) -> Check:
-        """The pipeline's ``trust`` check (see :data:`service.verify.TrustChecker`)."""
+        """The pipeline's ``trust`` check (see :data:`service.verification.pipeline.TrustChecker`)."""
         return self.assess(issuer, valid_from, now).to_check()
 
 

@@ -54,6 +54,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from service.credentials.view import plain_text
 from service.dids import VerificationMethod, did_key_document, method_from_document
 from service.errors import (
     VC_DM,
@@ -64,10 +65,9 @@ from service.errors import (
     TesseraError,
 )
 from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
-from service.export.view import plain_text
 from service.keys import Signer, verify_signature
 from service.proofs.eddsa_jcs_2022 import jcs
-from service.verify import (
+from service.verification.pipeline import (
     CHECK_IDS,
     SKIPPABLE,
     STATUS_RETRIEVAL_ERROR,
@@ -141,7 +141,7 @@ class OfflinePayload:
 
     def status_document(self) -> dict[str, Any]:
         """A document holding only ``id``, ``issuer`` and ``credentialStatus``: the shape a
-        :data:`~service.verify.StatusChecker` reads (it checks that each list was issued by
+        :data:`~service.verification.pipeline.StatusChecker` reads (it checks that each list was issued by
         the same issuer, so the issuer must be there)."""
         return {
             "id": self.credential_id,
@@ -537,7 +537,7 @@ def verify_offline(
     skip: Sequence[str] = (),
 ) -> VerificationResult:
     """Check an offline QR with no network: the checks of
-    :func:`service.verify.verify_credential`, in the same shape (``skip`` too).
+    :func:`service.verification.pipeline.verify_credential`, in the same shape (``skip`` too).
 
     ``keys`` supplies the issuer's keys (:class:`SavedKeys`). ``status`` may check a status
     list the verifier has cached; without it the status check is ``unknown`` and says where

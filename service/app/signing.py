@@ -25,8 +25,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
+from service.app.engine import Engine, build_engine
 from service.config import Settings
-from service.engine import Engine, build_engine
 from service.keys import Ed25519Signer
 from service.proofs import DEFAULT_CRYPTOSUITE, sign
 

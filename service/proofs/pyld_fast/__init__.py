@@ -91,7 +91,7 @@ SUPPORTED_PYLD_VERSION = "3.3.0"
 
 if jsonld.__version__ != SUPPORTED_PYLD_VERSION:  # pragma: no cover - depends on install
     raise ImportError(
-        f"service.proofs.fastld overrides internals of PyLD {SUPPORTED_PYLD_VERSION}, but PyLD "
+        f"service.proofs.pyld_fast overrides internals of PyLD {SUPPORTED_PYLD_VERSION}, but PyLD "
         f"{jsonld.__version__} is installed. Install PyLD=={SUPPORTED_PYLD_VERSION} (as "
         "pyproject.toml pins it), or re-derive fastld.py from the new release and re-run "
         "tests/unit/test_fastld_equivalence.py."

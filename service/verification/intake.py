@@ -4,7 +4,7 @@ files, pictures and PDFs for the ``/verify`` page and ``tessera verify --qr``.
 - A picture (PNG, JPEG, GIF, BMP, WebP) is opened by Pillow (refused before decoding when it
   claims more than :data:`MAX_IMAGE_PIXELS`) and its QR codes read by zxing-cpp.
 - A PDF is rasterized by PDFium (``pypdfium2``) in a child process under memory, CPU-time,
-  page and pixel limits (:class:`PdfLimits`, :mod:`service.pdf_render`), so a decompression
+  page and pixel limits (:class:`PdfLimits`, :mod:`service.verification.pdf_render`), so a decompression
   bomb or a huge embedded image costs a fraction of a second and then a clear refusal, and
   its QR codes are read from the page images.
 - Anything else is taken as text (a credential's JSON, an offline QR text, a link).
@@ -77,7 +77,7 @@ def is_image(data: bytes) -> bool:
 
 def pdf_page_images(pdf: bytes, *, limits: PdfLimits = PDF_LIMITS) -> list[Image.Image]:
     """Grayscale images of the first ``limits.max_pages`` pages of ``pdf``, rendered by PDFium
-    in a child process with ``limits`` (see :mod:`service.pdf_render`).
+    in a child process with ``limits`` (see :mod:`service.verification.pdf_render`).
 
     Raises :class:`UnreadableInput`: ``bad_pdf`` when the file is not a PDF or is encrypted,
     ``pdf_too_complex`` when it cannot be rendered within the limits (a decompression bomb

@@ -19,7 +19,7 @@ from typing import Any
 from service import i18n
 from service.credentials.openbadges import EQF_FRAMEWORK, EQF_SCHEME
 from service.i18n import format_number, translate, translate_plural
-from service.verify import issuer_of, parse_datetime
+from service.verification.pipeline import issuer_of, parse_datetime
 
 
 def plain_text(value: Any) -> str | None:

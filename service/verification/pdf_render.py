@@ -8,7 +8,7 @@ decompression bomb (a small file whose streams inflate to gigabytes) or a huge e
 image cannot be interrupted from Python, and PDFium aborts the process when an allocation
 fails. So the limits are the kernel's (``RLIMIT_AS`` for memory, ``RLIMIT_CPU`` for time),
 and a child that dies of them takes nothing else with it. The parent
-(:func:`service.intake.pdf_page_images`) adds a wall-clock timeout.
+(:func:`service.verification.intake.pdf_page_images`) adds a wall-clock timeout.
 
 Protocol: the PDF on standard input; arguments ``MAX_PAGES DPI MAX_PIXELS``. For each page
 rendered, standard output gets ``width`` and ``height`` (4 bytes each, big-endian) followed

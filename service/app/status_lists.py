@@ -26,13 +26,19 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from service.app.signing import BatchSigner
 from service.errors import ConflictError, NotFoundError, ValidationFailed
 from service.proofs.data_integrity import format_datetime
-from service.signing import BatchSigner
-from service.status import DEFAULT_LIST_BITS, bitstring, encode_list, entry_json, list_credential
+from service.status.bitstring import (
+    DEFAULT_LIST_BITS,
+    bitstring,
+    encode_list,
+    entry_json,
+    list_credential,
+)
 from service.store import Repository
 from service.store.models import IssuerRow, StatusEntryRow, StatusListRow
-from service.store.repository import new_id
+from service.store.repositories import new_id
 
 #: A list is closed for new entries at half capacity, so a random free index is found fast
 #: and every list stays sparse enough that an index says little about issue order.

@@ -6,7 +6,7 @@ It puts together, once per process:
 - a resolver over this service's own providers' DID documents (read from the database), the
   DID documents saved in the trust registry, and did:key; cached briefly, re-read when a key
   is missing (a provider rotated its key a moment ago);
-- the trust registry (:mod:`service.trust`) as the pipeline's ``trust`` check;
+- the trust registry (:mod:`service.verification.trust`) as the pipeline's ``trust`` check;
 - the ``status`` check (:func:`status_checker`: the one place it is built);
 - a memo of the canonical hashes (:class:`HashMemo`): the same credential verified again
   skips canonicalization, and nothing else: the signature, validity, status and trust are
@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from service.app.engine import Engine
+from service.app.issuing import did_document
 from service.config import Settings
 from service.dids import (
     StaticResolver,
@@ -47,23 +49,21 @@ from service.dids import (
     did_key_document,
     method_from_document,
 )
-from service.engine import Engine
 from service.errors import TESSERA, DidResolutionError, InputError, TesseraError
-from service.intake import texts_from_upload
-from service.issuance import did_document
-from service.presentations import PresentationResult, verify_presentation
 from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
 from service.proofs.data_integrity import Cryptosuite
 from service.store import Database, Repository
-from service.trust import TrustRegistry, service_registry
-from service.verify import (
+from service.verification.intake import texts_from_upload
+from service.verification.pipeline import (
     Check,
     StatusChecker,
     VerificationResult,
     Verifier,
     verify_credential,
 )
+from service.verification.presentations import PresentationResult, verify_presentation
+from service.verification.trust import TrustRegistry, service_registry
 
 if TYPE_CHECKING:
     import httpx
@@ -162,7 +162,7 @@ class PublicPolicy:
     #: How long the provider directory (DID documents, trust registry) is cached.
     directory_seconds: float = 30.0
     #: Recognize the providers registered on this service without a registry entry
-    #: (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS``; see :func:`service.trust.service_registry`).
+    #: (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS``; see :func:`service.verification.trust.service_registry`).
     trust_own_providers: bool = True
     #: How often the aggregate counters are written (``0``: on every verification).
     count_flush_seconds: float = 5.0
@@ -489,7 +489,7 @@ class ServiceDirectory:
     documents saved in the trust registry. Both are cached for ``ttl`` seconds; a method
     missing from a cached document triggers one fresh read (a key rotated a moment ago).
     Being resolvable is not being trusted: trust comes from the registry
-    (:func:`service.trust.service_registry`: the operator's entries, plus this service's own
+    (:func:`service.verification.trust.service_registry`: the operator's entries, plus this service's own
     providers unless ``trust_own_providers`` is off).
     """
 
@@ -669,7 +669,7 @@ class PublicVerification:
     def _verify_offline(
         self, text: str, *, now: datetime, skip: Sequence[str] = ()
     ) -> VerificationResult:
-        from service.export.compact import verify_offline
+        from service.export.offline_qr import verify_offline
 
         return verify_offline(
             text,
@@ -732,7 +732,7 @@ class PublicVerification:
         return result
 
     async def read_upload(self, data: bytes, *, client: str | None = None) -> list[str]:
-        """The candidate texts in an uploaded file (:func:`service.intake.texts_from_upload`:
+        """The candidate texts in an uploaded file (:func:`service.verification.intake.texts_from_upload`:
         QR codes in pictures and PDFs), behind the same gate as verifications."""
         texts: list[str] = await self.gate.run(
             lambda: texts_from_upload(data), client=self._gate_key(client)
@@ -743,7 +743,7 @@ class PublicVerification:
         return self.limiter.key(client) if client is not None else None
 
 
-#: The text every offline QR payload starts with (``service.export.compact.PREFIX``).
+#: The text every offline QR payload starts with (``service.export.offline_qr.PREFIX``).
 OFFLINE_PREFIX = "TSR1:"
 
 
@@ -757,13 +757,13 @@ def status_checker(
 
     Lists come from this service itself (``own_lists``: URL -> signed list, no network) and,
     for other providers, over HTTPS from the issuer's own did:web host only
-    (:class:`service.status_check.HttpsLists`). The lists' own signatures are checked with
+    (:class:`service.verification.status.HttpsLists`). The lists' own signatures are checked with
     ``verifier`` (same resolver and policy, no status check of their own). ``http_client``
-    replaces the default strict client (:func:`service.remote.strict_client`).
+    replaces the default strict client (:func:`service.verification.remote.strict_client`).
     """
     try:
-        from service.status_check import ChainedLists, FunctionLists, HttpsLists
-        from service.status_check import StatusChecker as BitstringStatusChecker
+        from service.verification.status import ChainedLists, FunctionLists, HttpsLists
+        from service.verification.status import StatusChecker as BitstringStatusChecker
     except ImportError:  # the status module is not there: status stays 'unknown'
         return None
     sources = [FunctionLists(own_lists)] if own_lists is not None else []
@@ -783,7 +783,7 @@ def build_public_verification(
     http_client: httpx.Client | None = None,
 ) -> PublicVerification:
     """The public verifier for a service process (see the module docstring); ``http_client``
-    fetches other providers' status lists (default: :func:`service.remote.strict_client`)."""
+    fetches other providers' status lists (default: :func:`service.verification.remote.strict_client`)."""
     policy = policy or PublicPolicy.from_settings(settings)
     public = PublicVerification(engine=engine, database=database, policy=policy)
     public.verifier = dataclasses.replace(

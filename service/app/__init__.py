@@ -1,0 +1,4 @@
+"""Use cases: one module per job a provider, learner or operator does (providers, access,
+catalogue, issuing, status lists, wallet, signing). Collaborators (repositories, key store,
+signer, the time) come in as arguments, so the HTTP routes and the CLI run the same code.
+"""
