@@ -35,6 +35,7 @@ from service.credentials import (
     credential_status,
     validate,
 )
+from service.credentials.completion import check_completion
 from service.credentials.schemas import find_sensitive
 from service.dids import controller_document
 from service.errors import (
@@ -328,6 +329,8 @@ def create_programme(
     repo: Repository, *, issuer: IssuerRow, data: Mapping[str, Any], actor: str, now: datetime
 ) -> Any:
     validate("programme", data, what="programme")
+    if "completion" in data:
+        check_completion(data["completion"], local_modules=[m.id for m in repo.modules(issuer.id)])
     row = repo.add_programme(issuer_id=issuer.id, data=dict(data), now=now)
     repo.audit(actor=actor, action="programme.create", now=now, issuer_id=issuer.id, subject=row.id)
     return row
