@@ -11,6 +11,8 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     ├── ConfigurationError              settings are missing or unsafe
     ├── InputError                      the caller sent something we cannot use
     │   ├── MalformedDocumentError      not JSON, too large, too deep, wrong shape
+    │   │   └── StrictJsonError         JSON that I-JSON refuses (duplicate member, NaN, lone surrogate)
+    │   │       └── NotJsonError        not JSON at all (a syntax error)
     │   ├── ContextError                a JSON-LD context problem
     │   │   ├── UntrustedContextError   URL not in the pinned store / not allowed
     │   │   └── ContextIntegrityError   bytes do not match the pinned sha256
@@ -18,11 +20,19 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     │   │   └── CanonicalizationLimitError   hostile input: work or size bound hit
     │   │       └── BlankNodeLimitError      too many or too entangled blank nodes
     │   ├── UnsupportedProofError       unknown proof type or cryptosuite
+    │   ├── StatusListError             a status list or entry that cannot be used (spec code)
+    │   ├── UnreadableInput             an upload or pasted text that holds no credential (code)
     │   ├── ValidationFailed            a request breaks its JSON Schema (carries every error)
     │   └── ConflictError               the request contradicts stored state (idempotency, revoked)
     ├── NotFoundError                   no such record *for this caller*
+    │   ├── WalletNotFound              no live wallet has this token
+    │   └── WalletLinkRevoked           the provider revoked this wallet link (410 Gone)
     ├── AuthenticationError             no or unknown API key
     ├── PermissionDeniedError           the API key lacks the scope
+    ├── PayloadTooLarge                 a public request over its byte limit (413)
+    ├── RateLimited                     too many verifications from one address (429, retry_after)
+    ├── VerifierBusy                    the public verifier is at capacity (503, retry_after)
+    ├── FetchError                      a remote document could not be fetched under the rules
     ├── KeyStoreError                   local key store problems
     │   ├── KeyNotFoundError
     │   ├── KeyExistsError
@@ -30,6 +40,9 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     │   └── WrongPassphraseError
     ├── DidResolutionError              a DID or verification method cannot be resolved
     └── InvalidSignature                an Ed25519 signature does not verify
+
+Every class is defined here, so the tree above is the whole of it; the HTTP status of each
+is chosen in one place, ``service/api/problems.py``.
 
 Crypto primitives raise :class:`InvalidSignature` rather than returning ``False`` (as
 pyca/cryptography does); the verification pipeline turns it into a failed check.
@@ -70,6 +83,14 @@ class InputError(TesseraError):
 class MalformedDocumentError(InputError):
     problem_type = VC_DM + "PARSING_ERROR"
     title = "Parsing error"
+
+
+class StrictJsonError(MalformedDocumentError):
+    """The input is not I-JSON; the message says where and what (``PARSING_ERROR``)."""
+
+
+class NotJsonError(StrictJsonError):
+    """The input is not JSON at all (a syntax error), as opposed to JSON that I-JSON refuses."""
 
 
 class ContextError(InputError):
@@ -116,6 +137,31 @@ class UnsupportedProofError(InputError):
     title = "Unsupported proof"
 
 
+#: The Bitstring Status List specification's own error type names (§3.6); it cites
+#: MALFORMED_VALUE_ERROR and RANGE_ERROR from the VC Data Model.
+STATUS_LIST = "https://www.w3.org/ns/credentials/status-list#"
+
+
+class StatusListError(InputError):
+    """A status list or entry that cannot be used; ``code`` is the spec's error type name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        base = VC_DM if code in ("MALFORMED_VALUE_ERROR", "RANGE_ERROR") else STATUS_LIST
+        self.problem_type = base + code
+        self.title = code.replace("_", " ").title()
+
+
+class UnreadableInput(InputError):
+    """An upload or pasted text that holds no credential; ``code`` names why (the pages have a
+    sentence for each in every language)."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message or f"Unreadable input ({code}).")
+        self.code = code
+
+
 class ValidationFailed(InputError):
     """A request that breaks its schema. ``errors`` lists ``{"path", "message"}`` for each problem."""
 
@@ -136,6 +182,18 @@ class NotFoundError(TesseraError):
     title = "Not found"
 
 
+class WalletNotFound(NotFoundError):
+    """No live wallet has this token (HTTP 404)."""
+
+    title = "Wallet not found"
+
+
+class WalletLinkRevoked(NotFoundError):
+    """The link existed and the provider revoked it (HTTP 410 Gone)."""
+
+    title = "Wallet link revoked"
+
+
 class AuthenticationError(TesseraError):
     problem_type = TESSERA + "unauthenticated"
     title = "Authentication required"
@@ -144,6 +202,45 @@ class AuthenticationError(TesseraError):
 class PermissionDeniedError(TesseraError):
     problem_type = TESSERA + "forbidden"
     title = "Permission denied"
+
+
+class PayloadTooLarge(TesseraError):
+    problem_type = TESSERA + "payload-too-large"
+    title = "Request too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request is larger than {limit} bytes. A credential is a few kilobytes; send "
+            "the credential alone."
+        )
+        self.limit = limit
+
+
+class RateLimited(TesseraError):
+    problem_type = TESSERA + "rate-limited"
+    title = "Too many verifications"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(
+            f"Too many verifications from this address; try again in {self.retry_after} s."
+        )
+
+
+class VerifierBusy(TesseraError):
+    problem_type = TESSERA + "busy"
+    title = "Verifier busy"
+
+    def __init__(self, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"The verifier is busy; try again in {retry_after} s.")
+
+
+class FetchError(TesseraError):
+    """A document could not be fetched under the rules; the message names the URL and why."""
+
+    problem_type = TESSERA + "fetch"
+    title = "Remote document could not be fetched"
 
 
 class KeyStoreError(TesseraError):
@@ -181,6 +278,10 @@ class InvalidSignature(TesseraError):
 
 
 __all__ = [
+    "DATA_INTEGRITY",
+    "STATUS_LIST",
+    "TESSERA",
+    "VC_DM",
     "AuthenticationError",
     "BlankNodeLimitError",
     "CanonicalizationError",
@@ -190,6 +291,7 @@ __all__ = [
     "ContextError",
     "ContextIntegrityError",
     "DidResolutionError",
+    "FetchError",
     "InputError",
     "InvalidSignature",
     "KeyExistsError",
@@ -197,11 +299,20 @@ __all__ = [
     "KeyStoreError",
     "MalformedDocumentError",
     "NotFoundError",
+    "NotJsonError",
     "PassphraseRequiredError",
+    "PayloadTooLarge",
     "PermissionDeniedError",
+    "RateLimited",
+    "StatusListError",
+    "StrictJsonError",
     "TesseraError",
+    "UnreadableInput",
     "UnsupportedProofError",
     "UntrustedContextError",
     "ValidationFailed",
+    "VerifierBusy",
+    "WalletLinkRevoked",
+    "WalletNotFound",
     "WrongPassphraseError",
 ]

@@ -13,15 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.errors import MalformedDocumentError
-
-
-class StrictJsonError(MalformedDocumentError):
-    """The input is not I-JSON; the message says where and what (``PARSING_ERROR``)."""
-
-
-class NotJsonError(StrictJsonError):
-    """The input is not JSON at all (a syntax error), as opposed to JSON that I-JSON refuses."""
+from service.errors import NotJsonError, StrictJsonError
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -92,4 +84,4 @@ def loads_strict(raw: bytes | str) -> Any:
     return value
 
 
-__all__ = ["NotJsonError", "StrictJsonError", "loads_strict"]
+__all__ = ["loads_strict"]

@@ -66,8 +66,9 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, access, status, wallet):
+    for module in (public, providers, catalogue, issuing, access, status):
         app.include_router(module.router)
+    wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     return app
 

@@ -24,7 +24,14 @@ from datetime import datetime
 from typing import Any
 
 from service.contexts import CREDENTIALS_V2
-from service.errors import ConflictError, MalformedDocumentError, NotFoundError, ValidationFailed
+from service.errors import (
+    ConflictError,
+    MalformedDocumentError,
+    NotFoundError,
+    ValidationFailed,
+    WalletLinkRevoked,
+    WalletNotFound,
+)
 from service.export.binary import crockford_decode, crockford_encode
 from service.i18n import supported
 from service.store import Repository
@@ -33,18 +40,6 @@ from service.store.repositories import new_id
 
 TOKEN_BITS = 160
 TOKEN_LENGTH = TOKEN_BITS // 5  # 32 characters
-
-
-class WalletNotFound(NotFoundError):
-    """No live wallet has this token (HTTP 404)."""
-
-    title = "Wallet not found"
-
-
-class WalletLinkRevoked(NotFoundError):
-    """The link existed and the provider revoked it (HTTP 410 Gone)."""
-
-    title = "Wallet link revoked"
 
 
 # -- tokens -----------------------------------------------------------------------------
@@ -378,8 +373,6 @@ __all__ = [
     "NewWalletLink",
     "Wallet",
     "WalletAward",
-    "WalletLinkRevoked",
-    "WalletNotFound",
     "create_wallet_link",
     "describe",
     "link_awards",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.contexts import CREDENTIALS_V2
-from service.errors import VC_DM, InputError
+from service.errors import StatusListError
 
 MIN_LIST_BITS = 131_072
 DEFAULT_LIST_BITS = 131_072
@@ -34,20 +34,6 @@ MAX_GZIP_MEMBERS = 64  # concatenated GZIP members accepted in one encodedList
 PURPOSES = ("revocation", "suspension")
 _INDEX = re.compile(r"[0-9]+")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
-STATUS_TYPE_BASE = "https://www.w3.org/ns/credentials/status-list#"
-
-
-class StatusListError(InputError):
-    """A status list or entry that cannot be used; ``code`` is the spec's error type name."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        # MALFORMED_VALUE_ERROR and RANGE_ERROR are the VC Data Model's own error types (§3.6
-        # cites them from there); the STATUS_* ones are this specification's.
-        base = VC_DM if code in ("MALFORMED_VALUE_ERROR", "RANGE_ERROR") else STATUS_TYPE_BASE
-        self.problem_type = base + code
-        self.title = code.replace("_", " ").title()
 
 
 def encode_list(bits: bytes) -> str:
@@ -259,7 +245,6 @@ __all__ = [
     "STATUS_LIST_2021",
     "ListFormat",
     "StatusEntry",
-    "StatusListError",
     "bit_at",
     "bitstring",
     "decode_list",

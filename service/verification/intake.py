@@ -23,19 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from service.errors import InputError
+from service.errors import UnreadableInput
 
 if TYPE_CHECKING:
     from PIL import Image
-
-
-class UnreadableInput(InputError):
-    """An upload or pasted text that holds no credential; ``code`` names why (the pages have a
-    sentence for each in every language)."""
-
-    def __init__(self, code: str, message: str | None = None) -> None:
-        super().__init__(message or f"Unreadable input ({code}).")
-        self.code = code
 
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
@@ -214,7 +205,6 @@ __all__ = [
     "MAX_IMAGE_PIXELS",
     "PDF_LIMITS",
     "PdfLimits",
-    "UnreadableInput",
     "is_image",
     "is_pdf",
     "pdf_page_images",

@@ -36,12 +36,13 @@ from service.errors import (
     DidResolutionError,
     InputError,
     InvalidSignature,
+    StrictJsonError,
     TesseraError,
     UnsupportedProofError,
 )
 from service.proofs.canonical import DEFAULT_LIMITS, Limits, check_structure
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
-from service.strict_json import StrictJsonError, loads_strict
+from service.strict_json import loads_strict
 
 Status = Literal["passed", "failed", "unknown"]
 CHECK_IDS = ("parse", "context", "proof", "issuer", "validity", "status", "trust")

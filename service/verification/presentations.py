@@ -31,12 +31,14 @@ from service.errors import (
     DidResolutionError,
     InputError,
     InvalidSignature,
+    NotJsonError,
+    StrictJsonError,
     TesseraError,
     UnsupportedProofError,
 )
 from service.proofs.canonical import check_structure
 from service.proofs.data_integrity import proofs_of, verify_proof
-from service.strict_json import NotJsonError, StrictJsonError, loads_strict
+from service.strict_json import loads_strict
 from service.verification.pipeline import (
     Check,
     VerificationResult,

@@ -49,7 +49,12 @@ from service.dids import (
     did_key_document,
     method_from_document,
 )
-from service.errors import TESSERA, DidResolutionError, InputError, TesseraError
+from service.errors import (
+    DidResolutionError,
+    InputError,
+    RateLimited,
+    VerifierBusy,
+)
 from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
 from service.proofs.data_integrity import Cryptosuite
@@ -80,41 +85,6 @@ def verdict_of(result: VerificationResult) -> Verdict:
     if all(c.status == "passed" for c in result.checks):
         return "valid"
     return "incomplete"
-
-
-# -- errors the HTTP layer turns into 413 / 429 / 503 --------------------------------------
-
-
-class PayloadTooLarge(TesseraError):
-    problem_type = TESSERA + "payload-too-large"
-    title = "Request too large"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"The request is larger than {limit} bytes. A credential is a few kilobytes; send "
-            "the credential alone."
-        )
-        self.limit = limit
-
-
-class RateLimited(TesseraError):
-    problem_type = TESSERA + "rate-limited"
-    title = "Too many verifications"
-
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, int(retry_after + 0.999))
-        super().__init__(
-            f"Too many verifications from this address; try again in {self.retry_after} s."
-        )
-
-
-class VerifierBusy(TesseraError):
-    problem_type = TESSERA + "busy"
-    title = "Verifier busy"
-
-    def __init__(self, retry_after: int = 1) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"The verifier is busy; try again in {retry_after} s.")
 
 
 # -- policy --------------------------------------------------------------------------------
@@ -797,15 +767,12 @@ __all__ = [
     "OFFLINE_PREFIX",
     "ConcurrencyGate",
     "HashMemo",
-    "PayloadTooLarge",
     "PublicPolicy",
     "PublicVerification",
-    "RateLimited",
     "RateLimiter",
     "ServiceDirectory",
     "Verdict",
     "VerificationCounter",
-    "VerifierBusy",
     "build_public_verification",
     "status_checker",
     "verdict_of",

@@ -24,15 +24,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from service.dids import Resolver, VerificationMethod, did_web_url, method_from_document
-from service.errors import DidResolutionError, InputError, TesseraError
+from service.errors import DidResolutionError, FetchError, InputError, TesseraError
 from service.strict_json import loads_strict
 
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
-
-
-class FetchError(TesseraError):
-    """A document could not be fetched under the rules; the message names the URL and why."""
 
 
 def strict_client(
@@ -151,7 +147,6 @@ __all__ = [
     "FETCH_TIMEOUT_SECONDS",
     "MAX_RESPONSE_BYTES",
     "DidWebResolver",
-    "FetchError",
     "check_url",
     "fetch_json",
     "strict_client",

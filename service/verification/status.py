@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from service.errors import TesseraError
-from service.status.bitstring import StatusListError, bit_at, parse_entries, read_list_credential
+from service.errors import FetchError, StatusListError, TesseraError
+from service.status.bitstring import bit_at, parse_entries, read_list_credential
 from service.verification.pipeline import (
     STATUS_RETRIEVAL_ERROR,
     Check,
@@ -37,7 +37,6 @@ from service.verification.pipeline import (
 from service.verification.remote import (
     FETCH_TIMEOUT_SECONDS,
     MAX_RESPONSE_BYTES,
-    FetchError,
     check_url,
     fetch_json,
     strict_client,

@@ -22,12 +22,12 @@ import pytest
 from factories import ISSUER_DID_KEY, small_credential
 
 from service.app.engine import Engine, build_engine
+from service.errors import StatusListError
 from service.keys import Ed25519Signer, did_key_for, generate_seed, public_key_from_seed
 from service.proofs import Canonicalizer, sign
 from service.status.bitstring import (
     DEFAULT_LIST_BITS,
     MIN_LIST_BITS,
-    StatusListError,
     bit_at,
     bitstring,
     decode_list,

@@ -16,11 +16,11 @@ import pytest
 import service.verification.status as status_check
 from service.app.engine import Engine
 from service.dids import StaticResolver, controller_document
+from service.errors import StatusListError
 from service.keys import Ed25519Signer, encode_public_multikey, generate_seed, public_key_from_seed
 from service.proofs import Canonicalizer, sign
 from service.status.bitstring import (
     MIN_LIST_BITS,
-    StatusListError,
     bitstring,
     encode_list,
     entry_json,

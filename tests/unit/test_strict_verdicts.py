@@ -12,10 +12,10 @@ from factories import small_credential
 
 from service.contexts import ContextStore
 from service.dids import StaticResolver, controller_document, method_from_document
-from service.errors import VC_DM
+from service.errors import VC_DM, StrictJsonError
 from service.keys import Ed25519Signer, encode_public_multikey, public_key_from_seed
 from service.proofs import Canonicalizer, sign, verification_suites
-from service.strict_json import StrictJsonError, loads_strict
+from service.strict_json import loads_strict
 from service.verification.pipeline import Verifier, verify_credential
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

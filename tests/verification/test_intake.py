@@ -10,13 +10,8 @@ import qrcode
 from factories import pdf_bomb
 from PIL import Image
 
-from service.verification.intake import (
-    PdfLimits,
-    UnreadableInput,
-    pdf_page_images,
-    qr_texts,
-    texts_from_upload,
-)
+from service.errors import UnreadableInput
+from service.verification.intake import PdfLimits, pdf_page_images, qr_texts, texts_from_upload
 
 LINK = "https://credentials.example.org/v/4Zq8Rk2mVb7Xc1Nd9Tf3Hw6Lp5Js0Ya2"
 

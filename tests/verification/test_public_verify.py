@@ -16,16 +16,15 @@ from verification_support import did_key_badge  # noqa: F401
 
 from service.contexts import ContextStore
 from service.dids import StaticResolver
+from service.errors import RateLimited, VerifierBusy
 from service.proofs import Canonicalizer, verification_suites
 from service.store import Database, Repository
 from service.verification.pipeline import Check, VerificationResult, Verifier, verify_credential
 from service.verification.public import (
     ConcurrencyGate,
     HashMemo,
-    RateLimited,
     RateLimiter,
     VerificationCounter,
-    VerifierBusy,
     verdict_of,
 )
 

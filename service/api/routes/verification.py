@@ -34,9 +34,18 @@ from service.credentials.view import (
     name_translations,
     subject_of,
 )
-from service.errors import MalformedDocumentError, TesseraError, ValidationFailed
-from service.strict_json import NotJsonError, StrictJsonError, loads_strict
-from service.verification.intake import UnreadableInput
+from service.errors import (
+    MalformedDocumentError,
+    NotJsonError,
+    PayloadTooLarge,
+    RateLimited,
+    StrictJsonError,
+    TesseraError,
+    UnreadableInput,
+    ValidationFailed,
+    VerifierBusy,
+)
+from service.strict_json import loads_strict
 from service.verification.pipeline import (
     VerificationResult,
     issuer_of,
@@ -46,11 +55,8 @@ from service.verification.pipeline import (
 from service.verification.presentations import PresentationResult
 from service.verification.public import (
     OFFLINE_PREFIX,
-    PayloadTooLarge,
     PublicVerification,
-    RateLimited,
     Verdict,
-    VerifierBusy,
     build_public_verification,
     verdict_of,
 )

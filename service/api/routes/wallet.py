@@ -16,17 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
+from service.api import problems
 from service.api.deps import AppState, CallerDep, StateDep, issuer_for
 from service.api.pages import render
 from service.app.signing import LocalSigner
 from service.app.wallet import (
     Wallet,
-    WalletLinkRevoked,
-    WalletNotFound,
     create_wallet_link,
     describe,
     open_wallet,
@@ -35,7 +34,15 @@ from service.app.wallet import (
     revoke_wallet_link,
 )
 from service.credentials.view import CredentialView, format_date
-from service.errors import ConflictError, InputError, NotFoundError, ValidationFailed
+from service.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    TesseraError,
+    ValidationFailed,
+    WalletLinkRevoked,
+    WalletNotFound,
+)
 from service.export import qr
 from service.export.offline_qr import encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
@@ -116,15 +123,15 @@ def _opened(state: AppState, token: str) -> Iterator[tuple[Repository, Wallet]]:
         yield repo, open_wallet(repo, token)
 
 
-def _gone_page(request: Request, error: WalletNotFound | WalletLinkRevoked) -> HTMLResponse:
-    revoked = isinstance(error, WalletLinkRevoked)
+def _gone_page(request: Request, error: TesseraError, status: int) -> Response:
+    """The kind page for an unknown (404) or revoked (410) wallet link (a problems page)."""
     lang = _language(request, None)
     response = render(
         request,
         "wallet_gone.html",
         lang=lang,
-        status_code=410 if revoked else 404,
-        revoked=revoked,
+        status_code=status,
+        revoked=isinstance(error, WalletLinkRevoked),
     )
     response.headers.update(PRIVATE)
     return response
@@ -152,12 +159,9 @@ def _find(wallet: Wallet, code: str) -> CredentialRow:
 def _credential_response(
     request: Request, state: AppState, token: str, code: str, make: Callable[..., Response]
 ) -> Response:
-    try:
-        with _opened(state, token) as (repo, wallet):
-            row = _find(wallet, code)
-            return make(repo, wallet, row)
-    except (WalletNotFound, WalletLinkRevoked) as exc:
-        return _gone_page(request, exc)
+    with _opened(state, token) as (repo, wallet):
+        row = _find(wallet, code)
+        return make(repo, wallet, row)
 
 
 # -- the learner's pages ----------------------------------------------------------------
@@ -167,27 +171,24 @@ def _credential_response(
 def wallet_page(token: str, request: Request, state: StateDep) -> Response:
     """The learner's private wallet page: their credentials with downloads and QR codes, in their
     language. The token in the link is the only key; a withdrawn link answers 410."""
-    try:
-        with _opened(state, token) as (repo, wallet):
-            lang = _language(request, wallet.link.language)
-            items = []
-            for row in wallet.credentials:
-                view = CredentialView.of(row.document, lang, catalogue=wallet.catalogue(row))
-                revoked, suspended = _status(repo, wallet, row)
-                items.append(
-                    _Item(
-                        row=row,
-                        view=view,
-                        code=qr.short_id(row.id),
-                        revoked=revoked,
-                        suspended=suspended,
-                        completed=format_date(view.completed_on, lang),
-                        issued=format_date(view.issued_on, lang),
-                    )
+    with _opened(state, token) as (repo, wallet):
+        lang = _language(request, wallet.link.language)
+        items = []
+        for row in wallet.credentials:
+            view = CredentialView.of(row.document, lang, catalogue=wallet.catalogue(row))
+            revoked, suspended = _status(repo, wallet, row)
+            items.append(
+                _Item(
+                    row=row,
+                    view=view,
+                    code=qr.short_id(row.id),
+                    revoked=revoked,
+                    suspended=suspended,
+                    completed=format_date(view.completed_on, lang),
+                    issued=format_date(view.issued_on, lang),
                 )
-            provider = wallet.issuer.name
-    except (WalletNotFound, WalletLinkRevoked) as exc:
-        return _gone_page(request, exc)
+            )
+        provider = wallet.issuer.name
     response = render(
         request,
         "wallet.html",
@@ -205,12 +206,9 @@ def wallet_page(token: str, request: Request, state: StateDep) -> Response:
 def wallet_bundle(token: str, request: Request, state: StateDep) -> Response:
     """All the wallet's credentials in one Verifiable Presentation (JSON), for digital wallets that
     import several at once."""
-    try:
-        with _opened(state, token) as (_repo, wallet):
-            bundle = presentation([row.document for row in wallet.credentials])
-            slug = wallet.issuer.slug
-    except (WalletNotFound, WalletLinkRevoked) as exc:
-        return _gone_page(request, exc)
+    with _opened(state, token) as (_repo, wallet):
+        bundle = presentation([row.document for row in wallet.credentials])
+        slug = wallet.issuer.slug
     return _download(
         json.dumps(bundle, ensure_ascii=False, indent=2),
         VP_MEDIA_TYPE,
@@ -415,4 +413,11 @@ def delete_wallet_link(issuer: str, link_id: str, state: StateDep, caller: Calle
         )
 
 
-__all__ = ["router"]
+def install(app: FastAPI) -> None:
+    """Add the wallet routes to ``app``; an unknown or revoked link answers with a kind page."""
+    app.include_router(router)
+    problems.add_page(app, WalletNotFound, _gone_page)
+    problems.add_page(app, WalletLinkRevoked, _gone_page)
+
+
+__all__ = ["install", "router"]
