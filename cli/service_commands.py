@@ -70,7 +70,12 @@ def serve(
     database = _database()
     database.migrate()
     database.dispose()
+    from service.app.shared_state import describe
+    from service.logs import configure_logging
+
+    configure_logging(eng.settings.log_format)
     typer.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    typer.echo(describe(eng.settings.redis_url))
     if workers > 1:  # server processes end with this one (service.api.asgi.build)
         from service.api.asgi import SUPERVISOR_PID
 
@@ -83,8 +88,15 @@ def serve(
         factory=True,
         log_level="info",
         access_log=False,
+        # Our logging set-up (text or JSON), not uvicorn's own.
+        log_config=None,
+        # SIGTERM: stop accepting, let in-flight requests finish (a cohort may take a while).
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
+
+#: How long `tessera serve` waits for in-flight requests after SIGTERM before closing them.
+GRACEFUL_SHUTDOWN_SECONDS = 30
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 

@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         "(false: only those in the trust registry).",
     )
 
+    # Beyond one machine (README "Deployment").
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://HOST:PORT/DB shared by every service process: rate limits, the "
+        "verification memo and did:web cache (unset: each process keeps its own).",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="text", description="json: one JSON object per line (for log collectors)."
+    )
+    job_threshold: int = Field(
+        default=1_000,
+        ge=1,
+        description="A cohort with more rows than this is issued by a background job (202).",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production" and self.key_passphrase is None:

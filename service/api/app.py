@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,10 +11,12 @@ from fastapi import FastAPI
 
 from service.api import docs, openapi, pages, problems
 from service.api.deps import AppState
+from service.api.metrics import MetricsMiddleware
 from service.api.routes import (
     access,
     catalogue,
     issuing,
+    ops,
     providers,
     public,
     status,
@@ -21,7 +24,9 @@ from service.api.routes import (
     wallet,
 )
 from service.app.engine import build_engine
+from service.app.shared_state import connect_redis, describe
 from service.app.signing import BatchSigner, PoolSigner
+from service.app.telemetry import CountingSigner
 from service.config import Settings
 from service.store import Database, database_url_from
 
@@ -39,7 +44,11 @@ def create_app(
     if migrate:
         db.migrate()
     state = AppState(
-        settings=settings, engine=engine, database=db, signer=signer or PoolSigner(engine)
+        settings=settings,
+        engine=engine,
+        database=db,
+        signer=CountingSigner(signer or PoolSigner(engine)),
+        redis=connect_redis(settings.redis_url),
     )
 
     @asynccontextmanager
@@ -48,8 +57,11 @@ def create_app(
         # them out of the collector's sight so full collections stay short under load.
         gc.collect()
         gc.freeze()
+        logging.getLogger("tessera").info(describe(settings.redis_url))
         yield
         state.signer.close()
+        if state.redis is not None:
+            state.redis.close()
         if database is None:
             db.dispose()
 
@@ -66,10 +78,11 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, access, status):
+    for module in (public, providers, catalogue, issuing, access, status, ops):
         app.include_router(module.router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
+    app.add_middleware(MetricsMiddleware)
     return app
 
 

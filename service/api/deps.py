@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from redis import Redis
 
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, authenticate
@@ -33,6 +34,8 @@ class AppState:
     engine: Engine
     database: Database
     signer: BatchSigner
+    #: Shared state across service processes (None: per process; see app.shared_state).
+    redis: Redis | None = None
     lists: ListPublisher = field(init=False)
 
     def __post_init__(self) -> None:

@@ -307,6 +307,37 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
         },
         {"status": "ok", "database": "postgresql"},
     ),
+    ("get", "/readyz"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["status", "checks"],
+            "properties": {
+                "status": {"enum": ["ready", "not ready"]},
+                "checks": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["check", "status", "detail"],
+                        "properties": {
+                            "check": {"enum": ["database", "redis", "contexts", "keys"]},
+                            "status": {"enum": ["ok", "failed", "skipped"]},
+                            "detail": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        {
+            "status": "ready",
+            "checks": [
+                {"check": "database", "status": "ok", "detail": "postgresql answers"},
+                {"check": "redis", "status": "ok", "detail": "answers"},
+                {"check": "contexts", "status": "ok", "detail": "31 pinned contexts installed"},
+                {"check": "keys", "status": "ok", "detail": "12 signing keys present"},
+            ],
+        },
+    ),
     ("post", "/issuers"): (
         "201",
         {

@@ -21,12 +21,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 
 from service.app.signing import BatchSigner
+from service.app.telemetry import observe_publication_lag
 from service.errors import ConflictError, NotFoundError, ValidationFailed
 from service.proofs.data_integrity import format_datetime
 from service.status.bitstring import (
@@ -436,6 +437,14 @@ class ListPublisher:
                 base_url=self._base_url, row=row, issuer=issuer, bits=bits, now=now
             )
         signed = self._signer.sign_all(key_name, [document], created=now)[0]
+        if cached is not None and cached.version != version:
+            # A change this process saw published before (a first signing after start-up
+            # would count the time the process was not running).
+            changed = row.updated_at
+            observe_publication_lag(
+                changed_at=changed if changed.tzinfo else changed.replace(tzinfo=UTC),
+                signed_at=now,
+            )
         published = PublishedList(
             list_id=list_id, version=version, document=signed, valid_until=now + LIST_TTL
         )

@@ -24,6 +24,7 @@ CANNOT_FAIL = {
     ("get", "/verify"),
     ("get", "/contexts/tessera/v1"),
     ("get", "/healthz"),
+    ("get", "/readyz"),
 }
 
 
@@ -269,6 +270,7 @@ def test_real_answers_are_what_the_document_says(
     base = f"/issuers/{provider.slug}"
     i = "/issuers/{issuer}"
     call("GET", "/healthz", "/healthz")
+    call("GET", "/readyz", "/readyz")
     call(
         "POST",
         "/issuers",
