@@ -17,6 +17,7 @@ from service.api.routes import (
     catalogue,
     issuing,
     ops,
+    pathways,
     providers,
     public,
     status,
@@ -78,7 +79,7 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, access, status, ops):
+    for module in (public, providers, catalogue, issuing, pathways, access, status, ops):
         app.include_router(module.router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…

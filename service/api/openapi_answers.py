@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.api import openapi_pathways
+
 _ID = {"type": "string", "description": "A random id, in UUID form."}
 _TIME = {"type": "string", "format": "date-time"}
 _TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
@@ -661,6 +663,11 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
         _VC_EXAMPLE,
     ),
 }
+
+SCHEMAS.update(openapi_pathways.SCHEMAS)
+JSON_ANSWERS.update(openapi_pathways.JSON_ANSWERS)
+for _award in (("post", "/issuers/{issuer}/awards"), ("post", "/issuers/{issuer}/awards/batch")):
+    JSON_ANSWERS[_award][1]["properties"]["qualifications"] = openapi_pathways.AWARDED
 
 #: Verifiers answer 400 with the same result shape when the credential is not verified (a body
 #: they cannot read is a problem+json 400 instead): (method, path) -> (schema, example).

@@ -40,6 +40,7 @@ from service.status.bitstring import (
 from service.store import Repository
 from service.store.models import IssuerRow, StatusEntryRow, StatusListRow
 from service.store.repositories import new_id
+from service.store.repositories.pathways import PathwaysRepository
 
 #: A list is closed for new entries at half capacity, so a random free index is found fast
 #: and every list stays sparse enough that an index says little about issue order.
@@ -260,8 +261,28 @@ def change_status(
             issuer_id=issuer.id,
             subject=credential_id,
         )
+        if value:  # revoked or suspended: a qualification resting on it is never silently valid
+            _flag_qualifications(repo, issuer, credential_id, action, actor=actor, now=now)
     repo.session.expire_all()
     return credential_status(repo, issuer=issuer, credential_id=credential_id)
+
+
+def _flag_qualifications(
+    repo: Repository,
+    issuer: IssuerRow,
+    credential_id: str,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    document_id = str(repo.credential(issuer.id, credential_id).document.get("id", ""))
+    PathwaysRepository.of(repo).flag_relying_on(
+        [document_id],
+        reason=f"relied-on credential {document_id} was {action}d by {issuer.name}",
+        actor=actor,
+        now=now,
+    )
 
 
 def unrevoke_refused() -> ConflictError:

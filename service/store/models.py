@@ -236,16 +236,70 @@ class AuditRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class QualificationRow(Base):
+    """A qualification awarded to a learner (their wallet link at the provider) for one
+    programme version: at most one, whatever order or concurrency the modules arrive in.
+    ``relied_on`` names every module credential it rests on (id, issuer, digest); a
+    revocation of one of them sets ``flagged_at`` for the provider's review."""
+
+    __tablename__ = "qualifications"
+    __table_args__ = (UniqueConstraint("programme_id", "programme_version", "wallet_link_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    programme_id: Mapped[str] = mapped_column(ForeignKey("programmes.id"))
+    programme_version: Mapped[int] = mapped_column(Integer)
+    wallet_link_id: Mapped[str] = mapped_column(ForeignKey("wallet_links.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    clr_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    relied_on: Mapped[dict[str, Any]]
+    flagged_at: Mapped[datetime | None]
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class QualificationSourceRow(Base):
+    """A credential a qualification rests on, indexed so a revocation finds its dependants."""
+
+    __tablename__ = "qualification_sources"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    qualification_id: Mapped[str] = mapped_column(ForeignKey("qualifications.id"), index=True)
+    document_id: Mapped[str] = mapped_column(String(500), index=True)
+
+
+class ExternalCredentialRow(Base):
+    """A module credential from another provider that a learner presented to their wallet,
+    kept as presented once the full verification pipeline accepted it."""
+
+    __tablename__ = "external_credentials"
+    __table_args__ = (UniqueConstraint("wallet_link_id", "document_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    wallet_link_id: Mapped[str] = mapped_column(ForeignKey("wallet_links.id"), index=True)
+    document_id: Mapped[str] = mapped_column(String(500))
+    issuer_did: Mapped[str] = mapped_column(String(300))
+    document: Mapped[dict[str, Any]]
+    verified_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
     "Base",
     "CredentialRow",
+    "ExternalCredentialRow",
     "IdempotencyRow",
     "IssuerKeyRow",
     "IssuerRow",
     "ModuleRow",
     "ProgrammeRow",
+    "QualificationRow",
+    "QualificationSourceRow",
     "StatusEntryRow",
     "StatusListRow",
     "TrustEntryRow",

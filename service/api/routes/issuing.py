@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import CallerDep, IdempotencyKey, StateDep, issuer_for
+from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateDep, issuer_for
 from service.app.issuing import MAX_BATCH, Issued, issue_awards, issue_vcapi
+from service.app.pathways import qualify
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
 
@@ -57,7 +58,24 @@ def post_award(
     link = next(iter(issued.wallet_links.values()), None)
     if link is not None and link.url:
         result["walletUrl"] = link.url
+    _qualify(state, caller, issuer_id, issued, result)
     return result
+
+
+def _qualify(
+    state: AppState, caller: Caller, issuer_id: str, issued: Issued, result: dict[str, Any]
+) -> None:
+    """The last module of a programme awards the qualification (and its CLR) at once."""
+    awarded = qualify(
+        state.repository,
+        state.issue_setup(),
+        issuer_id=issuer_id,
+        link_ids=[link.link_id for link in issued.wallet_links.values()],
+        actor=caller.actor,
+        now=state.now(),
+    )
+    if awarded:
+        result["qualifications"] = [a.to_json() for a in awarded]
 
 
 async def _batch_body(request: Request, module_id: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -122,10 +140,10 @@ async def post_award_batch(
     caller.require("issue")
     module, awards = await _batch_body(request, module_id)
 
-    def issue() -> Issued:
+    def issue() -> tuple[str, Issued]:
         with state.repository() as repo:
             issuer_id = issuer_for(repo, caller, issuer).id
-        return issue_awards(
+        return issuer_id, issue_awards(
             state.repository,
             state.issue_setup(),
             issuer_id=issuer_id,
@@ -137,7 +155,7 @@ async def post_award_batch(
             idempotency_body=[module, awards],
         )
 
-    issued = await run_in_threadpool(issue)
+    issuer_id, issued = await run_in_threadpool(issue)
     signed = issued.credentials
     result: dict[str, Any] = {
         "issued": len(signed),
@@ -146,6 +164,7 @@ async def post_award_batch(
     }
     if include == "credentials":
         result["verifiableCredentials"] = signed
+    await run_in_threadpool(_qualify, state, caller, issuer_id, issued, result)
     return result
 
 

@@ -1,0 +1,102 @@
+"""The OpenAPI answers of the pathways operations (qualifications, RPL), merged into
+``service.api.openapi_answers`` so that module stays one table per kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ID = {"type": "string", "description": "A random id, in UUID form."}
+_TIME = {"type": "string", "format": "date-time"}
+_EXAMPLE_ID = "2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968"
+_EXAMPLE_TIME = "2026-03-01T09:30:00+00:00"
+_CREDENTIAL_URL = f"https://tessera.example/credentials/{_EXAMPLE_ID}"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+#: What a qualification answer says about the awarded documents.
+AWARDED = {
+    "type": "array",
+    "description": "Qualifications this award completed (issued at once, with their CLR).",
+    "items": {
+        "type": "object",
+        "required": ["qualificationId", "programmeId", "credentialId", "clrId"],
+        "properties": {
+            "qualificationId": _ID,
+            "programmeId": _ID,
+            "credentialId": {"type": "string", "format": "uri"},
+            "clrId": {"type": "string", "format": "uri"},
+        },
+    },
+}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "QualificationRecord": {
+        "type": "object",
+        "description": "A qualification awarded automatically: the credentials it relied on "
+        "(id, issuer, genre, digest) and whether it is flagged for the provider's review.",
+        "required": ["id", "programmeId", "credentialId", "clrId", "reliedOn", "flaggedForReview"],
+        "properties": {
+            "id": _ID,
+            "programmeId": _ID,
+            "programmeVersion": {"type": "integer"},
+            "walletLinkId": _ID,
+            "credentialId": _ID,
+            "clrId": _ID,
+            "reliedOn": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "issuer", "genre", "digestMultibase"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "issuer": {"type": "string"},
+                        "genre": {"type": "string"},
+                        "digestMultibase": {"type": "string"},
+                    },
+                },
+            },
+            "flaggedForReview": {"type": "boolean"},
+            "flaggedAt": {"type": ["string", "null"], "format": "date-time"},
+            "reviewReason": {"type": ["string", "null"]},
+            "createdAt": _TIME,
+        },
+        "example": {
+            "id": _EXAMPLE_ID,
+            "programmeId": _EXAMPLE_ID,
+            "programmeVersion": 1,
+            "walletLinkId": _EXAMPLE_ID,
+            "credentialId": _EXAMPLE_ID,
+            "clrId": _EXAMPLE_ID,
+            "reliedOn": [
+                {
+                    "id": _CREDENTIAL_URL,
+                    "issuer": "did:web:tessera.example:issuers:bbz-hamburg",
+                    "genre": "Module credential",
+                    "digestMultibase": "uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k",
+                }
+            ],
+            "flaggedForReview": False,
+            "flaggedAt": None,
+            "reviewReason": None,
+            "createdAt": _EXAMPLE_TIME,
+        },
+    },
+}
+
+JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
+    ("get", "/issuers/{issuer}/qualifications"): (
+        "200",
+        {"type": "array", "items": _ref("QualificationRecord")},
+        [SCHEMAS["QualificationRecord"]["example"]],
+    ),
+    ("get", "/issuers/{issuer}/qualifications/{qualification_id}"): (
+        "200",
+        _ref("QualificationRecord"),
+        SCHEMAS["QualificationRecord"]["example"],
+    ),
+}
+
+__all__ = ["AWARDED", "JSON_ANSWERS", "SCHEMAS"]

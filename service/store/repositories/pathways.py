@@ -1,0 +1,267 @@
+"""Pathways data: which credentials a learner holds toward a programme, the qualifications
+awarded, what each one rests on, and module credentials presented from other providers.
+
+One :class:`PathwaysRepository` shares the session (the transaction) of a
+:class:`~service.store.repositories.Repository`: ``PathwaysRepository.of(repo)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.store.models import (
+    CredentialRow,
+    ExternalCredentialRow,
+    QualificationRow,
+    QualificationSourceRow,
+    StatusEntryRow,
+)
+from service.store.repositories import NewCredential, Repository, new_id
+
+
+@dataclass(frozen=True)
+class NewQualification:
+    """A signed qualification and transcript ready to store (their credential rows are
+    inserted by the caller in the same transaction)."""
+
+    id: str
+    issuer_id: str
+    programme_id: str
+    programme_version: int
+    wallet_link_id: str
+    credential_id: str
+    clr_id: str
+    relied_on: dict[str, Any]
+    sources: Sequence[str]  # the document ids of the credentials it rests on
+
+
+class PathwaysRepository:
+    """Data access for pathways within one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @classmethod
+    def of(cls, repo: Repository) -> PathwaysRepository:
+        return cls(repo.session)
+
+    # -- what a learner holds --------------------------------------------------------------
+
+    def module_credentials(self, link_id: str) -> list[CredentialRow]:
+        """The module credentials in a wallet link that are neither revoked nor suspended."""
+        rows = self.session.scalars(
+            select(CredentialRow)
+            .where(CredentialRow.wallet_link_id == link_id, CredentialRow.module_id.is_not(None))
+            .order_by(CredentialRow.issued_at, CredentialRow.id)
+        ).all()
+        withdrawn = self.withdrawn([r.id for r in rows])
+        return [r for r in rows if r.id not in withdrawn]
+
+    def withdrawn(self, credential_ids: Sequence[str]) -> set[str]:
+        """Which of these credential records have a revocation or suspension bit set."""
+        if not credential_ids:
+            return set()
+        found = self.session.scalars(
+            select(StatusEntryRow.credential_id).where(
+                StatusEntryRow.credential_id.in_(credential_ids), StatusEntryRow.is_set
+            )
+        ).all()
+        return {cid for cid in found if cid is not None}
+
+    def external_credentials(self, link_id: str) -> Sequence[ExternalCredentialRow]:
+        return self.session.scalars(
+            select(ExternalCredentialRow)
+            .where(ExternalCredentialRow.wallet_link_id == link_id)
+            .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
+        ).all()
+
+    def add_external_credential(
+        self,
+        *,
+        issuer_id: str,
+        link_id: str,
+        document: dict[str, Any],
+        issuer_did: str,
+        now: datetime,
+    ) -> tuple[ExternalCredentialRow, bool]:
+        """Keep a verified external credential in a wallet; (row, False) if it is there already."""
+        document_id = str(document["id"])
+        existing = self.session.scalar(
+            select(ExternalCredentialRow).where(
+                ExternalCredentialRow.wallet_link_id == link_id,
+                ExternalCredentialRow.document_id == document_id,
+            )
+        )
+        if existing is not None:
+            return existing, False
+        row = ExternalCredentialRow(
+            id=new_id(),
+            issuer_id=issuer_id,
+            wallet_link_id=link_id,
+            document_id=document_id,
+            issuer_did=issuer_did,
+            document=document,
+            verified_at=now,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:  # presented twice at once: the first one stays
+            found = self.session.scalar(
+                select(ExternalCredentialRow).where(
+                    ExternalCredentialRow.wallet_link_id == link_id,
+                    ExternalCredentialRow.document_id == document_id,
+                )
+            )
+            if found is None:
+                raise
+            return found, False
+        return row, True
+
+    # -- qualifications --------------------------------------------------------------------
+
+    def qualification_for(
+        self, programme_id: str, version: int, link_id: str
+    ) -> QualificationRow | None:
+        return self.session.scalar(
+            select(QualificationRow).where(
+                QualificationRow.programme_id == programme_id,
+                QualificationRow.programme_version == version,
+                QualificationRow.wallet_link_id == link_id,
+            )
+        )
+
+    def qualifications_of_links(self, link_ids: Iterable[str]) -> Sequence[QualificationRow]:
+        ids = sorted(set(link_ids))
+        if not ids:
+            return []
+        return self.session.scalars(
+            select(QualificationRow).where(QualificationRow.wallet_link_id.in_(ids))
+        ).all()
+
+    def qualification(self, issuer_id: str, qualification_id: str) -> QualificationRow | None:
+        row = self.session.get(QualificationRow, qualification_id)
+        return row if row is not None and row.issuer_id == issuer_id else None
+
+    def qualifications(
+        self, issuer_id: str, *, flagged: bool | None, limit: int, offset: int
+    ) -> Sequence[QualificationRow]:
+        query = select(QualificationRow).where(QualificationRow.issuer_id == issuer_id)
+        if flagged is not None:
+            query = query.where(
+                QualificationRow.flagged_at.is_not(None)
+                if flagged
+                else QualificationRow.flagged_at.is_(None)
+            )
+        return self.session.scalars(
+            query.order_by(QualificationRow.created_at.desc(), QualificationRow.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+    def add_qualification(
+        self, new: NewQualification, *, credentials: Sequence[NewCredential], now: datetime
+    ) -> bool:
+        """Store the qualification's credentials (in the learner's wallet link) and the
+        qualification, in a savepoint. False, with nothing written, when this learner already
+        has one for this programme version: a concurrent request won, and the unique
+        constraint decided which."""
+        repo = Repository(self.session)
+        try:
+            with self.session.begin_nested():
+                repo.add_credentials(
+                    issuer_id=new.issuer_id, credentials=credentials, batch_id=None, now=now
+                )
+                repo.attach_to_wallet_links(
+                    new.issuer_id, {c.id: new.wallet_link_id for c in credentials}
+                )
+                self.session.add(
+                    QualificationRow(
+                        id=new.id,
+                        issuer_id=new.issuer_id,
+                        programme_id=new.programme_id,
+                        programme_version=new.programme_version,
+                        wallet_link_id=new.wallet_link_id,
+                        credential_id=new.credential_id,
+                        clr_id=new.clr_id,
+                        relied_on=new.relied_on,
+                        flagged_at=None,
+                        review_reason=None,
+                        created_at=now,
+                    )
+                )
+                self.session.flush()
+                self.session.add_all(
+                    QualificationSourceRow(qualification_id=new.id, document_id=source)
+                    for source in sorted(set(new.sources))
+                )
+                self.session.flush()
+        except IntegrityError:
+            winner = self.session.scalar(
+                select(QualificationRow.id).where(
+                    QualificationRow.programme_id == new.programme_id,
+                    QualificationRow.programme_version == new.programme_version,
+                    QualificationRow.wallet_link_id == new.wallet_link_id,
+                )
+            )
+            if winner is not None:
+                return False
+            raise
+        return True
+
+    def flag_relying_on(
+        self, document_ids: Iterable[str], *, reason: str, actor: str, now: datetime
+    ) -> list[QualificationRow]:
+        """Flag, for the provider's review, every qualification resting on one of these
+        credentials (by document id), each audited; returns those newly flagged."""
+        ids = sorted(set(document_ids))
+        if not ids:
+            return []
+        rows = (
+            self.session.scalars(
+                select(QualificationRow)
+                .join(
+                    QualificationSourceRow,
+                    QualificationSourceRow.qualification_id == QualificationRow.id,
+                )
+                .where(
+                    QualificationSourceRow.document_id.in_(ids),
+                    QualificationRow.flagged_at.is_(None),
+                )
+            )
+            .unique()
+            .all()
+        )
+        flagged = []
+        for row in rows:
+            # Conditional, so concurrent revocations flag (and audit) a qualification once.
+            changed = self.session.execute(
+                update(QualificationRow)
+                .where(QualificationRow.id == row.id, QualificationRow.flagged_at.is_(None))
+                .values(flagged_at=now, review_reason=reason[:1000])
+                .returning(QualificationRow.id)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if changed is not None:
+                flagged.append(row)
+                Repository(self.session).audit(
+                    actor=actor,
+                    action="qualification.flag",
+                    now=now,
+                    issuer_id=row.issuer_id,
+                    subject=row.id,
+                    detail=reason[:200],
+                )
+        self.session.expire_all()
+        return flagged
+
+
+__all__ = ["NewQualification", "PathwaysRepository"]
