@@ -1,4 +1,4 @@
-"""Verification: what was handed in (intake), the checks in order (pipeline), presentations,
+"""Verification: what was handed in (intake), the checks (checks, dates) run in order (pipeline), presentations,
 status lists (own, saved or fetched), the trust registry, and the public verifier's composition.
 Every route (API, page, CLI) reaches the same verdict through :mod:`.pipeline`.
 """
