@@ -27,7 +27,7 @@ from typing import Any
 from service.app.issuing import IssueSetup, Repositories
 from service.app.status_lists import reserve_entries
 from service.credentials import IssuerProfile, build_achievement, credential_status
-from service.credentials.completion import Evaluation, Held, evaluate
+from service.credentials.completion import Held, evaluate
 from service.credentials.qualification import (
     EXTERNAL,
     RECOGNIZED,
@@ -147,19 +147,49 @@ def holdings(
     return held, components, name
 
 
-def learner_progress(
-    repo: Repository, *, issuer: IssuerRow, link_id: str
-) -> list[tuple[ProgrammeRow, Evaluation]]:
-    """Each of the provider's programmes the learner has started, with the evaluation."""
+@dataclass(frozen=True)
+class Progress:
+    """A learner's standing on one programme, as their wallet shows it."""
+
+    names: Mapping[str, str]  # the programme's name by language
+    default_language: str
+    done: int
+    needed: int
+    awarded: bool
+    flagged: bool
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get(self.default_language) or ""
+
+
+def learner_progress(repo: Repository, *, issuer: IssuerRow, link_id: str) -> list[Progress]:
+    """Each of the provider's programmes the learner has started or completed: modules done
+    toward the cheapest way to complete it, and whether the qualification was awarded (and
+    is under review)."""
     held, _, _ = holdings(repo, issuer=issuer, link_id=link_id)
+    awarded = {
+        (q.programme_id, q.programme_version): q
+        for q in PathwaysRepository.of(repo).qualifications_of_links([link_id])
+    }
     out = []
     for programme in repo.programmes(issuer.id):
         completion = programme.data.get("completion")
         if not completion:
             continue
         verdict = evaluate(completion, held)
-        if verdict.done or verdict.satisfied:
-            out.append((programme, verdict))
+        qualification = awarded.get((programme.id, programme_version(programme)))
+        if not verdict.done and qualification is None:
+            continue
+        out.append(
+            Progress(
+                names=programme.data["name"],
+                default_language=programme.data["defaultLanguage"],
+                done=verdict.needed if qualification is not None else verdict.done,
+                needed=verdict.needed,
+                awarded=qualification is not None,
+                flagged=qualification is not None and qualification.flagged_at is not None,
+            )
+        )
     return out
 
 
@@ -358,6 +388,7 @@ def get_qualification(repo: Repository, *, issuer: IssuerRow, qualification_id: 
 __all__ = [
     "RPL_MARKER",
     "Awarded",
+    "Progress",
     "describe",
     "flag_dependants",
     "get_qualification",

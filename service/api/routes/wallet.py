@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from service.api import problems
 from service.api.deps import AppState, CallerDep, StateDep, issuer_for
 from service.api.pages import render
+from service.app.pathways import learner_progress
 from service.app.signing import LocalSigner
 from service.app.wallet import (
     Wallet,
@@ -46,7 +47,7 @@ from service.errors import (
 from service.export import qr
 from service.export.offline_qr import encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
-from service.i18n import negotiate, supported, translate
+from service.i18n import format_number, negotiate, supported, translate, translate_plural
 from service.keys import Signer
 from service.store import Repository
 from service.store.models import CredentialRow
@@ -189,11 +190,23 @@ def wallet_page(token: str, request: Request, state: StateDep) -> Response:
                 )
             )
         provider = wallet.issuer.name
+        progress = [
+            {
+                "name": p.name(lang),
+                "text": translate_plural(
+                    lang, "wallet.progress", p.needed, done=format_number(lang, p.done)
+                ),
+                "awarded": p.awarded,
+                "flagged": p.flagged,
+            }
+            for p in learner_progress(repo, issuer=wallet.issuer, link_id=wallet.link.id)
+        ]
     response = render(
         request,
         "wallet.html",
         lang=lang,
         items=items,
+        progress=progress,
         provider=provider,
         base=f"/wallet/{token}",
         tb=_bidi_translator(lang),
