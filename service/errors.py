@@ -26,7 +26,9 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     │   └── ConflictError               the request contradicts stored state (idempotency, revoked)
     ├── NotFoundError                   no such record *for this caller*
     │   ├── WalletNotFound              no live wallet has this token
-    │   └── WalletLinkRevoked           the provider revoked this wallet link (410 Gone)
+    │   ├── WalletLinkRevoked           the provider revoked this wallet link (410 Gone)
+    │   └── OfferGone                   a credential offer that was used or expired (410 Gone)
+    ├── OAuthError                      OAuth 2.0 / OID4VCI endpoint error (``error`` code, RFC 6749 body)
     ├── AuthenticationError             no or unknown API key
     ├── PermissionDeniedError           the API key lacks the scope
     ├── PayloadTooLarge                 a public request over its byte limit (413)
@@ -194,6 +196,24 @@ class WalletLinkRevoked(NotFoundError):
     title = "Wallet link revoked"
 
 
+class OfferGone(NotFoundError):
+    problem_type = TESSERA + "offer-gone"
+    title = "Credential offer used or expired"
+
+
+class OAuthError(TesseraError):
+    """An error of an OAuth 2.0 endpoint (token, credential): answered as RFC 6749 §5.2 /
+    OID4VCI §8.3.1 JSON, ``{"error": code, "error_description": message}``, with ``status``."""
+
+    problem_type = TESSERA + "oauth"
+    title = "OAuth error"
+
+    def __init__(self, error: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.error = error
+        self.status = status
+
+
 class AuthenticationError(TesseraError):
     problem_type = TESSERA + "unauthenticated"
     title = "Authentication required"
@@ -300,6 +320,8 @@ __all__ = [
     "MalformedDocumentError",
     "NotFoundError",
     "NotJsonError",
+    "OAuthError",
+    "OfferGone",
     "PassphraseRequiredError",
     "PayloadTooLarge",
     "PermissionDeniedError",

@@ -16,6 +16,7 @@ from service.api.routes import (
     access,
     catalogue,
     issuing,
+    oid4vci,
     ops,
     pathways,
     providers,
@@ -79,7 +80,7 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, pathways, access, status, ops):
+    for module in (public, providers, catalogue, issuing, pathways, access, status, ops, oid4vci):
         app.include_router(module.router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…

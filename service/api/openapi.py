@@ -30,6 +30,7 @@ from service.api.openapi_answers import (
     NOT_VERIFIED,
     SCHEMAS,
 )
+from service.api.openapi_oid4vc import BODIES as OPENID_BODIES
 from service.contexts import SCHEMAS_DIR
 from service.errors import (
     TESSERA,
@@ -105,6 +106,7 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         },
     },
 }
+INLINE_BODIES.update(OPENID_BODIES)
 
 #: The cohort upload also takes CSV, raw or as a multipart file.
 BATCH_EXTRA_CONTENT: dict[str, Any] = {

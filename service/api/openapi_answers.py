@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api import openapi_pathways
+from service.api.openapi_oid4vc import ANSWERS as OPENID_ANSWERS
 
 _ID = {"type": "string", "description": "A random id, in UUID form."}
 _TIME = {"type": "string", "format": "date-time"}
@@ -671,6 +672,8 @@ for _award in (("post", "/issuers/{issuer}/awards"), ("post", "/issuers/{issuer}
 
 #: Verifiers answer 400 with the same result shape when the credential is not verified (a body
 #: they cannot read is a problem+json 400 instead): (method, path) -> (schema, example).
+JSON_ANSWERS.update(OPENID_ANSWERS)
+
 NOT_VERIFIED: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {
     ("post", "/credentials/verify"): (
         ref("VerificationResult"),

@@ -30,6 +30,8 @@ from service.errors import (
     InputError,
     KeyStoreError,
     NotFoundError,
+    OAuthError,
+    OfferGone,
     PayloadTooLarge,
     PermissionDeniedError,
     RateLimited,
@@ -46,6 +48,7 @@ PROBLEM_JSON = "application/problem+json"
 #: an error in none of them is a bug and answers 500.
 STATUS_BY_ERROR: list[tuple[type[TesseraError], int]] = [
     (WalletLinkRevoked, 410),
+    (OfferGone, 410),
     (ConflictError, 409),
     (InputError, 422),
     (NotFoundError, 404),
@@ -78,6 +81,8 @@ def retry_headers(error: TesseraError) -> dict[str, str]:
 
 
 def status_for(error: TesseraError) -> int:
+    if isinstance(error, OAuthError):
+        return error.status
     for cls, status in STATUS_BY_ERROR:
         if isinstance(error, cls):
             return status
@@ -102,6 +107,8 @@ def _page_for(request: Request, exc: TesseraError, status: int) -> Response | No
 async def _tessera_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, TesseraError):  # pragma: no cover - registered for TesseraError
         raise exc
+    if isinstance(exc, OAuthError):
+        return _oauth_error(exc)
     status = status_for(exc)
     if status >= 500:
         log.error("service problem: %s", exc.title)
@@ -113,6 +120,19 @@ async def _tessera_error(request: Request, exc: Exception) -> Response:
         )
     response.headers.update(retry_headers(exc))
     return response
+
+
+def _oauth_error(exc: OAuthError) -> JSONResponse:
+    """OAuth endpoints answer in their own format (RFC 6749 §5.2, RFC 6750 §3), which
+    wallets parse: not problem+json."""
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return JSONResponse(
+        {"error": exc.error, "error_description": exc.message},
+        status_code=exc.status,
+        headers=headers,
+    )
 
 
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:

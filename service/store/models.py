@@ -287,16 +287,67 @@ class ExternalCredentialRow(Base):
     created_at: Mapped[datetime]
 
 
+class CredentialOfferRow(Base):
+    """An OID4VCI credential offer (pre-authorized code flow) for one stored credential.
+
+    Only hashes of its secrets are stored: the reference in its ``credential_offer_uri``, the
+    pre-authorized code (reissued each time a wallet reads the offer), the optional
+    transaction code and the access token. ``issued_at`` ends it: an offer delivers once."""
+
+    __tablename__ = "credential_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    ref_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None]
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None]
+    holder_did: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    issued_at: Mapped[datetime | None]
+
+
+class WalletNonceRow(Base):
+    """A single-use nonce handed to a wallet (OID4VCI ``c_nonce``), stored hashed."""
+
+    __tablename__ = "wallet_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PresentationRequestRow(Base):
+    """An employer's OpenID4VP request from the /verify page and, once a wallet answered,
+    the verdict shown on that employer's screen (kept until the request expires)."""
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    verdict: Mapped[dict[str, Any] | None]
+
+
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
     "Base",
+    "CredentialOfferRow",
     "CredentialRow",
     "ExternalCredentialRow",
     "IdempotencyRow",
     "IssuerKeyRow",
     "IssuerRow",
     "ModuleRow",
+    "PresentationRequestRow",
     "ProgrammeRow",
     "QualificationRow",
     "QualificationSourceRow",
@@ -305,4 +356,5 @@ __all__ = [
     "TrustEntryRow",
     "VerificationCountRow",
     "WalletLinkRow",
+    "WalletNonceRow",
 ]

@@ -1,0 +1,152 @@
+"""The OpenAPI answers and bodies of the wallet-app operations (OpenID4VCI, OpenID4VP),
+merged into :mod:`service.api.openapi_answers` and :mod:`service.api.openapi`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ISSUER = "https://tessera.example/issuers/bbz-hamburg"
+_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+_OBJECT = {"type": "object"}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+_OFFER = {
+    "type": "object",
+    "required": ["credential_issuer", "credential_configuration_ids", "grants"],
+    "properties": {
+        "credential_issuer": {"type": "string", "format": "uri"},
+        "credential_configuration_ids": _STRINGS,
+        "grants": _OBJECT,
+    },
+}
+_OFFER_EXAMPLE = {
+    "credential_issuer": _ISSUER,
+    "credential_configuration_ids": ["module-2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968"],
+    "grants": {_GRANT: {"pre-authorized_code": "Vd3…"}},
+}
+_NEW_OFFER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "credentialId": {"type": "string"},
+        "credentialOfferUri": {"type": "string", "format": "uri"},
+        "offerByReference": {"type": "string", "description": "openid-credential-offer:// link"},
+        "offerByValue": {"type": "string", "description": "openid-credential-offer:// link"},
+        "credentialOffer": _OFFER,
+        "txCode": {"type": ["string", "null"], "description": "Send it to the learner apart."},
+        "expiresAt": {"type": "string", "format": "date-time"},
+    },
+}
+
+#: (method, path) -> (status, schema, example)
+ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
+    ("get", "/.well-known/openid-credential-issuer/issuers/{issuer}"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["credential_issuer", "credential_endpoint"],
+            "properties": {
+                "credential_issuer": {"type": "string"},
+                "credential_endpoint": {"type": "string"},
+                "nonce_endpoint": {"type": "string"},
+                "display": {"type": "array", "items": _OBJECT},
+                "credential_configurations_supported": _OBJECT,
+            },
+        },
+        {
+            "credential_issuer": _ISSUER,
+            "credential_endpoint": f"{_ISSUER}/credential",
+            "nonce_endpoint": f"{_ISSUER}/nonce",
+            "display": [{"name": "BBZ Hamburg", "locale": "de"}],
+            "credential_configurations_supported": {"OpenBadgeCredential": {"format": "ldp_vc"}},
+        },
+    ),
+    ("get", "/.well-known/oauth-authorization-server/issuers/{issuer}"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["issuer", "token_endpoint"],
+            "properties": {
+                "issuer": {"type": "string"},
+                "token_endpoint": {"type": "string"},
+                "grant_types_supported": _STRINGS,
+            },
+        },
+        {
+            "issuer": _ISSUER,
+            "token_endpoint": f"{_ISSUER}/token",
+            "grant_types_supported": [_GRANT],
+        },
+    ),
+    ("get", "/issuers/{issuer}/credential-offers/{ref}"): ("200", _OFFER, _OFFER_EXAMPLE),
+    ("post", "/issuers/{issuer}/token"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["access_token", "token_type"],
+            "properties": {
+                "access_token": {"type": "string"},
+                "token_type": {"const": "Bearer"},
+                "expires_in": {"type": "integer"},
+            },
+        },
+        {"access_token": "q2…", "token_type": "Bearer", "expires_in": 300},
+    ),
+    ("post", "/issuers/{issuer}/nonce"): (
+        "200",
+        {"type": "object", "required": ["c_nonce"], "properties": {"c_nonce": {"type": "string"}}},
+        {"c_nonce": "wKI4…"},
+    ),
+    ("post", "/issuers/{issuer}/credential"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["credentials"],
+            "properties": {
+                "credentials": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"credential": _OBJECT}},
+                }
+            },
+        },
+        {
+            "credentials": [
+                {"credential": {"type": ["VerifiableCredential", "OpenBadgeCredential"]}}
+            ]
+        },
+    ),
+    ("post", "/issuers/{issuer}/credential-offers"): (
+        "201",
+        {"type": "object", "properties": {"offers": {"type": "array", "items": _NEW_OFFER}}},
+        {
+            "offers": [
+                {
+                    "id": "5b1e…",
+                    "credentialId": "2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968",
+                    "credentialOfferUri": f"{_ISSUER}/credential-offers/x7…",
+                    "offerByReference": "openid-credential-offer://?credential_offer_uri=…",
+                    "offerByValue": "openid-credential-offer://?credential_offer=…",
+                    "credentialOffer": _OFFER_EXAMPLE,
+                    "txCode": "493027",
+                    "expiresAt": "2026-03-08T09:30:00+00:00",
+                }
+            ]
+        },
+    ),
+}
+
+#: Bodies the routes read field by field.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/issuers/{issuer}/credential-offers"): {
+        "type": "object",
+        "required": ["credentialIds"],
+        "properties": {
+            "credentialIds": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "txCode": {"type": "boolean", "default": False},
+            "expiresInHours": {"type": "integer", "minimum": 1, "maximum": 2160, "default": 168},
+        },
+        "examples": [{"credentialIds": ["2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968"], "txCode": True}],
+    },
+}
+
+__all__ = ["ANSWERS", "BODIES"]
