@@ -43,8 +43,8 @@ def build_app() -> Any:
     """The uvicorn factory: ``create_app`` from the environment, with the rate limit lifted
     (and the memo off when BENCH_MEMO=0)."""
     from service.api.app import create_app
+    from service.api.limits import PublicPolicy, build_public_endpoint
     from service.config import get_settings
-    from service.verification.public import PublicPolicy, build_public_verification
 
     app = create_app(get_settings())
     state = app.state.tessera
@@ -54,7 +54,7 @@ def build_app() -> Any:
         max_waiting=10_000,
         in_thread=os.environ.get("BENCH_IN_THREAD", "1") == "1",
     )
-    app.state.public_verification = build_public_verification(
+    app.state.public_verification = build_public_endpoint(
         settings=state.settings,
         engine=state.engine,
         database=state.database,

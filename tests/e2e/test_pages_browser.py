@@ -23,10 +23,10 @@ from conftest import Provider, award_data, module_data
 from factories import presentation
 from PIL import Image, ImageChops
 
+from service.api.limits import PublicPolicy, build_public_endpoint
 from service.i18n import LANGUAGES, translate
 from service.store import Database, Repository
 from service.store.models import CredentialRow
-from service.verification.public import PublicPolicy, build_public_verification
 from service.verification.trust import import_registry
 
 NARROW = {"width": 320, "height": 720}
@@ -71,7 +71,7 @@ class Site:
                 now=datetime.now(UTC),
             )
         state = app.state.tessera
-        app.state.public_verification = build_public_verification(
+        app.state.public_verification = build_public_endpoint(
             settings=state.settings,
             engine=state.engine,
             database=state.database,

@@ -18,10 +18,10 @@ import pytest
 from browser_support import browser, server, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 
+from service.api.limits import PublicPolicy, build_public_endpoint
 from service.store import Database, Repository
 from service.store.models import CredentialRow
 from service.verification.pipeline import Check
-from service.verification.public import PublicPolicy, build_public_verification
 from service.verification.trust import import_registry
 
 #: tessera.css: the verdict icons' colours (--ok, --bad, --warn)
@@ -71,7 +71,7 @@ def test_the_verdicts_in_a_real_browser(
             now=datetime.now(UTC),
         )
     state = app.state.tessera
-    public = build_public_verification(
+    public = build_public_endpoint(
         settings=state.settings,
         engine=state.engine,
         database=state.database,
@@ -80,7 +80,9 @@ def test_the_verdicts_in_a_real_browser(
         ),
     )
     revocations = Revocations()  # stands in for the Bitstring Status List of issue 4
-    public.verifier = dataclasses.replace(public.verifier, status=revocations)
+    public.verification.verifier = dataclasses.replace(
+        public.verification.verifier, status=revocations
+    )
     app.state.public_verification = public
 
     def issue(provider: Provider, learner: str) -> str:

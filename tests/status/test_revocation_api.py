@@ -701,7 +701,7 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
     """The status of a genuine credential whose list cannot be fetched is *unknown*: the
     VC-API answer is not verified (fail closed) and names a STATUS_RETRIEVAL_ERROR, and the
     page is amber (not red: nothing failed), never green."""
-    from service.verification.public import PublicPolicy, build_public_verification
+    from service.api.limits import PublicPolicy, build_public_endpoint
 
     remote = RemoteIssuer()
     trust(db, remote.did, "Registrar Academy", remote.document)
@@ -712,7 +712,7 @@ def test_an_unreachable_list_is_unknown_and_the_page_is_amber(
         raise httpx.ConnectError("connection refused", request=request)
 
     state = client.app.state.tessera
-    client.app.state.public_verification = build_public_verification(
+    client.app.state.public_verification = build_public_endpoint(
         settings=state.settings,
         engine=state.engine,
         database=state.database,

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.verification.public import PublicVerification
+from service.api.limits import PublicEndpoint
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
@@ -144,7 +144,7 @@ SETTINGS = settings(
 @SETTINGS
 @given(data=st.data())
 def test_the_api_answers_every_mutant_with_a_verdict_or_a_4xx(
-    data: st.DataObject, client: Any, public: PublicVerification, sources: list[dict[str, Any]]
+    data: st.DataObject, client: Any, public: PublicEndpoint, sources: list[dict[str, Any]]
 ) -> None:
     text = data.draw(mutants(sources))
     parsed = _as_json(text)
@@ -177,7 +177,7 @@ def test_the_api_answers_every_mutant_with_a_verdict_or_a_4xx(
 @SETTINGS
 @given(data=st.data())
 def test_the_page_answers_every_mutant_with_a_page(
-    data: st.DataObject, client: Any, public: PublicVerification, sources: list[dict[str, Any]]
+    data: st.DataObject, client: Any, public: PublicEndpoint, sources: list[dict[str, Any]]
 ) -> None:
     text = data.draw(mutants(sources))
     pasted = client.post("/verify?lang=en", data={"text": text.decode("utf-8", "replace")})

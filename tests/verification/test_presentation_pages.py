@@ -12,7 +12,7 @@ import pytest
 from factories import holder_js_key, presentation
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.verification.public import PublicVerification
+from service.api.limits import PublicEndpoint
 
 HOLDER = holder_js_key()
 
@@ -29,7 +29,7 @@ def per_credential(html: str) -> list[str]:
 
 @pytest.mark.interop
 def test_an_uploaded_signed_presentation_shows_each_credential(
-    client: Any, public: PublicVerification, award: Any, node: Any
+    client: Any, public: PublicEndpoint, award: Any, node: Any
 ) -> None:
     genuine, forged = award(learnerName="Amina Haddad"), award(learnerName="Yusuf Demir")
     forged["credentialSubject"]["name"] = "Someone Else"
@@ -58,7 +58,7 @@ def test_an_uploaded_signed_presentation_shows_each_credential(
 
 
 def test_a_pasted_unsigned_presentation_is_checked_credential_by_credential(
-    client: Any, public: PublicVerification, award: Any
+    client: Any, public: PublicEndpoint, award: Any
 ) -> None:
     first, second = award(), award()
     for text in (
@@ -74,7 +74,7 @@ def test_a_pasted_unsigned_presentation_is_checked_credential_by_credential(
 
 
 def test_an_empty_or_broken_presentation_gets_a_page_not_an_error(
-    client: Any, public: PublicVerification
+    client: Any, public: PublicEndpoint
 ) -> None:
     empty = client.post("/verify?lang=en", data={"text": json.dumps(presentation())})
     assert empty.status_code == 200

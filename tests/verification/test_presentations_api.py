@@ -12,7 +12,7 @@ import pytest
 from factories import holder_js_key, presentation
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.verification.public import PublicVerification
+from service.api.limits import PublicEndpoint
 
 CHALLENGE = "c0ffee00-1234-4abc-8def-0123456789ab"
 DOMAIN = "employer.example"
@@ -34,7 +34,7 @@ def verify(client: Any, document: Any, **options: Any) -> Any:
 
 @pytest.mark.interop
 def test_a_signed_presentation_of_two_credentials_is_verified_with_each_result(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]], node: Any
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]], node: Any
 ) -> None:
     first, second = award(), award(learnerName="Yusuf Demir")
     signed = sign_as_holder(
@@ -67,7 +67,7 @@ def test_a_signed_presentation_of_two_credentials_is_verified_with_each_result(
 
 @pytest.mark.interop
 def test_a_presentation_with_a_forged_credential_is_not_verified(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]], node: Any
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]], node: Any
 ) -> None:
     genuine, forged = award(), award()
     forged["credentialSubject"]["name"] = "Someone Else"
@@ -83,7 +83,7 @@ def test_a_presentation_with_a_forged_credential_is_not_verified(
 
 
 def test_an_unsigned_presentation_needs_no_challenge_but_cannot_answer_one(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     unsigned = presentation(award())
     accepted = verify(client, unsigned)
@@ -106,7 +106,7 @@ def test_an_unsigned_presentation_needs_no_challenge_but_cannot_answer_one(
     ],
 )
 def test_a_malformed_request_is_a_422_problem(
-    client: Any, public: PublicVerification, body: bytes, words: str
+    client: Any, public: PublicEndpoint, body: bytes, words: str
 ) -> None:
     response = client.post(
         "/presentations/verify", content=body, headers={"content-type": "application/json"}
@@ -132,7 +132,7 @@ def test_a_malformed_request_is_a_422_problem(
     ],
 )
 def test_a_malformed_presentation_gets_a_verdict_not_a_500(
-    client: Any, public: PublicVerification, document: dict[str, Any]
+    client: Any, public: PublicEndpoint, document: dict[str, Any]
 ) -> None:
     response = verify(client, copy.deepcopy(document))
     assert response.status_code == 400, response.text

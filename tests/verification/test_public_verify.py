@@ -14,19 +14,15 @@ from typing import Any
 import pytest
 from verification_support import did_key_badge  # noqa: F401
 
+from service.api.limits import ConcurrencyGate, RateLimiter
 from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.errors import RateLimited, VerifierBusy
 from service.proofs import Canonicalizer, verification_suites
 from service.store import Database, Repository
+from service.verification.counters import VerificationCounter, verdict_of
+from service.verification.memo import HashMemo
 from service.verification.pipeline import Check, VerificationResult, Verifier, verify_credential
-from service.verification.public import (
-    ConcurrencyGate,
-    HashMemo,
-    RateLimiter,
-    VerificationCounter,
-    verdict_of,
-)
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -206,7 +202,7 @@ def test_the_verdict_colours(statuses: list[str], verdict: str) -> None:
 
 
 def test_policy_reads_verify_settings_when_they_exist(settings: Any) -> None:
-    from service.verification.public import PublicPolicy
+    from service.api.limits import PublicPolicy
 
     assert PublicPolicy.from_settings(settings) == PublicPolicy()
 
@@ -223,8 +219,8 @@ def test_rate_limit_variables_reach_the_policy(
 ) -> None:
     """TESSERA_VERIFY_RATE_PER_SECOND / _BURST are real settings (the conformance run raises
     them: its suites are one client sending hundreds of verifications)."""
+    from service.api.limits import PublicPolicy
     from service.config import Settings
-    from service.verification.public import PublicPolicy
 
     monkeypatch.setenv("TESSERA_VERIFY_RATE_PER_SECOND", "2.5")
     monkeypatch.setenv("TESSERA_VERIFY_BURST", "4")

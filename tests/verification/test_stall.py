@@ -14,7 +14,7 @@ import pytest
 from factories import POISON_PROPERTY, open_badge_credential, poison_credential, small_credential
 from verification_support import TEST_POLICY, did_key_badge, make_public  # noqa: F401
 
-from service.verification.public import PublicPolicy, PublicVerification
+from service.api.limits import PublicEndpoint, PublicPolicy
 
 TRANSFORMATION_ERROR = "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR"
 
@@ -39,7 +39,7 @@ def tree_poison() -> dict[str, Any]:
 
 @pytest.mark.parametrize("poison", [poison_credential(10), poison_credential(7), tree_poison()])
 def test_poison_graphs_are_refused_with_a_problem_detail(
-    client: Any, make_public: Callable[..., PublicVerification], poison: dict[str, Any]
+    client: Any, make_public: Callable[..., PublicEndpoint], poison: dict[str, Any]
 ) -> None:
     make_public()
     response = verify(client, poison)
@@ -54,7 +54,7 @@ def test_poison_graphs_are_refused_with_a_problem_detail(
 
 
 def test_the_public_budget_is_smaller_than_the_clis(
-    client: Any, make_public: Callable[..., PublicVerification], canonicalizer: Any
+    client: Any, make_public: Callable[..., PublicEndpoint], canonicalizer: Any
 ) -> None:
     """A clique of 7 canonicalizes within the CLI's limits, and is refused by the public
     verifier before the exponential step."""
@@ -62,14 +62,14 @@ def test_the_public_budget_is_smaller_than_the_clis(
     document.pop("proof")
     assert canonicalizer.canonicalize(document)
     public = make_public()
-    assert public.verifier.limits.max_seconds == 0.1
-    assert public.verifier.limits.max_quads < canonicalizer.limits.max_quads
+    assert public.verification.verifier.limits.max_seconds == 0.1
+    assert public.verification.verifier.limits.max_quads < canonicalizer.limits.max_quads
     response = verify(client, poison_credential(7))
     assert "poison graph" in response.json()["problemDetails"][0]["detail"]
 
 
 def test_blank_node_heavy_documents_are_refused_before_canonicalization(
-    client: Any, make_public: Callable[..., PublicVerification]
+    client: Any, make_public: Callable[..., PublicEndpoint]
 ) -> None:
     make_public()
     credential = poison_credential(1)
@@ -87,7 +87,7 @@ def test_blank_node_heavy_documents_are_refused_before_canonicalization(
 
 
 def test_genuine_credentials_pass_the_public_budget(
-    client: Any, make_public: Callable[..., PublicVerification], did_key_badge: dict[str, Any]
+    client: Any, make_public: Callable[..., PublicEndpoint], did_key_badge: dict[str, Any]
 ) -> None:
     make_public()
     body = verify(client, did_key_badge).json()
@@ -103,7 +103,7 @@ def test_the_budget_is_configurable(settings: Any) -> None:
 
 
 def test_genuine_requests_are_answered_while_poison_is_in_flight(
-    app: Any, make_public: Callable[..., PublicVerification], did_key_badge: dict[str, Any]
+    app: Any, make_public: Callable[..., PublicEndpoint], did_key_badge: dict[str, Any]
 ) -> None:
     """An attacker's poison that slips past the cheap checks (the public estimate is turned
     off here, and the CPU budget raised to the CLI's 1 s) burns its whole budget; while it does, another client's genuine credentials
@@ -167,7 +167,7 @@ def test_one_open_badge_is_a_handful_of_blank_nodes(canonicalizer: Any) -> None:
 
 def test_many_proofs_cannot_multiply_the_budget(
     client: Any,
-    make_public: Callable[..., PublicVerification],
+    make_public: Callable[..., PublicEndpoint],
     canonicalizer: Any,
     vector_signer: Any,
 ) -> None:

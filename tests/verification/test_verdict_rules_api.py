@@ -12,7 +12,7 @@ from typing import Any
 from conftest import SERVICE_BASE_URL
 from verification_support import award, make_public, public  # noqa: F401
 
-from service.verification.public import PublicVerification
+from service.api.limits import PublicEndpoint
 from service.verification.status import NoLists, StatusChecker
 
 VC_DM = "https://www.w3.org/TR/vc-data-model#"
@@ -25,18 +25,19 @@ def post(client: Any, credential: Any, **options: Any) -> Any:
     )
 
 
-def without_status_lists(public: PublicVerification) -> None:
+def without_status_lists(public: PublicEndpoint) -> None:
     """The verifier cannot get any status list (an unreachable issuer, for instance)."""
     import dataclasses
 
     checker = StatusChecker(
-        lists=NoLists(), list_verifier=dataclasses.replace(public.verifier, status=None)
+        lists=NoLists(),
+        list_verifier=dataclasses.replace(public.verification.verifier, status=None),
     )
-    public.verifier = dataclasses.replace(public.verifier, status=checker)
+    public.verification.verifier = dataclasses.replace(public.verification.verifier, status=checker)
 
 
 def test_options_checks_may_leave_out_the_status_and_say_so(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     credential = award()
     without_status_lists(public)
@@ -57,7 +58,7 @@ def test_options_checks_may_leave_out_the_status_and_say_so(
 
 
 def test_skipping_checks_never_hides_a_bad_signature(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     credential = award()
     credential["credentialSubject"]["name"] = "Someone Else"
@@ -67,7 +68,7 @@ def test_skipping_checks_never_hides_a_bad_signature(
 
 
 def test_unknown_check_names_are_refused(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     for checks in (["proof", "credentialStatuss"], "proof", [1]):
         response = post(client, award(), checks=checks)
@@ -79,7 +80,7 @@ def test_unknown_check_names_are_refused(
 
 
 def test_the_api_reads_strictly(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     credential = award()
     text = json.dumps({"verifiableCredential": credential})
@@ -105,7 +106,7 @@ def test_the_api_reads_strictly(
 
 
 def test_the_page_reads_strictly_and_says_so_in_red(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     text = json.dumps(award())
     forged = text.replace(
@@ -126,7 +127,7 @@ def test_the_page_reads_strictly_and_says_so_in_red(
 
 
 def test_verdicts_are_never_cached_and_https_gets_hsts(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]]
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
 ) -> None:
     assert SERVICE_BASE_URL.startswith("https://")
     response = post(client, award())
@@ -145,7 +146,7 @@ def test_no_hsts_over_plain_http(settings: Any, db: Any) -> None:
         assert "strict-transport-security" not in plain.get("/verify").headers
 
 
-def test_presentations_are_read_strictly_too(client: Any, public: PublicVerification) -> None:
+def test_presentations_are_read_strictly_too(client: Any, public: PublicEndpoint) -> None:
     body = '{"verifiablePresentation": {"type": ["VerifiablePresentation"], "holder": "a", "holder": "b"}}'
     response = client.post(
         "/presentations/verify", content=body, headers={"content-type": "application/json"}

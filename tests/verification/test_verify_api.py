@@ -22,9 +22,9 @@ from verification_support import (  # noqa: F401
     public,
 )
 
+from service.api.limits import PublicEndpoint, PublicPolicy
 from service.store import Database, Repository
 from service.store.models import Base
-from service.verification.public import PublicPolicy, PublicVerification
 
 CHECKS = ["parse", "context", "proof", "issuer", "validity", "status", "trust"]
 
@@ -55,7 +55,7 @@ def trust_provider(db: Database, provider: Provider, **fields: Any) -> None:
 
 def test_a_genuine_credential_of_an_unlisted_provider_is_verified_with_trust_unknown(
     client: Any,
-    make_public: Callable[..., PublicVerification],
+    make_public: Callable[..., PublicEndpoint],
     award: Callable[..., dict[str, Any]],
 ) -> None:
     make_public(policy=UNLISTED_POLICY)
@@ -82,7 +82,7 @@ def test_a_genuine_credential_of_an_unlisted_provider_is_verified_with_trust_unk
 def test_the_services_own_provider_is_recognized_out_of_the_box(
     client: Any,
     db: Database,
-    public: PublicVerification,
+    public: PublicEndpoint,
     award: Callable[..., dict[str, Any]],
     provider: Provider,
 ) -> None:
@@ -92,7 +92,7 @@ def test_the_services_own_provider_is_recognized_out_of_the_box(
     assert statuses(body)["trust"] == "passed"
     # The operator's own entry wins: a withdrawal before the credential was issued is red.
     trust_provider(db, provider, withdrawnAt="2020-01-01T00:00:00Z")
-    public.directory.invalidate()
+    public.verification.directory.invalidate()
     body = verify(client, credential).json()
     assert statuses(body)["trust"] == "failed" and body["verified"] is False
 
@@ -107,7 +107,7 @@ def test_the_services_own_provider_is_recognized_out_of_the_box(
     ids=["string", "untrusted", "not-vc2-first"],
 )
 def test_a_credential_whose_context_check_fails_gets_a_verdict_not_a_500(
-    client: Any, public: PublicVerification, award: Callable[..., dict[str, Any]], context: Any
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]], context: Any
 ) -> None:
     credential = award()
     credential["@context"] = context
@@ -120,7 +120,7 @@ def test_a_credential_whose_context_check_fails_gets_a_verdict_not_a_500(
 
 
 def test_a_listed_provider_passes_the_trust_check(
-    client: Any, db: Database, provider: Provider, public: PublicVerification, award: Any
+    client: Any, db: Database, provider: Provider, public: PublicEndpoint, award: Any
 ) -> None:
     trust_provider(db, provider, accreditingBody="AZAV")
     body = verify(client, award()).json()
@@ -129,7 +129,7 @@ def test_a_listed_provider_passes_the_trust_check(
 
 
 def test_a_provider_withdrawn_before_issuing_fails_the_trust_check(
-    client: Any, db: Database, provider: Provider, public: PublicVerification, award: Any
+    client: Any, db: Database, provider: Provider, public: PublicEndpoint, award: Any
 ) -> None:
     trust_provider(db, provider, withdrawnAt="2020-01-01")
     response = verify(client, award())
@@ -141,7 +141,7 @@ def test_a_provider_withdrawn_before_issuing_fails_the_trust_check(
 
 
 def test_a_tampered_credential_fails_with_problem_details(
-    client: Any, public: PublicVerification, award: Any
+    client: Any, public: PublicEndpoint, award: Any
 ) -> None:
     vc = award(learner="Amina Haddad")
     vc["credentialSubject"]["name"] = "Anna Haddad"
@@ -155,7 +155,7 @@ def test_a_tampered_credential_fails_with_problem_details(
 
 
 def test_a_did_key_issuer_resolves_without_any_registry(
-    client: Any, public: PublicVerification, did_key_badge: dict[str, Any]
+    client: Any, public: PublicEndpoint, did_key_badge: dict[str, Any]
 ) -> None:
     body = verify(client, did_key_badge).json()
     assert body["verified"] is True
@@ -163,7 +163,7 @@ def test_a_did_key_issuer_resolves_without_any_registry(
 
 
 def test_a_foreign_did_web_issuer_cannot_be_resolved(
-    client: Any, public: PublicVerification, award: Any
+    client: Any, public: PublicEndpoint, award: Any
 ) -> None:
     vc = award()
     vc["proof"]["verificationMethod"] = "did:web:elsewhere.example#key-1"
@@ -173,7 +173,7 @@ def test_a_foreign_did_web_issuer_cannot_be_resolved(
 
 
 def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
-    client: Any, db: Database, make_provider: Any, public: PublicVerification, award: Any
+    client: Any, db: Database, make_provider: Any, public: PublicEndpoint, award: Any
 ) -> None:
     provider = make_provider("Lyon", slug="lyon")
     vc = award(who=provider, mod=_module_of(client, provider))
@@ -191,7 +191,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
             .values(did="did:web:gone.example:x")
             .where(Base.metadata.tables["issuers"].c.slug == "lyon")
         )
-    public.directory.invalidate()
+    public.verification.directory.invalidate()
     assert statuses(verify(client, vc).json())["proof"] == "unknown"
     trust_provider_doc = {"did": provider.did, "name": "CFA Lyon", "didDocument": document}
     from service.verification.trust import import_registry
@@ -204,7 +204,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
             actor="t",
             now=datetime.now(UTC),
         )
-    public.directory.invalidate()
+    public.verification.directory.invalidate()
     body = verify(client, vc).json()
     assert statuses(body)["proof"] == "passed"
     assert statuses(body)["trust"] == "passed"
@@ -240,7 +240,7 @@ def test_a_rotated_key_is_found_without_waiting_for_the_cache(
 
 
 def test_the_offline_qr_payload_is_accepted(
-    client: Any, public: PublicVerification, did_key_badge: dict[str, Any], vector_signer: Any
+    client: Any, public: PublicEndpoint, did_key_badge: dict[str, Any], vector_signer: Any
 ) -> None:
     from service.export.offline_qr import encode_offline
 
@@ -264,7 +264,7 @@ def test_the_offline_qr_payload_is_accepted(
     ],
 )
 def test_a_malformed_request_is_a_problem(
-    client: Any, public: PublicVerification, body: bytes, path: str | None
+    client: Any, public: PublicEndpoint, body: bytes, path: str | None
 ) -> None:
     response = client.post(
         "/credentials/verify", content=body, headers={"content-type": "application/json"}
@@ -276,7 +276,7 @@ def test_a_malformed_request_is_a_problem(
 
 
 def test_a_credential_that_is_not_a_vc_is_answered_with_a_failed_parse_check(
-    client: Any, public: PublicVerification
+    client: Any, public: PublicEndpoint
 ) -> None:
     response = verify(client, {"hello": "world"})
     assert response.status_code == 400
@@ -286,9 +286,7 @@ def test_a_credential_that_is_not_a_vc_is_answered_with_a_failed_parse_check(
 # -- limits ------------------------------------------------------------------------------------
 
 
-def test_an_oversized_body_is_413_before_it_is_read(
-    client: Any, public: PublicVerification
-) -> None:
+def test_an_oversized_body_is_413_before_it_is_read(client: Any, public: PublicEndpoint) -> None:
     limit = public.policy.max_request_bytes
     response = client.post(
         "/credentials/verify",
@@ -300,7 +298,7 @@ def test_an_oversized_body_is_413_before_it_is_read(
     assert response.json()["type"].endswith("payload-too-large")
 
 
-def test_an_oversized_chunked_body_is_413_too(client: Any, public: PublicVerification) -> None:
+def test_an_oversized_chunked_body_is_413_too(client: Any, public: PublicEndpoint) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"verifiableCredential": "'
         for _ in range(40):
@@ -342,7 +340,7 @@ def test_a_saturated_verifier_answers_503_with_retry_after(
 def test_nothing_but_aggregate_counts_is_stored(
     client: Any,
     db: Database,
-    public: PublicVerification,
+    public: PublicEndpoint,
     award: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -353,7 +351,7 @@ def test_nothing_but_aggregate_counts_is_stored(
     caplog.set_level(logging.DEBUG)
     for credential in (good, good, tampered):
         verify(client, credential)
-    public.counter.flush()
+    public.verification.counter.flush()
     after = table_counts(db)
     changed = {t for t in before if before[t] != after[t]}
     assert changed == {"verification_counts"}

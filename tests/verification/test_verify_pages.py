@@ -26,10 +26,10 @@ from verification_support import (  # noqa: F401
     public,
 )
 
+from service.api.limits import PublicEndpoint, PublicPolicy
 from service.i18n import LANGUAGES, catalog, direction
 from service.store import Database, Repository
 from service.store.models import CredentialRow
-from service.verification.public import PublicPolicy, PublicVerification
 
 
 def short(vc: dict[str, Any]) -> str:
@@ -50,11 +50,11 @@ def check_line(html: str, check: str) -> str:
 
 @pytest.fixture
 def trusted_public(
-    make_public: Callable[..., PublicVerification],
+    make_public: Callable[..., PublicEndpoint],
     fake_status: FakeStatus,
     db: Database,
     provider: Provider,
-) -> PublicVerification:
+) -> PublicEndpoint:
     from service.verification.trust import import_registry
 
     with db.transaction() as session:
@@ -78,7 +78,7 @@ def trusted_public(
 
 
 def test_the_short_link_shows_a_green_verdict_and_the_signed_facts(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     vc = award(learner="Amina Haddad")
     response = client.get(f"/v/{short(vc)}?lang=en")
@@ -98,7 +98,7 @@ def test_the_short_link_shows_a_green_verdict_and_the_signed_facts(
 
 
 def test_the_short_link_shows_the_module_name_in_the_readers_language(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     """The Arabic name is an Open Badges Related edition (inLanguage "ar") of the achievement."""
     vc = award(learner="Amina Haddad")
@@ -108,7 +108,7 @@ def test_the_short_link_shows_the_module_name_in_the_readers_language(
 
 
 def test_the_short_id_of_the_qr_code_resolves_too(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     from service.export.qr import verification_url
 
@@ -120,7 +120,7 @@ def test_the_short_id_of_the_qr_code_resolves_too(
 
 
 def test_a_revoked_credential_is_red(
-    client: Any, trusted_public: PublicVerification, fake_status: FakeStatus, award: Any
+    client: Any, trusted_public: PublicEndpoint, fake_status: FakeStatus, award: Any
 ) -> None:
     vc = award()
     fake_status.revoked.add(vc["id"])
@@ -143,7 +143,7 @@ def test_an_unlisted_provider_is_amber(
 
 
 def test_a_tampered_stored_credential_is_red_and_its_content_withheld(
-    client: Any, db: Database, trusted_public: PublicVerification, award: Any
+    client: Any, db: Database, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     vc = award(learner="Amina Haddad")
     tampered = copy.deepcopy(vc)
@@ -156,7 +156,7 @@ def test_a_tampered_stored_credential_is_red_and_its_content_withheld(
     assert 'id="withheld"' in html
 
 
-def test_an_unknown_link_is_a_translated_404(client: Any, public: PublicVerification) -> None:
+def test_an_unknown_link_is_a_translated_404(client: Any, public: PublicEndpoint) -> None:
     response = client.get(
         "/v/00000000-0000-4000-8000-000000000000", headers={"Accept-Language": "de"}
     )
@@ -167,7 +167,7 @@ def test_an_unknown_link_is_a_translated_404(client: Any, public: PublicVerifica
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_language_renders_with_its_direction(
-    client: Any, trusted_public: PublicVerification, award: Any, lang: str
+    client: Any, trusted_public: PublicEndpoint, award: Any, lang: str
 ) -> None:
     vc = award()
     html = client.get(
@@ -180,7 +180,7 @@ def test_every_language_renders_with_its_direction(
 
 
 def test_the_language_can_be_switched_with_a_link(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     vc = award()
     html = client.get(f"/v/{short(vc)}?lang=ar", headers={"Accept-Language": "fr"}).text
@@ -190,7 +190,7 @@ def test_the_language_can_be_switched_with_a_link(
 
 
 def test_learner_text_cannot_inject_markup_or_reorder_the_page(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     hostile = "Eve <script>alert(1)</script> \u202edilav ton\u202c <b>x</b>"
     vc = award(learner=hostile)
@@ -207,7 +207,7 @@ def test_learner_text_cannot_inject_markup_or_reorder_the_page(
 
 
 def test_security_headers_are_on_every_page(
-    client: Any, public: PublicVerification, award: Any
+    client: Any, public: PublicEndpoint, award: Any
 ) -> None:
     for response in (client.get("/verify"), client.get(f"/v/{short(award())}")):
         csp = response.headers["content-security-policy"]
@@ -240,9 +240,7 @@ def test_the_form_is_translated_and_needs_no_script(client: Any) -> None:
     assert 'enctype="multipart/form-data"' in html and 'action="/verify?lang=uk"' in html
 
 
-def test_uploading_the_json_file(
-    client: Any, trusted_public: PublicVerification, award: Any
-) -> None:
+def test_uploading_the_json_file(client: Any, trusted_public: PublicEndpoint, award: Any) -> None:
     vc = award()
     response = upload(client, json.dumps(vc).encode(), "credential.json", "application/json")
     assert response.status_code == 200
@@ -250,7 +248,7 @@ def test_uploading_the_json_file(
 
 
 def test_pasting_the_credential_or_the_link(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     vc = award()
     pasted = client.post("/verify", data={"text": json.dumps({"verifiableCredential": vc})})
@@ -262,7 +260,7 @@ def test_pasting_the_credential_or_the_link(
 
 
 def test_uploading_a_picture_of_the_qr_code(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     from service.export.qr import verification_url
 
@@ -273,7 +271,7 @@ def test_uploading_a_picture_of_the_qr_code(
 
 
 def test_uploading_a_picture_of_the_offline_qr(
-    client: Any, public: PublicVerification, did_key_badge: dict[str, Any], vector_signer: Any
+    client: Any, public: PublicEndpoint, did_key_badge: dict[str, Any], vector_signer: Any
 ) -> None:
     from service.export.offline_qr import encode_offline
 
@@ -285,7 +283,7 @@ def test_uploading_a_picture_of_the_offline_qr(
 
 
 def test_uploading_a_pdf_with_the_qr_code(
-    client: Any, trusted_public: PublicVerification, award: Any
+    client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     from PIL import Image
 
@@ -302,7 +300,7 @@ def test_uploading_a_pdf_with_the_qr_code(
 
 
 def test_a_pdf_decompression_bomb_is_refused_on_the_page(
-    client: Any, public: PublicVerification
+    client: Any, public: PublicEndpoint
 ) -> None:
     from factories import pdf_bomb
 
@@ -322,7 +320,7 @@ def test_a_pdf_decompression_bomb_is_refused_on_the_page(
     ],
 )
 def test_unreadable_uploads_say_why_in_the_page_language(
-    client: Any, public: PublicVerification, data: bytes, code: str
+    client: Any, public: PublicEndpoint, data: bytes, code: str
 ) -> None:
     response = (
         client.post("/verify?lang=fr", data={"text": ""})
@@ -333,7 +331,7 @@ def test_unreadable_uploads_say_why_in_the_page_language(
     assert escape(catalog("verify", "fr")[code]) in response.text
 
 
-def test_a_picture_without_a_qr_code(client: Any, public: PublicVerification) -> None:
+def test_a_picture_without_a_qr_code(client: Any, public: PublicEndpoint) -> None:
     from PIL import Image
 
     out = io.BytesIO()
@@ -362,7 +360,7 @@ def test_the_pages_are_rate_limited_too(client: Any, make_public: Any, award: An
 
 
 def test_a_plain_credential_names_its_issuer_by_id(
-    client: Any, public: PublicVerification, canonicalizer: Any, vector_signer: Any
+    client: Any, public: PublicEndpoint, canonicalizer: Any, vector_signer: Any
 ) -> None:
     from factories import small_credential
 
@@ -382,7 +380,7 @@ def test_a_plain_credential_names_its_issuer_by_id(
 
 
 def test_checks_skipped_after_a_failed_signature_say_so(
-    client: Any, db: Database, trusted_public: PublicVerification, award: Any
+    client: Any, db: Database, trusted_public: PublicEndpoint, award: Any
 ) -> None:
     vc = award()
     vc["credentialSubject"]["name"] = "Someone Else"

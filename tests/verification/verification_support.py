@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from conftest import Provider, award_data
 
+from service.api.limits import PublicEndpoint, PublicPolicy, build_public_endpoint
 from service.api.routes.verification import get_public
 from service.verification.pipeline import Check
-from service.verification.public import PublicPolicy, PublicVerification, build_public_verification
 
 #: Generous limits, so only the tests about limits meet them.
 TEST_POLICY = PublicPolicy(
@@ -38,12 +38,12 @@ class FakeStatus:
 
 
 @pytest.fixture
-def make_public(app: Any) -> Callable[..., PublicVerification]:
+def make_public(app: Any) -> Callable[..., PublicEndpoint]:
     """Install a public verifier on ``app`` with ``policy`` (and optionally a status checker)."""
 
-    def make(policy: PublicPolicy = TEST_POLICY, status: Any = "default") -> PublicVerification:
+    def make(policy: PublicPolicy = TEST_POLICY, status: Any = "default") -> PublicEndpoint:
         state = app.state.tessera
-        public = build_public_verification(
+        public = build_public_endpoint(
             settings=state.settings,
             engine=state.engine,
             database=state.database,
@@ -53,7 +53,9 @@ def make_public(app: Any) -> Callable[..., PublicVerification]:
         if status != "default":
             import dataclasses
 
-            public.verifier = dataclasses.replace(public.verifier, status=status)
+            public.verification.verifier = dataclasses.replace(
+                public.verification.verifier, status=status
+            )
         app.state.public_verification = public
         return public
 
@@ -61,7 +63,7 @@ def make_public(app: Any) -> Callable[..., PublicVerification]:
 
 
 @pytest.fixture
-def public(make_public: Callable[..., PublicVerification]) -> PublicVerification:
+def public(make_public: Callable[..., PublicEndpoint]) -> PublicEndpoint:
     return make_public()
 
 

@@ -25,6 +25,7 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from service.api.deps import AppState
+from service.api.limits import PublicEndpoint, build_public_endpoint
 from service.api.pages import page_language, render
 from service.api.problems import problem
 from service.credentials.view import (
@@ -53,29 +54,23 @@ from service.verification.pipeline import (
     validity_fields,
 )
 from service.verification.presentations import PresentationResult
-from service.verification.public import (
-    OFFLINE_PREFIX,
-    PublicVerification,
-    Verdict,
-    build_public_verification,
-    verdict_of,
-)
+from service.verification.public import OFFLINE_PREFIX, Verdict, verdict_of
 from service.verification.trust import TrustAssessment
 
 router = APIRouter(tags=["verification"])
 _BUILD_LOCK = threading.Lock()
 
 
-def get_public(request: Request) -> PublicVerification:
+def get_public(request: Request) -> PublicEndpoint:
     """The process's public verifier, built on first use (tests may set their own on
     ``app.state.public_verification`` first)."""
-    public: PublicVerification | None = getattr(request.app.state, "public_verification", None)
+    public: PublicEndpoint | None = getattr(request.app.state, "public_verification", None)
     if public is None:
         with _BUILD_LOCK:
             public = getattr(request.app.state, "public_verification", None)
             if public is None:
                 state: AppState = request.app.state.tessera
-                public = build_public_verification(
+                public = build_public_endpoint(
                     settings=state.settings,
                     engine=state.engine,
                     database=state.database,
@@ -85,7 +80,7 @@ def get_public(request: Request) -> PublicVerification:
     return public
 
 
-PublicDep = Annotated[PublicVerification, Depends(get_public)]
+PublicDep = Annotated[PublicEndpoint, Depends(get_public)]
 
 
 def _client(request: Request) -> str:
@@ -231,7 +226,7 @@ async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
     client = _client(request)
     public.admit(client)
     credential, skip = _vcapi_request(await _read_limited(request, public.policy.max_request_bytes))
-    result = await public.verify_async(credential, now=datetime.now(UTC), client=client, skip=skip)
+    result = await public.verify(credential, now=datetime.now(UTC), client=client, skip=skip)
     return JSONResponse(
         result.to_json(), status_code=200 if result.verified else 400, headers=NO_STORE
     )
@@ -325,7 +320,7 @@ async def post_verify_presentation(request: Request, public: PublicDep) -> JSONR
     client = _client(request)
     public.admit(client)
     asked = _vcapi_presentation(await _read_limited(request, public.policy.max_request_bytes))
-    result = await public.verify_presentation_async(
+    result = await public.verify_presentation(
         asked.presentation,
         now=datetime.now(UTC),
         challenge=asked.challenge,
@@ -515,7 +510,7 @@ _VERDICT_CLASS = {"valid": "ok", "invalid": "bad", "incomplete": "warn"}
 
 def _result_page(
     request: Request,
-    public: PublicVerification,
+    public: PublicEndpoint,
     result: VerificationResult,
     *,
     lang: str,
@@ -531,7 +526,7 @@ def _result_page(
         summary = summarize(result.credential, lang, catalogue=catalogue)
         issuer = result.issuer or ""
         valid_from = parse_datetime(result.credential.get(validity_fields(result.credential)[0]))
-        found = public.directory.registry().assess(issuer, valid_from, now)
+        found = public.verification.directory.registry().assess(issuer, valid_from, now)
         if found.status == result.check("trust").status:
             assessment = found
     trust_date = None
@@ -778,16 +773,16 @@ def choose_submission(texts: list[str], *, base_url: str) -> tuple[Submission, s
     return chosen, "verify.read_offline" if isinstance(chosen.credential, str) else None
 
 
-def _stored_document(public: PublicVerification, credential_id: str) -> dict[str, Any] | None:
+def _stored_document(public: PublicEndpoint, credential_id: str) -> dict[str, Any] | None:
     from service.store import Repository
 
-    with public.database.transaction() as session:
+    with public.verification.database.transaction() as session:
         row = Repository(session).public_credential(credential_id)
         return dict(row.document) if row is not None else None
 
 
 def _catalogue_of(
-    public: PublicVerification, credential: Mapping[str, Any], request: Request
+    public: PublicEndpoint, credential: Mapping[str, Any], request: Request
 ) -> Mapping[str, Any] | None:
     """The catalogue entry of a credential this service issued and stores unchanged (the
     module it was issued from), else None: the page shows what the catalogue adds only for
@@ -803,7 +798,7 @@ def _catalogue_of(
     )
     if own is None:
         return None
-    with public.database.transaction() as session:
+    with public.verification.database.transaction() as session:
         repo = Repository(session)
         row = repo.public_credential(own)
         if row is None or row.document != credential:
@@ -875,7 +870,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
         return _form_page(request, lang=lang, error=f"verify.error_{exc.code}", status_code=422)
     now = datetime.now(UTC)
     if submission.presentation is not None:
-        presented = await public.verify_presentation_async(
+        presented = await public.verify_presentation(
             submission.presentation, now=now, client=client
         )
         return _presentation_page(request, presented, lang=lang)
@@ -886,7 +881,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
             return _form_page(request, lang=lang, error="verify.error_not_found", status_code=404)
     if credential is None:  # pragma: no cover - recognize() returns one or the other
         raise UnreadableInput("not_recognized")
-    result = await public.verify_async(credential, now=now, client=client)
+    result = await public.verify(credential, now=now, client=client)
     return _result_page(request, public, result, lang=lang, now=now, read_from=read_from)
 
 
@@ -902,7 +897,7 @@ async def get_short_link(token: str, request: Request, public: PublicDep) -> HTM
     if document is None:
         return render(request, "verify_missing.html", lang=lang, status_code=404)
     now = datetime.now(UTC)
-    result = await public.verify_async(document, now=now, client=client)
+    result = await public.verify(document, now=now, client=client)
     return _result_page(request, public, result, lang=lang, now=now)
 
 
