@@ -82,6 +82,7 @@ def create_app(
     openapi.install(app)
     for module in (public, providers, catalogue, issuing, pathways, access, status, ops, oid4vci):
         app.include_router(module.router)
+    app.include_router(pathways.wallet_router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     app.add_middleware(MetricsMiddleware)

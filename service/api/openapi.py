@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.api import openapi_pathways
 from service.api.openapi_answers import (
     FILE_ANSWERS,
     JSON_ANSWERS,
@@ -107,6 +108,8 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 INLINE_BODIES.update(OPENID_BODIES)
+
+INLINE_BODIES.update(openapi_pathways.INLINE_BODIES)
 
 #: The cohort upload also takes CSV, raw or as a multipart file.
 BATCH_EXTRA_CONTENT: dict[str, Any] = {

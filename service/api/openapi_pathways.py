@@ -97,6 +97,67 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
         _ref("QualificationRecord"),
         SCHEMAS["QualificationRecord"]["example"],
     ),
+    ("post", "/issuers/{issuer}/qualifications/recheck"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["checked", "failing", "flagged"],
+            "properties": {
+                "checked": {"type": "integer", "minimum": 0},
+                "failing": {
+                    "type": "array",
+                    "description": "Ids of relied-on credentials that no longer verify.",
+                    "items": {"type": "string"},
+                },
+                "flagged": {
+                    "type": "array",
+                    "description": "Qualifications newly flagged for review.",
+                    "items": _ID,
+                },
+            },
+        },
+        {"checked": 3, "failing": [_CREDENTIAL_URL], "flagged": [_EXAMPLE_ID]},
+    ),
+    ("post", "/wallet/{token}/credentials"): (
+        "200",
+        {
+            "type": "object",
+            "required": ["results", "qualifications"],
+            "properties": {
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "accepted", "reason"],
+                        "properties": {
+                            "id": {"type": ["string", "null"]},
+                            "accepted": {"type": "boolean"},
+                            "reason": {"type": "string"},
+                        },
+                    },
+                },
+                "qualifications": AWARDED,
+            },
+        },
+        {
+            "results": [
+                {"id": _CREDENTIAL_URL, "accepted": True, "reason": "verified and counted"}
+            ],
+            "qualifications": [],
+        },
+    ),
 }
 
-__all__ = ["AWARDED", "JSON_ANSWERS", "SCHEMAS"]
+#: Bodies read without a schema file (a credential, a list or a presentation).
+INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/wallet/{token}/credentials"): {
+        "description": "A credential, a list of credentials, or a Verifiable Presentation.",
+        "oneOf": [
+            {"type": "object", "properties": {"@context": {"type": "array"}}},
+            {"type": "array", "items": {"type": "object"}},
+        ],
+        "examples": [{"verifiableCredential": [{"@context": ["…"], "id": _CREDENTIAL_URL}]}],
+    },
+}
+
+__all__ = ["AWARDED", "INLINE_BODIES", "JSON_ANSWERS", "SCHEMAS"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from service.api.deps import CallerDep, StateDep, issuer_for
+from service.api.routes.verification import PublicDep
 from service.app.pathways import get_qualification, list_qualifications
+from service.app.recognition import present, presented_credentials, recheck
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["pathways"])
 
@@ -49,3 +51,60 @@ def get_one_qualification(
                 repo, issuer=issuer_for(repo, caller, issuer), qualification_id=qualification_id
             )
         )
+
+
+@router.post(
+    "/qualifications/recheck",
+    summary="Verify again the external credentials qualifications relied on; flag failures",
+)
+def post_recheck(
+    issuer: str, state: StateDep, caller: CallerDep, public: PublicDep
+) -> dict[str, Any]:
+    """Re-verifies, with the full pipeline, every credential from another provider that this
+    provider's qualifications (not yet flagged) rest on, and flags for review each
+    qualification resting on one that no longer verifies (revoked or suspended at its
+    provider, expired, its issuer withdrawn from the trust registry). Run it regularly (a
+    provider on this same service flags at once when it revokes). Needs the `revoke` scope."""
+    caller.require("revoke")
+    with state.repository() as repo:
+        issuer_id = issuer_for(repo, caller, issuer).id
+    now = state.now()
+    return recheck(
+        state.repository,
+        issuer_id=issuer_id,
+        verify=lambda document: public.verify(document, now=now),
+        actor=caller.actor,
+        now=now,
+    )
+
+
+wallet_router = APIRouter(tags=["pathways"])
+
+
+@wallet_router.post(
+    "/wallet/{token}/credentials",
+    summary="A learner presents module credentials from recognized providers",
+)
+def post_wallet_credentials(
+    token: str, body: Annotated[Any, Body()], request: Request, state: StateDep, public: PublicDep
+) -> dict[str, Any]:
+    """The learner (holding the wallet link) presents module credentials from other providers:
+    one credential, a list, or a Verifiable Presentation. Each is verified with the full
+    pipeline (signature, status, trust registry) and counts when a programme of this provider
+    accepts its issuer and achievement and it is in the learner's name; the answer says, per
+    credential, whether it counted and why, and lists any qualification completed now."""
+    credentials = presented_credentials(body)
+    public.admit(request.client.host if request.client else "unknown")
+    now = state.now()
+    outcomes, awarded = present(
+        state.repository,
+        state.issue_setup(),
+        token=token,
+        credentials=credentials,
+        verify=lambda document: public.verify(document, now=now),
+        now=now,
+    )
+    return {
+        "results": [o.to_json() for o in outcomes],
+        "qualifications": [a.to_json() for a in awarded],
+    }

@@ -217,29 +217,53 @@ class PathwaysRepository:
             raise
         return True
 
+    def relied_on_external(self, issuer_id: str) -> dict[str, dict[str, Any]]:
+        """{document id: document} of the external credentials that the provider's
+        qualifications not yet flagged rest on."""
+        rows = self.session.execute(
+            select(ExternalCredentialRow.document_id, ExternalCredentialRow.document)
+            .join(
+                QualificationSourceRow,
+                QualificationSourceRow.document_id == ExternalCredentialRow.document_id,
+            )
+            .join(QualificationRow, QualificationRow.id == QualificationSourceRow.qualification_id)
+            .where(
+                QualificationRow.issuer_id == issuer_id,
+                QualificationRow.flagged_at.is_(None),
+                ExternalCredentialRow.wallet_link_id == QualificationRow.wallet_link_id,
+            )
+        ).all()
+        return {str(r[0]): dict(r[1]) for r in rows}
+
     def flag_relying_on(
-        self, document_ids: Iterable[str], *, reason: str, actor: str, now: datetime
+        self,
+        document_ids: Iterable[str],
+        *,
+        reason: str,
+        actor: str,
+        now: datetime,
+        issuer_id: str | None = None,
     ) -> list[QualificationRow]:
-        """Flag, for the provider's review, every qualification resting on one of these
-        credentials (by document id), each audited; returns those newly flagged."""
+        """Flag, for the provider's review, every qualification (of ``issuer_id``, or of any
+        provider) resting on one of these credentials (by document id), each audited;
+        returns those newly flagged."""
         ids = sorted(set(document_ids))
         if not ids:
             return []
-        rows = (
-            self.session.scalars(
-                select(QualificationRow)
-                .join(
-                    QualificationSourceRow,
-                    QualificationSourceRow.qualification_id == QualificationRow.id,
-                )
-                .where(
-                    QualificationSourceRow.document_id.in_(ids),
-                    QualificationRow.flagged_at.is_(None),
-                )
+        query = (
+            select(QualificationRow)
+            .join(
+                QualificationSourceRow,
+                QualificationSourceRow.qualification_id == QualificationRow.id,
             )
-            .unique()
-            .all()
+            .where(
+                QualificationSourceRow.document_id.in_(ids),
+                QualificationRow.flagged_at.is_(None),
+            )
         )
+        if issuer_id is not None:
+            query = query.where(QualificationRow.issuer_id == issuer_id)
+        rows = self.session.scalars(query).unique().all()
         flagged = []
         for row in rows:
             # Conditional, so concurrent revocations flag (and audit) a qualification once.
