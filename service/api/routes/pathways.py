@@ -72,7 +72,7 @@ def post_recheck(
     return recheck(
         state.repository,
         issuer_id=issuer_id,
-        verify=lambda document: public.verify(document, now=now),
+        verify=lambda document: public.verification.verify(document, now=now),
         actor=caller.actor,
         now=now,
     )
@@ -101,7 +101,7 @@ def post_wallet_credentials(
         state.issue_setup(),
         token=token,
         credentials=credentials,
-        verify=lambda document: public.verify(document, now=now),
+        verify=lambda document: public.verification.verify(document, now=now),
         now=now,
     )
     return {
