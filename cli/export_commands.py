@@ -18,17 +18,12 @@ from service.app.signing import LocalSigner
 from service.app.wallet import catalogue_entry
 from service.errors import TesseraError
 from service.export import qr
-from service.export.offline_qr import (
-    PREFIX,
-    SavedKeys,
-    decode_offline,
-    encode_offline,
-    verify_offline,
-)
+from service.export.offline_qr import PREFIX, decode_offline, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES, supported
 from service.store import Database, Repository, database_url_from
 from service.store.models import CredentialRow
+from service.verification.offline import SavedKeys, verify_offline
 from service.verification.pipeline import StatusChecker, TrustChecker, VerificationResult
 
 export_app = typer.Typer(

@@ -3,7 +3,8 @@ the printable certificate. Bytes in, bytes out: nothing here touches the databas
 network (``service.app.wallet`` and the routes do that).
 
 - :mod:`service.export.qr`       short ids, verification links, QR symbols as PNG/SVG
-- :mod:`service.export.offline_qr`  the offline QR payload (``TSR1:``): encode, decode, verify
+- :mod:`service.export.offline_qr`  the offline QR payload (``TSR1:``): encode, decode (checked by
+  :mod:`service.verification.offline`)
 - :mod:`service.export.binary`   Base45, Crockford Base32, the strict CBOR subset
 - :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL)
 - :mod:`service.credentials.view`     what a person reads off a credential, translated
@@ -11,15 +12,12 @@ network (``service.app.wallet`` and the routes do that).
 
 from service.export.offline_qr import (
     PREFIX,
-    IssuerKeys,
     OfflinePayload,
-    SavedKeys,
     StatusReference,
     credential_digest,
     decode_offline,
     encode_offline,
     matches_credential,
-    verify_offline,
 )
 from service.export.qr import (
     QrSymbol,
@@ -36,10 +34,8 @@ from service.export.qr import (
 
 __all__ = [
     "PREFIX",
-    "IssuerKeys",
     "OfflinePayload",
     "QrSymbol",
-    "SavedKeys",
     "StatusReference",
     "credential_digest",
     "credential_uuid",
@@ -54,5 +50,4 @@ __all__ = [
     "svg",
     "uuid_from_short_id",
     "verification_url",
-    "verify_offline",
 ]

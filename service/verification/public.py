@@ -28,12 +28,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from service.app.engine import Engine
+from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
 from service.store import Database
 from service.verification.counters import Verdict, VerificationCounter, verdict_of
 from service.verification.directory import ServiceDirectory
 from service.verification.memo import HashMemo
+from service.verification.offline import verify_offline
 from service.verification.pipeline import (
     StatusChecker,
     VerificationResult,
@@ -134,8 +136,6 @@ class PublicVerification:
     def _verify_offline(
         self, text: str, *, now: datetime, skip: Sequence[str] = ()
     ) -> VerificationResult:
-        from service.export.offline_qr import verify_offline
-
         return verify_offline(
             text,
             keys=self.directory,
@@ -164,8 +164,8 @@ class PublicVerification:
         return result
 
 
-#: The text every offline QR payload starts with (``service.export.offline_qr.PREFIX``).
-OFFLINE_PREFIX = "TSR1:"
+#: The text every offline QR payload starts with.
+OFFLINE_PREFIX = PREFIX
 
 
 def status_checker(

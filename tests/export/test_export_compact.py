@@ -32,14 +32,13 @@ from service.export.binary import base45_decode, base45_encode, cbor_decode
 from service.export.offline_qr import (
     PREFIX,
     SIGNING_DOMAIN,
-    SavedKeys,
     decode_offline,
     encode_offline,
     matches_credential,
-    verify_offline,
 )
 from service.proofs import Canonicalizer, sign
 from service.status.bitstring import bitstring, encode_list, list_credential
+from service.verification.offline import SavedKeys, verify_offline
 from service.verification.pipeline import STATUS_RETRIEVAL_ERROR, Check, verify_credential
 from service.verification.status import FunctionLists, StatusChecker
 

@@ -22,10 +22,11 @@ from export_support import (
 from PIL import Image, ImageFilter
 
 from service.export import qr
-from service.export.offline_qr import SavedKeys, encode_offline, verify_offline
+from service.export.offline_qr import encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES
 from service.proofs import Canonicalizer
+from service.verification.offline import SavedKeys, verify_offline
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 POINTS = {"a4": ("595.28 x 841.89", "A4"), "letter": ("612 x 792", "letter")}

@@ -19,11 +19,11 @@ from wallet_support import issue, path_of, pdf_page_png, read_qr, uuid_of, walle
 
 from service.app.engine import Engine
 from service.export import qr
-from service.export.offline_qr import SavedKeys
-from service.export.offline_qr import verify_offline as verify_offline_qr
 from service.i18n import LANGUAGES, direction, translate, translate_plural
 from service.store import Database
 from service.store.models import Base
+from service.verification.offline import SavedKeys
+from service.verification.offline import verify_offline as verify_offline_qr
 
 
 @pytest.fixture
