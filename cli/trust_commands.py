@@ -63,8 +63,8 @@ def trust_import(
     ] = False,
 ) -> None:
     """Add or update the providers a registry file lists (all or nothing)."""
+    from service.app.trust_registry import import_registry
     from service.store import Repository
-    from service.verification.trust import import_registry
 
     data = _read_json(file)
     database = _database()
@@ -129,8 +129,8 @@ def trust_add(
             raw[key] = value
     if did_document is not None:
         raw["didDocument"] = _read_json(did_document)
+    from service.app.trust_registry import add_entry
     from service.store import Repository
-    from service.verification.trust import add_entry
 
     database = _database()
     try:
@@ -153,8 +153,8 @@ def trust_remove(
 ) -> None:
     """Remove a provider's entry. To keep a record that it was recognized until some day, use
     `trust add DID --name … --withdrawn-at DAY` instead."""
+    from service.app.trust_registry import remove_entry
     from service.store import Repository
-    from service.verification.trust import remove_entry
 
     database = _database()
     try:
@@ -178,8 +178,8 @@ def trust_export(
 ) -> None:
     """Write the registry, with DID documents, for offline verification (`verify --trust`)."""
     from service.app.issuing import did_document
+    from service.app.trust_registry import export_registry
     from service.store import Repository
-    from service.verification.trust import export_registry
 
     database = _database()
     try:
@@ -201,8 +201,8 @@ def trust_export(
 def trust_list() -> None:
     """The recognized providers, one per line: the registry's entries and (unless
     TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false) the providers registered on this service."""
+    from service.app.trust_registry import list_entries, service_registry
     from service.store import Repository
-    from service.verification.trust import list_entries, service_registry
 
     trust_own = engine().settings.verify_trust_own_providers
     database = _database()

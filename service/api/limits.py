@@ -87,7 +87,7 @@ class PublicPolicy:
     #: How long the provider directory (DID documents, trust registry) is cached.
     directory_seconds: float = 30.0
     #: Recognize the providers registered on this service without a registry entry
-    #: (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS``; see :func:`service.verification.trust.service_registry`).
+    #: (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS``; see :func:`service.app.trust_registry.service_registry`).
     trust_own_providers: bool = True
     #: How often the aggregate counters are written (``0``: on every verification).
     count_flush_seconds: float = 5.0

@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from service.app.issuing import did_document
+from service.app.trust_registry import service_registry
 from service.dids import StaticResolver, VerificationMethod, did_key_document, method_from_document
 from service.errors import DidResolutionError, InputError
 from service.store import Database, Repository
 from service.verification.checks import Check
-from service.verification.trust import TrustRegistry, service_registry
+from service.verification.trust import TrustRegistry
 
 JsonObject = dict[str, Any]
 
@@ -29,7 +30,7 @@ class ServiceDirectory:
     documents saved in the trust registry. Both are cached for ``ttl`` seconds; a method
     missing from a cached document triggers one fresh read (a key rotated a moment ago).
     Being resolvable is not being trusted: trust comes from the registry
-    (:func:`service.verification.trust.service_registry`: the operator's entries, plus this service's own
+    (:func:`service.app.trust_registry.service_registry`: the operator's entries, plus this service's own
     providers unless ``trust_own_providers`` is off).
     """
 

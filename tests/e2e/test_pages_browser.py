@@ -24,10 +24,10 @@ from factories import presentation
 from PIL import Image, ImageChops
 
 from service.api.limits import PublicPolicy, build_public_endpoint
+from service.app.trust_registry import import_registry
 from service.i18n import LANGUAGES, translate
 from service.store import Database, Repository
 from service.store.models import CredentialRow
-from service.verification.trust import import_registry
 
 NARROW = {"width": 320, "height": 720}
 WIDE = {"width": 1280, "height": 900}

@@ -19,10 +19,10 @@ from browser_support import browser, server, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 
 from service.api.limits import PublicPolicy, build_public_endpoint
+from service.app.trust_registry import import_registry
 from service.store import Database, Repository
 from service.store.models import CredentialRow
 from service.verification.pipeline import Check
-from service.verification.trust import import_registry
 
 #: tessera.css: the verdict icons' colours (--ok, --bad, --warn)
 COLOURS = {"ok": "rgb(11, 107, 46)", "bad": "rgb(163, 22, 27)", "warn": "rgb(122, 79, 0)"}

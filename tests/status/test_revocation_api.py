@@ -31,6 +31,7 @@ from status_support import (
 )
 
 from service.app.engine import Engine
+from service.app.trust_registry import import_registry
 from service.dids import StaticResolver, controller_document
 from service.keys import Ed25519Signer, generate_seed, public_key_from_seed
 from service.keys import encode_public_multikey as multikey
@@ -40,7 +41,6 @@ from service.store import Database, Repository
 from service.store.models import IssuerRow, StatusEntryRow
 from service.verification.pipeline import VerificationResult, verify_credential
 from service.verification.public import status_checker
-from service.verification.trust import import_registry
 
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
 REASON = "Plagiarism in the final assessment, case 2025-017"

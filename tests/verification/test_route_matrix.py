@@ -184,7 +184,7 @@ def test_the_cli_reaches_the_same_verdict(
     if recognized:
         from datetime import UTC, datetime
 
-        from service.verification.trust import add_entry
+        from service.app.trust_registry import add_entry
 
         with db.transaction() as session:
             add_entry(

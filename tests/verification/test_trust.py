@@ -10,6 +10,7 @@ import pytest
 from conftest import Provider
 
 from service.app.issuing import did_document
+from service.app.trust_registry import export_registry, import_registry, list_entries
 from service.dids import controller_document
 from service.errors import ValidationFailed
 from service.keys import Ed25519Signer
@@ -17,9 +18,6 @@ from service.store import Database, Repository
 from service.verification.trust import (
     TrustEntry,
     TrustRegistry,
-    export_registry,
-    import_registry,
-    list_entries,
     load_registry,
     registry_from_json,
     registry_to_json,

@@ -40,7 +40,7 @@ def statuses(body: dict[str, Any]) -> dict[str, str]:
 
 
 def trust_provider(db: Database, provider: Provider, **fields: Any) -> None:
-    from service.verification.trust import import_registry
+    from service.app.trust_registry import import_registry
 
     entry = {"did": provider.did, "name": "VTC Hamburg", "country": "DE", **fields}
     with db.transaction() as session:
@@ -194,7 +194,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
     public.verification.directory.invalidate()
     assert statuses(verify(client, vc).json())["proof"] == "unknown"
     trust_provider_doc = {"did": provider.did, "name": "CFA Lyon", "didDocument": document}
-    from service.verification.trust import import_registry
+    from service.app.trust_registry import import_registry
 
     with db.transaction() as session:
         import_registry(

@@ -55,7 +55,7 @@ def trusted_public(
     db: Database,
     provider: Provider,
 ) -> PublicEndpoint:
-    from service.verification.trust import import_registry
+    from service.app.trust_registry import import_registry
 
     with db.transaction() as session:
         import_registry(
