@@ -65,6 +65,10 @@ app = typer.Typer(
                 "cli.service_commands:serve",
                 "Run the HTTP service (migrates the database, installs missing contexts first).",
             ),
+            "worker": (
+                "cli.worker_commands:worker",
+                "Run background jobs (large cohorts) from the PostgreSQL queue; one per CPU core.",
+            ),
             "sign": (
                 "cli.signing_commands:sign_command",
                 "Sign a credential and print it. The issuer is set to the key's controller if absent.",

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -286,6 +286,45 @@ def _chunks(
         yield chunk
 
 
+#: Seconds between two looks at a background job's progress.
+JOB_POLL_SECONDS = 1.0
+
+
+def _follow_job(job: dict[str, Any], *, headers: dict[str, str], progress: Progress) -> None:
+    """Poll a cohort job until it ends, with a bar of rows issued; exit 1 if it failed."""
+    import time
+
+    rows = int(job["progress"]["rows"])
+    task = progress.add_task(f"issuing (job {job['id']})", total=rows)
+    auth = {"Authorization": headers["Authorization"]}
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
+        while True:
+            progress.update(task, completed=int(job["progress"]["issued"]))
+            if job["state"] in ("done", "failed"):
+                break
+            time.sleep(JOB_POLL_SECONDS)
+            try:
+                response = client.get(job["url"], headers=auth)
+            except httpx.HTTPError as exc:
+                fail(
+                    f"lost contact with the service ({exc}); the job goes on: "
+                    f"GET {job['url']} to follow it"
+                )
+            if response.status_code != 200:
+                fail(f"could not read the job at {job['url']}: HTTP {response.status_code}")
+            job = response.json()
+    progress.stop()
+    result = job.get("result", {})
+    if job["state"] == "failed":
+        typer.echo(
+            f"error: the job issued {result.get('issued', 0)} credentials and failed "
+            f"{result.get('failedRows', 0)} rows: {result.get('error', 'see the job')}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"issued {result.get('issued', 0)} credentials (job {job['id']})")
+
+
 @awards_app.command("upload")
 def awards_upload(
     file: Annotated[Path, typer.Argument(help="Cohort CSV (learnerName, completedOn, …) or JSON.")],
@@ -301,7 +340,8 @@ def awards_upload(
         str | None, typer.Option("--idempotency-key", help="Make retries safe.")
     ] = None,
 ) -> None:
-    """Issue a whole cohort in one all-or-nothing request, with a progress bar."""
+    """Issue a whole cohort (all or nothing), with a progress bar: a large one is a background
+    job on the service, which this follows until it ends."""
     if not file.is_file():
         fail(f"{file}: no such file.")
     data = file.read_bytes()
@@ -325,8 +365,12 @@ def awards_upload(
                 response = client.send(request)
         except httpx.HTTPError as exc:
             fail(f"could not reach {url}: {exc}")
+        body = response.json() if response.headers.get("content-type", "").endswith("json") else {}
+        if response.status_code == 202:
+            progress.update(upload, description="uploaded: queued as a background job")
+            _follow_job(body, headers=headers, progress=progress)
+            return
         progress.update(upload, description="signed and stored")
-    body = response.json() if response.headers.get("content-type", "").endswith("json") else {}
     if response.status_code != 201:
         typer.echo(f"error: {body.get('detail', response.text)}", err=True)
         for error in body.get("errors", [])[:50]:

@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="text", description="json: one JSON object per line (for log collectors)."
     )
+    job_runner: Literal["auto", "queue", "inprocess"] = Field(
+        default="auto",
+        description="Where job slices run: queue = `tessera worker` processes (PostgreSQL), "
+        "inprocess = a thread of each service process; auto = queue on PostgreSQL.",
+    )
+    job_slice_rows: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Rows a worker issues in one transaction (a killed worker redoes at most one slice).",
+    )
     job_threshold: int = Field(
         default=1_000,
         ge=1,

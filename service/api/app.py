@@ -16,6 +16,7 @@ from service.api.routes import (
     access,
     catalogue,
     issuing,
+    jobs,
     oid4vci,
     ops,
     pathways,
@@ -26,6 +27,7 @@ from service.api.routes import (
     wallet,
 )
 from service.app.engine import build_engine
+from service.app.jobs import InProcessQueue
 from service.app.shared_state import connect_redis, describe
 from service.app.signing import BatchSigner, PoolSigner
 from service.app.telemetry import CountingSigner
@@ -60,7 +62,13 @@ def create_app(
         gc.collect()
         gc.freeze()
         logging.getLogger("tessera").info(describe(settings.redis_url))
+        if isinstance(state.jobs, InProcessQueue):
+            resumed = state.jobs.resume(state.repository)
+            if resumed:
+                logging.getLogger("tessera").info("resuming %d unfinished job slices", resumed)
         yield
+        if isinstance(state.jobs, InProcessQueue):
+            state.jobs.close(wait=True)  # graceful: the slice in hand finishes
         state.signer.close()
         if state.redis is not None:
             state.redis.close()
@@ -80,7 +88,7 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, pathways, access, status, ops, oid4vci):
+    for module in (public, providers, catalogue, issuing, pathways, access, status, jobs, ops, oid4vci):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page

@@ -18,6 +18,7 @@ from redis import Redis
 
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, authenticate
+from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue, run_chunk
 from service.app.signing import BatchSigner
 from service.app.status_lists import ListPublisher
 from service.config import Settings
@@ -37,10 +38,22 @@ class AppState:
     #: Shared state across service processes (None: per process; see app.shared_state).
     redis: Redis | None = None
     lists: ListPublisher = field(init=False)
+    #: Where background job slices run (service.app.jobs).
+    jobs: JobQueue = field(init=False)
 
     def __post_init__(self) -> None:
         self.lists = ListPublisher(
             repositories=self.repository, signer=self.signer, base_url=self.settings.base_url
+        )
+        runner = self.settings.job_runner
+        if runner == "queue" or (runner == "auto" and self.database.dialect == "postgresql"):
+            self.jobs = DatabaseQueue()
+        else:
+            self.jobs = InProcessQueue(self._run_slice)
+
+    def _run_slice(self, job_id: str, position: int) -> None:
+        run_chunk(
+            self.repository, self.issue_setup(), job_id=job_id, position=position, now=self.now()
         )
 
     @contextmanager

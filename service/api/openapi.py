@@ -28,6 +28,7 @@ from service.api.openapi_answers import (
     FILE_ANSWERS,
     JSON_ANSWERS,
     MEDIA_TYPES,
+    MORE_ANSWERS,
     NOT_VERIFIED,
     SCHEMAS,
 )
@@ -370,6 +371,10 @@ def _document_answer(key: tuple[str, str], responses: dict[str, Any]) -> None:
         }
     elif key in FILE_ANSWERS:
         responses.setdefault("200", {"description": "Success"})["content"] = FILE_ANSWERS[key]
+    for code, (schema, example) in MORE_ANSWERS.get(key, {}).items():
+        responses.setdefault(code, {"description": "Success"})["content"] = {
+            "application/json": {"schema": schema, "example": example}
+        }
 
 
 def install(app: FastAPI) -> None:

@@ -336,6 +336,42 @@ class PresentationRequestRow(Base):
     verdict: Mapped[dict[str, Any] | None]
 
 
+class JobRow(Base):
+    """A background job (a large cohort): its rows live in :class:`JobChunkRow` slices, which
+    workers issue independently; progress and state are derived from them."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("issuer_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    module_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(200))
+    total_rows: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class JobChunkRow(Base):
+    """One slice of a job's rows: issued in one transaction (so exactly once: the slice's
+    Idempotency-Key is ``job:{job}:{position}``), then marked done."""
+
+    __tablename__ = "job_chunks"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_row: Mapped[int] = mapped_column(Integer)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(10), index=True)  # queued | done | failed
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
@@ -346,6 +382,8 @@ __all__ = [
     "IdempotencyRow",
     "IssuerKeyRow",
     "IssuerRow",
+    "JobChunkRow",
+    "JobRow",
     "ModuleRow",
     "PresentationRequestRow",
     "ProgrammeRow",

@@ -258,8 +258,12 @@ def credential_count(url: str, slug: str, token: str) -> int:
 
 
 def test_serve_and_upload_a_cohort_end_to_end(tmp_path: Path) -> None:
+    """The 150-row cohort is above the job threshold set here: the service queues it as a
+    background job (run in the service process on SQLite) and the CLI follows it."""
     port = free_port()
-    env = service_env(tmp_path, TESSERA_BASE_URL=f"http://127.0.0.1:{port}")
+    env = service_env(
+        tmp_path, TESSERA_BASE_URL=f"http://127.0.0.1:{port}", TESSERA_JOB_THRESHOLD="100"
+    )
     slug, did, token = create_provider(env, "Forklift Academy")
     cohort = tmp_path / "cohort.csv"
     rows = [f"Learner {i:03d};2025-06-{1 + i % 28:02d};E-{i:03d}" for i in range(150)]
@@ -280,7 +284,7 @@ def test_serve_and_upload_a_cohort_end_to_end(tmp_path: Path) -> None:
         ]  # fmt: skip
         done = run_tessera(env, *upload[:2], str(cohort), *upload[2:])
         assert done.returncode == 0, done.stderr + done.stdout
-        assert "issued 150 credentials" in done.stdout
+        assert "issued 150 credentials (job " in done.stdout
         assert credential_count(url, slug, token) == 150
 
         refused = run_tessera(env, *upload[:2], str(broken), *upload[2:])

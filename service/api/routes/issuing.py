@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateDep, issuer_for
-from service.app.issuing import MAX_BATCH, Issued, issue_awards, issue_vcapi
+from service.api.routes.jobs import job_json
+from service.app.issuing import Issued, issue_awards, issue_vcapi
+from service.app.jobs import MAX_JOB_ROWS, JobView, create_cohort_job
 from service.app.pathways import qualify
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
@@ -111,9 +113,9 @@ async def _batch_body(request: Request, module_id: str | None) -> tuple[str, lis
         raise ValidationFailed("moduleId is required (in the JSON body or as ?moduleId=).")
     if not all(isinstance(a, dict) for a in awards):
         raise ValidationFailed("Every award must be a JSON object.")
-    if len(awards) > MAX_BATCH:
+    if len(awards) > MAX_JOB_ROWS:
         raise ValidationFailed(
-            f"A batch holds at most {MAX_BATCH} awards; this one has {len(awards)}."
+            f"A cohort holds at most {MAX_JOB_ROWS:,} awards; this one has {len(awards):,}."
         )
     return module_id, awards
 
@@ -121,11 +123,13 @@ async def _batch_body(request: Request, module_id: str | None) -> tuple[str, lis
 @router.post(
     "/issuers/{issuer}/awards/batch",
     status_code=201,
-    summary="Award a module to a whole cohort (JSON or CSV, up to 10,000): all or nothing",
+    summary="Award a module to a whole cohort (JSON or CSV): all or nothing; a large one is a job (202)",
+    responses={202: {"description": "Accepted: a background job issues the cohort."}},
 )
 async def post_award_batch(
     issuer: str,
     request: Request,
+    response: Response,
     state: StateDep,
     caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
@@ -136,9 +140,34 @@ async def post_award_batch(
 ) -> dict[str, Any]:
     """Awards one module to a cohort in one transaction (all or nothing): JSON (`schemas/award-
     batch.schema.json`), a raw CSV body or a multipart CSV upload. A row with a problem refuses
-    the whole batch and `errors` names every row and field."""
+    the whole batch and `errors` names every row and field. More rows than the job threshold
+    (`TESSERA_JOB_THRESHOLD`, default 1,000; at most 1,000,000): every row is checked the same
+    way, then the answer is 202 with the job (`Location`), which workers issue in slices; poll
+    `GET /issuers/{issuer}/jobs/{id}`."""
     caller.require("issue")
     module, awards = await _batch_body(request, module_id)
+    if len(awards) > state.settings.job_threshold:
+
+        def queue() -> JobView:
+            with state.repository() as repo:
+                issuer_id = issuer_for(repo, caller, issuer).id
+            return create_cohort_job(
+                state.repository,
+                state.jobs,
+                issuer_id=issuer_id,
+                module_id=module,
+                awards=awards,
+                actor=caller.actor,
+                now=state.now(),
+                idempotency_key=idempotency_key,
+                chunk_rows=state.settings.job_slice_rows,
+            )
+
+        view = await run_in_threadpool(queue)
+        body = job_json(request, issuer, view)
+        response.status_code = 202
+        response.headers["Location"] = body["url"]
+        return body
 
     def issue() -> tuple[str, Issued]:
         with state.repository() as repo:

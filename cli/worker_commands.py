@@ -1,0 +1,69 @@
+"""`tessera worker`: run background job slices (large cohorts) from PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.common import engine, fail
+
+
+def worker(
+    name: Annotated[
+        str | None, typer.Option(help="Worker name in logs (default: host-pid).")
+    ] = None,
+    until_empty: Annotated[
+        bool, typer.Option("--until-empty", help="Stop once the queue is empty.")
+    ] = False,
+) -> None:
+    """Run background jobs (large cohorts) from the PostgreSQL queue; one per CPU core."""
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from service.app.issuing import IssueSetup
+    from service.app.signing import LocalSigner
+    from service.app.telemetry import CountingSigner
+    from service.app.worker import run_worker
+    from service.logs import configure_logging
+    from service.store import Database, Repository, database_url_from
+
+    eng = engine()
+    url = database_url_from(eng.settings)
+    database = Database(url)
+    if database.dialect != "postgresql":
+        database.dispose()
+        fail(
+            "tessera worker needs PostgreSQL (TESSERA_DATABASE_URL=postgresql+psycopg://…): on "
+            "the embedded SQLite default, `tessera serve` runs jobs itself."
+        )
+    missing = eng.contexts.missing()
+    if missing:
+        fail(f"{len(missing)} pinned contexts are not installed: run `tessera contexts install`.")
+    database.migrate()
+    configure_logging(eng.settings.log_format)
+
+    @contextmanager
+    def repositories() -> Iterator[Repository]:
+        with database.transaction() as session:
+            yield Repository(session)
+
+    signer = CountingSigner(LocalSigner(eng))
+    setup = IssueSetup(
+        base_url=eng.settings.base_url, signer=signer, canonicalizer=eng.canonicalizer
+    )
+    typer.echo(f"tessera worker: taking jobs from {database.dialect} (Ctrl-C stops gracefully)")
+    try:
+        run_worker(
+            database_url=url,
+            repositories=repositories,
+            setup=setup,
+            name=name,
+            wait=not until_empty,
+        )
+    finally:
+        signer.close()
+        database.dispose()
+
+
+__all__ = ["worker"]

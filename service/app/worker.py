@@ -1,0 +1,115 @@
+"""`tessera worker`: runs queued job slices from PostgreSQL with Procrastinate.
+
+Why Procrastinate: its queue is a few tables and functions in the production PostgreSQL
+database (migration 0007), so a job is queued in the same transaction that stores it and
+nothing else (no broker) has to run, be backed up or be reachable; workers wake on
+PostgreSQL NOTIFY. It is maintained, typed, and its workers heartbeat, which is what lets
+another worker take over the slice of one killed with SIGKILL: every
+:data:`STALL_CHECK_SECONDS` each worker requeues slices whose worker has not sent a heartbeat
+for :data:`STALLED_AFTER_SECONDS`. Running a slice twice is harmless (service.app.jobs).
+
+SIGTERM or Ctrl-C stops a worker gracefully: it takes no new slice and finishes the one in
+hand (Procrastinate's own signal handling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import procrastinate
+
+from service.app.issuing import IssueSetup, Repositories
+from service.app.jobs import ISSUE_CHUNK_TASK, run_chunk
+from service.store.repositories.jobs import QUEUE
+
+log = logging.getLogger("tessera.worker")
+
+#: Heartbeat period of a worker, and when its running slices count as abandoned.
+HEARTBEAT_SECONDS = 2.0
+STALLED_AFTER_SECONDS = 10.0
+STALL_CHECK_SECONDS = 3.0
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """``postgresql+psycopg://…`` (SQLAlchemy) as the ``postgresql://…`` libpq reads."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
+
+
+def _issue_chunk(context: procrastinate.JobContext, job_id: str, position: int) -> None:
+    run: Callable[[str, int], int] = context.additional_context["tessera_run"]
+    run(job_id, position)
+
+
+def queue_app(database_url: str) -> procrastinate.App:
+    """A Procrastinate app on the service's PostgreSQL database, with Tessera's tasks."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
+    )
+    app.task(name=ISSUE_CHUNK_TASK, queue=QUEUE, pass_context=True)(_issue_chunk)
+    return app
+
+
+async def _requeue_stalled(app: procrastinate.App) -> None:
+    while True:
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+            )
+            for job in stalled:
+                log.warning("requeueing a slice its worker abandoned", extra={"job": job.id})
+                await app.job_manager.retry_job(job)
+        except Exception:  # the database may be restarting: try again next round
+            log.exception("could not look for abandoned slices")
+        await asyncio.sleep(STALL_CHECK_SECONDS)
+
+
+def run_worker(
+    *,
+    database_url: str,
+    repositories: Repositories,
+    setup: IssueSetup,
+    name: str | None = None,
+    wait: bool = True,
+) -> None:
+    """Run slices until SIGTERM/SIGINT (or, ``wait=False``, until the queue is empty)."""
+
+    def run(job_id: str, position: int) -> int:
+        return run_chunk(
+            repositories, setup, job_id=job_id, position=position, now=datetime.now(UTC)
+        )
+
+    app = queue_app(database_url)
+    worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
+    context: dict[str, Any] = {"tessera_run": run}
+
+    async def main() -> None:
+        async with app.open_async():
+            recovery = asyncio.create_task(_requeue_stalled(app))
+            try:
+                await app.run_worker_async(
+                    queues=[QUEUE],
+                    name=worker_name,
+                    concurrency=1,
+                    wait=wait,
+                    additional_context=context,
+                    update_heartbeat_interval=HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                    delete_jobs="successful",
+                    fetch_job_polling_interval=1.0,
+                )
+            finally:
+                recovery.cancel()
+
+    log.info("worker started", extra={"worker": worker_name})
+    asyncio.run(main())
+
+
+__all__ = ["libpq_url", "queue_app", "run_worker"]

@@ -1,0 +1,201 @@
+"""Background jobs and their row slices (``jobs``, ``job_chunks``), and the Procrastinate
+queue on PostgreSQL, written in the caller's transaction: a job, its slices and the queue
+entries that will run them commit together or not at all, so no accepted job is lost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from service.errors import NotFoundError
+from service.store.models import JobChunkRow, JobRow
+
+#: The Procrastinate queue Tessera's workers listen on.
+QUEUE = "tessera"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a job is: rows issued, slices done/failed/total, the first failure."""
+
+    issued: int
+    failed_rows: int
+    chunks_done: int
+    chunks_failed: int
+    chunks_total: int
+    first_error: str | None
+
+
+class JobsRepository:
+    """Jobs in the caller's transaction (``session``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_job(
+        self,
+        *,
+        job_id: str,
+        issuer_id: str,
+        kind: str,
+        module_id: str | None,
+        actor: str,
+        chunks: Sequence[Sequence[Mapping[str, Any]]],
+        idempotency_key: str | None,
+        request_hash: str,
+        now: datetime,
+    ) -> None:
+        total = sum(len(c) for c in chunks)
+        self.session.add(
+            JobRow(
+                id=job_id,
+                issuer_id=issuer_id,
+                kind=kind,
+                module_id=module_id,
+                actor=actor,
+                total_rows=total,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        first = 1
+        values = []
+        for position, chunk in enumerate(chunks):
+            values.append(
+                {
+                    "job_id": job_id,
+                    "position": position,
+                    "first_row": first,
+                    "row_count": len(chunk),
+                    "rows": {"rows": list(chunk)},
+                    "state": "queued",
+                    "issued": 0,
+                    "error": None,
+                    "attempts": 0,
+                    "updated_at": now,
+                }
+            )
+            first += len(chunk)
+        self.session.execute(insert(JobChunkRow), values)
+
+    def job(self, issuer_id: str, job_id: str) -> JobRow:
+        row = self.session.get(JobRow, job_id)
+        if row is None or row.issuer_id != issuer_id:
+            raise NotFoundError(f"No job {job_id!r} for this provider.")
+        return row
+
+    def job_by_id(self, job_id: str) -> JobRow:
+        row = self.session.get(JobRow, job_id)
+        if row is None:
+            raise NotFoundError(f"No job {job_id!r}.")
+        return row
+
+    def job_by_key(self, issuer_id: str, key: str) -> JobRow | None:
+        return self.session.scalars(
+            select(JobRow).where(JobRow.issuer_id == issuer_id, JobRow.idempotency_key == key)
+        ).first()
+
+    def chunk(self, job_id: str, position: int, *, for_update: bool = False) -> JobChunkRow:
+        query = select(JobChunkRow).where(
+            JobChunkRow.job_id == job_id, JobChunkRow.position == position
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).first()
+        if row is None:
+            raise NotFoundError(f"No slice {position} of job {job_id!r}.")
+        return row
+
+    def start_chunk(self, job_id: str, position: int, now: datetime) -> None:
+        self.session.execute(
+            update(JobChunkRow)
+            .where(JobChunkRow.job_id == job_id, JobChunkRow.position == position)
+            .values(attempts=JobChunkRow.attempts + 1, updated_at=now)
+        )
+
+    def finish_chunk(
+        self, job_id: str, position: int, *, issued: int, error: str | None, now: datetime
+    ) -> None:
+        """Mark a slice done (``error`` None) or failed; a done slice stays done."""
+        self.session.execute(
+            update(JobChunkRow)
+            .where(
+                JobChunkRow.job_id == job_id,
+                JobChunkRow.position == position,
+                JobChunkRow.state != "done",
+            )
+            .values(
+                state="done" if error is None else "failed",
+                issued=issued,
+                error=error,
+                updated_at=now,
+            )
+        )
+
+    def progress(self, job_id: str) -> Progress:
+        rows = self.session.execute(
+            select(
+                JobChunkRow.state,
+                func.count(),
+                func.sum(JobChunkRow.issued),
+                func.sum(JobChunkRow.row_count),
+            )
+            .where(JobChunkRow.job_id == job_id)
+            .group_by(JobChunkRow.state)
+        ).all()
+        counts = {state: (int(n), int(issued or 0)) for state, n, issued, _ in rows}
+        failed_rows = sum(int(size or 0) for state, _, _, size in rows if state == "failed")
+        error = self.session.scalars(
+            select(JobChunkRow.error)
+            .where(JobChunkRow.job_id == job_id, JobChunkRow.state == "failed")
+            .order_by(JobChunkRow.position)
+            .limit(1)
+        ).first()
+        return Progress(
+            issued=sum(issued for _, issued in counts.values()),
+            failed_rows=failed_rows,
+            chunks_done=counts.get("done", (0, 0))[0],
+            chunks_failed=counts.get("failed", (0, 0))[0],
+            chunks_total=sum(n for n, _ in counts.values()),
+            first_error=error,
+        )
+
+    def unfinished_chunks(self) -> list[tuple[str, int]]:
+        """(job, position) of every slice not done yet, oldest first (in-process resumption)."""
+        rows = self.session.execute(
+            select(JobChunkRow.job_id, JobChunkRow.position)
+            .where(JobChunkRow.state == "queued")
+            .order_by(JobChunkRow.updated_at, JobChunkRow.job_id, JobChunkRow.position)
+        ).all()
+        return [(str(job), int(position)) for job, position in rows]
+
+    def counts_by_state(self) -> dict[str, int]:
+        """Slices per state across all jobs (for /metrics)."""
+        rows = self.session.execute(
+            select(JobChunkRow.state, func.count()).group_by(JobChunkRow.state)
+        ).all()
+        return {str(state): int(n) for state, n in rows}
+
+    def defer(self, task_name: str, arguments: Sequence[Mapping[str, Any]]) -> None:
+        """Queue one Procrastinate job per argument object, in this transaction (PostgreSQL)."""
+        if not arguments:
+            return
+        self.session.execute(
+            text(
+                "SELECT procrastinate_defer_jobs_v1(ARRAY("
+                " SELECT ROW(:queue, :task, 0, NULL, NULL, a, NULL)::procrastinate_job_to_defer_v1"
+                " FROM jsonb_array_elements(CAST(:args AS jsonb)) AS a))"
+            ),
+            {"queue": QUEUE, "task": task_name, "args": json.dumps(list(arguments))},
+        )
+
+
+__all__ = ["QUEUE", "JobsRepository", "Progress"]

@@ -1,0 +1,206 @@
+"""Large cohorts as background jobs: 202 with the job's URL, progress and result, rows
+checked before anything is queued, Idempotency-Key, exactly-once slices (a slice run again,
+or after a crash between its commit and its mark, issues nothing twice). Here slices run in
+the service process (the embedded default); tests/jobs runs `tessera worker` processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from conftest import Provider, award_data, cohort, table_counts
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import text
+
+from service.api.openapi_answers import SCHEMAS
+from service.app.engine import Engine
+from service.app.issuing import IssueSetup, issue_awards
+from service.app.jobs import run_chunk
+from service.app.signing import LocalSigner
+from service.config import Settings
+from service.store import Database, Repository
+
+THRESHOLD = 5
+SLICE = 4
+
+
+@pytest.fixture
+def service_settings(service_settings: Settings) -> Settings:
+    return service_settings.model_copy(
+        update={"job_threshold": THRESHOLD, "job_runner": "inprocess", "job_slice_rows": SLICE}
+    )
+
+
+def post_cohort(
+    client: Any, provider: Provider, module: dict[str, Any], rows: list[Any], **headers: str
+) -> Any:
+    return client.post(
+        f"/issuers/{provider.slug}/awards/batch",
+        json={"moduleId": module["id"], "awards": rows},
+        headers={**provider.headers, **headers},
+    )
+
+
+def wait_for(client: Any, provider: Provider, url: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url, headers=provider.headers)
+        assert response.status_code == 200, response.text
+        body = dict(response.json())
+        if body["state"] in ("done", "failed"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.1)
+
+
+def credential_names(db: Database) -> list[str]:
+    with db.engine.connect() as connection:
+        return [r[0] for r in connection.execute(text("SELECT learner_name FROM credentials"))]
+
+
+def test_a_cohort_above_the_threshold_is_a_job_with_progress_and_result(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database
+) -> None:
+    rows = cohort(THRESHOLD + 6)
+    response = post_cohort(client, provider, module, rows)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert response.headers["Location"] == job["url"]
+    assert job["url"].endswith(f"/issuers/{provider.slug}/jobs/{job['id']}")
+    assert job["progress"]["rows"] == 11 and job["progress"]["slices"] == 3
+    assert job["state"] in ("queued", "running", "done")
+    done = wait_for(client, provider, job["url"])
+    assert done["state"] == "done"
+    for answer in (job, done):  # as documented in /openapi.json
+        Draft202012Validator(SCHEMAS["Job"], format_checker=FormatChecker()).validate(answer)
+    assert done["progress"] == {
+        "rows": 11,
+        "issued": 11,
+        "failedRows": 0,
+        "slices": 3,
+        "slicesDone": 3,
+        "slicesFailed": 0,
+    }
+    assert done["result"] == {"issued": 11, "failedRows": 0}
+    names = credential_names(db)
+    assert sorted(names) == sorted(r["learnerName"] for r in rows)  # none twice, none missing
+
+
+def test_at_the_threshold_the_batch_is_answered_at_once(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    response = post_cohort(client, provider, module, cohort(THRESHOLD))
+    assert response.status_code == 201
+    assert response.json()["issued"] == THRESHOLD
+
+
+def test_bad_rows_refuse_the_whole_cohort_before_anything_is_queued(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database
+) -> None:
+    rows = cohort(THRESHOLD + 3)
+    rows[2] = award_data("", learnerId="x")
+    rows[6] = {"learnerName": "A", "completedOn": "yesterday"}
+    before = table_counts(db)
+    response = post_cohort(client, provider, module, rows)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert {e["row"] for e in problem["errors"]} == {"3", "7"}
+    assert "nothing was queued" in problem["detail"]
+    assert table_counts(db) == before
+
+
+def test_idempotency_key_returns_the_same_job(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database
+) -> None:
+    rows = cohort(THRESHOLD + 1)
+    first = post_cohort(client, provider, module, rows, **{"Idempotency-Key": "cohort-7"})
+    again = post_cohort(client, provider, module, rows, **{"Idempotency-Key": "cohort-7"})
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    wait_for(client, provider, first.json()["url"])
+    assert len(credential_names(db)) == THRESHOLD + 1
+    other = post_cohort(
+        client, provider, module, cohort(THRESHOLD + 2), **{"Idempotency-Key": "cohort-7"}
+    )
+    assert other.status_code == 422
+
+
+def test_another_providers_job_is_not_found(
+    client: Any,
+    provider: Provider,
+    module: dict[str, Any],
+    make_provider: Callable[..., Provider],
+) -> None:
+    job = post_cohort(client, provider, module, cohort(THRESHOLD + 1)).json()
+    wait_for(client, provider, job["url"])
+    other = make_provider("Other Centre", slug="other-centre")
+    response = client.get(f"/issuers/{other.slug}/jobs/{job['id']}", headers=other.headers)
+    assert response.status_code == 404
+
+
+def test_a_slice_run_again_or_after_a_crash_issues_nothing_twice(
+    client: Any,
+    provider: Provider,
+    module: dict[str, Any],
+    db: Database,
+    service_engine: Engine,
+    service_settings: Settings,
+) -> None:
+    state = client.app.state.tessera
+    state.jobs.close()  # nothing runs by itself: this test runs the slices
+    job = post_cohort(client, provider, module, cohort(THRESHOLD + 3)).json()
+    assert job["state"] == "queued"
+    setup = IssueSetup(
+        base_url=service_settings.base_url,
+        signer=LocalSigner(service_engine),
+        canonicalizer=service_engine.canonicalizer,
+    )
+    now = datetime.now(UTC)
+    # Slice 0 crashed after its credentials committed but before it was marked done.
+    with db.transaction() as session:
+        rows = session.execute(
+            text("SELECT rows FROM job_chunks WHERE job_id = :j AND position = 0"), {"j": job["id"]}
+        ).scalar_one()
+    rows = (rows if isinstance(rows, dict) else json.loads(rows))["rows"]
+    issue_awards(
+        state.repository,
+        setup,
+        issuer_id=provider.issuer.id,
+        module_id=module["id"],
+        awards=rows,
+        actor="test",
+        now=now,
+        idempotency_key=f"job:{job['id']}:0",
+        idempotency_body=[module["id"], rows],
+    )
+    assert len(credential_names(db)) == SLICE
+    assert run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now) == SLICE
+    assert len(credential_names(db)) == SLICE  # replayed, not issued again
+    assert run_chunk(state.repository, setup, job_id=job["id"], position=1, now=now) == SLICE
+    assert run_chunk(state.repository, setup, job_id=job["id"], position=1, now=now) == 0
+    assert run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now) == 0
+    body = client.get(job["url"], headers=provider.headers).json()
+    assert body["state"] == "done"
+    assert body["progress"]["issued"] == THRESHOLD + 3
+    names = credential_names(db)
+    assert len(names) == len(set(names)) == THRESHOLD + 3
+    with db.transaction() as session:
+        audit = Repository(session).audit_log(provider.issuer.id, limit=100)
+        assert sum(1 for a in audit if a.action == "credential.issue") == THRESHOLD + 3
+
+
+def test_a_cohort_above_the_job_limit_is_refused(
+    client: Any, provider: Provider, module: dict[str, Any], db: Database, monkeypatch: Any
+) -> None:
+    import service.api.routes.issuing as route
+
+    monkeypatch.setattr(route, "MAX_JOB_ROWS", THRESHOLD + 2)
+    before = table_counts(db)
+    response = post_cohort(client, provider, module, cohort(THRESHOLD + 3))
+    assert response.status_code == 422
+    assert "at most 7 awards" in response.json()["detail"]
+    assert table_counts(db) == before
