@@ -88,7 +88,18 @@ def create_app(
     pages.install(app, https=settings.base_url.startswith("https://"))
     docs.install(app)
     openapi.install(app)
-    for module in (public, providers, catalogue, issuing, pathways, access, status, jobs, ops, oid4vci):
+    for module in (
+        public,
+        providers,
+        catalogue,
+        issuing,
+        pathways,
+        access,
+        status,
+        jobs,
+        ops,
+        oid4vci,
+    ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)
     wallet.install(app)  # the learner's pages, with their own 404/410 page
