@@ -171,6 +171,33 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
+REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_REDIS = os.environ.get("TESSERA_TEST_REQUIRE_REDIS") == "1"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """An emptied Redis database for shared state (TESSERA_TEST_REDIS_URL; default db 15).
+    Unreachable: skip, or fail under TESSERA_TEST_REQUIRE_REDIS=1."""
+    from redis import Redis
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except Exception as exc:
+        message = (
+            f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}). Start redis-server "
+            "or set TESSERA_TEST_REDIS_URL; TESSERA_TEST_REQUIRE_REDIS=1 turns this skip into a "
+            "failure."
+        )
+        if REQUIRE_REDIS:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        client.close()
+    return REDIS_URL
+
+
 @contextmanager
 def postgres_schema(url: str) -> Iterator[str]:
     """A new, empty schema on the server at ``url``; yields a URL that lives in it, drops it after."""

@@ -44,6 +44,8 @@ from service.verification.public import (
 if TYPE_CHECKING:
     import httpx
 
+    from service.api.shared_limits import SharedRateLimiter
+
 
 @dataclass(frozen=True)
 class PublicPolicy:
@@ -303,7 +305,9 @@ class PublicEndpoint:
     def __init__(self, verification: PublicVerification, *, policy: PublicPolicy) -> None:
         self.verification = verification
         self.policy = policy
-        self.limiter = RateLimiter(rate=policy.rate_per_second, burst=policy.burst)
+        self.limiter: RateLimiter | SharedRateLimiter = RateLimiter(
+            rate=policy.rate_per_second, burst=policy.burst
+        )
         self.gate = ConcurrencyGate(
             limit=policy.max_concurrent,
             max_waiting=policy.max_waiting,

@@ -25,9 +25,10 @@ from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from service.api.deps import AppState
-from service.api.limits import PublicEndpoint, build_public_endpoint
+from service.api.limits import PublicEndpoint, RateLimiter, build_public_endpoint
 from service.api.pages import page_language, render
 from service.api.problems import problem
+from service.api.shared_limits import SharedRateLimiter
 from service.credentials.view import (
     achievement_of,
     description_translations,
@@ -76,6 +77,17 @@ def get_public(request: Request) -> PublicEndpoint:
                     database=state.database,
                     own_lists=lambda url: state.lists.by_url(url, now=state.now()),
                 )
+                if state.redis is not None and state.settings.redis_url:
+                    # One rate limit for all service processes (service.api.shared_limits).
+                    public.limiter = SharedRateLimiter(
+                        redis=state.redis,
+                        redis_url=state.settings.redis_url,
+                        rate=public.policy.rate_per_second,
+                        burst=public.policy.burst,
+                        fallback=RateLimiter(
+                            rate=public.policy.rate_per_second, burst=public.policy.burst
+                        ),
+                    )
                 request.app.state.public_verification = public
     return public
 
