@@ -120,6 +120,8 @@ class ModuleRow(Base):
 
 class CredentialRow(Base):
     __tablename__ = "credentials"
+    # Outcome indicators group a provider's credentials by month (service/app/outcomes.py).
+    __table_args__ = (Index("ix_credentials_issuer_issued_at", "issuer_id", "issued_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
@@ -206,6 +208,21 @@ class VerificationCountRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[str] = mapped_column(String(10))
     outcome: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class EngagementCountRow(Base):
+    """Public verifications of one provider's credentials per month and verifier country
+    (``""``: unknown, or GeoIP not configured). Only these monthly sums are ever stored:
+    nothing per request, nothing about the credential or the client."""
+
+    __tablename__ = "engagement_counts"
+    __table_args__ = (UniqueConstraint("issuer_id", "month", "country"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    country: Mapped[str] = mapped_column(String(2))
     count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
@@ -378,6 +395,7 @@ __all__ = [
     "Base",
     "CredentialOfferRow",
     "CredentialRow",
+    "EngagementCountRow",
     "ExternalCredentialRow",
     "IdempotencyRow",
     "IssuerKeyRow",

@@ -1,0 +1,199 @@
+"""Outcome indicators as SQL aggregates: every figure is a ``GROUP BY`` month (and one more
+key) computed by the database, PostgreSQL or SQLite; no credential row is loaded into
+Python. Each query answers sparse counts ``{(month, key): n}`` ("YYYY-MM", UTC).
+
+``issuer_id=None`` counts across every provider (the operator's view), keyed by provider.
+Windows are ``start <= t < end``. Nothing here reads a learner's name or any personal field:
+learners are told apart (for progression) only by their wallet link, inside the query.
+
+One :class:`OutcomesRepository` shares the session of a
+:class:`~service.store.repositories.Repository`: ``OutcomesRepository.of(repo)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Executable, Integer, and_, func, literal, select, union
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.store.models import (
+    CredentialRow,
+    EngagementCountRow,
+    ExternalCredentialRow,
+    IssuerRow,
+    ModuleRow,
+    QualificationRow,
+    StatusEntryRow,
+    StatusListRow,
+)
+from service.store.repositories import Repository
+
+Counts = dict[tuple[str, str], int]
+
+
+class OutcomesRepository:
+    """Aggregate queries for outcome indicators within one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @classmethod
+    def of(cls, repo: Repository) -> OutcomesRepository:
+        return cls(repo.session)
+
+    def _month(self, column: Any) -> ColumnElement[str]:
+        """``column`` (a UTC timestamp) as ``YYYY-MM``, in the database's own dialect."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+        # SQLite stores the UTC time as text (models.UTCDateTime); strftime reads it.
+        return func.strftime("%Y-%m", column)
+
+    def _counts(self, statement: Executable) -> Counts:
+        return {(month, key or ""): int(n) for month, key, n in self.session.execute(statement)}
+
+    def credentials_issued(
+        self, *, issuer_id: str | None, start: datetime, end: datetime
+    ) -> Counts:
+        """Credentials issued per month and module (``""``: not for a module, e.g. a
+        qualification or a VC-API credential); across providers, per provider id."""
+        month = self._month(CredentialRow.issued_at).label("month")
+        key = CredentialRow.module_id if issuer_id else CredentialRow.issuer_id
+        window = and_(CredentialRow.issued_at >= start, CredentialRow.issued_at < end)
+        if issuer_id:
+            window = and_(CredentialRow.issuer_id == issuer_id, window)
+        return self._counts(select(month, key, func.count()).where(window).group_by(month, key))
+
+    def qualifications(self, *, issuer_id: str | None, start: datetime, end: datetime) -> Counts:
+        """Qualifications attained per month and programme (across providers: per provider)."""
+        month = self._month(QualificationRow.created_at).label("month")
+        key = QualificationRow.programme_id if issuer_id else QualificationRow.issuer_id
+        window = and_(QualificationRow.created_at >= start, QualificationRow.created_at < end)
+        if issuer_id:
+            window = and_(QualificationRow.issuer_id == issuer_id, window)
+        return self._counts(select(month, key, func.count()).where(window).group_by(month, key))
+
+    def status_changes(self, *, issuer_id: str | None, start: datetime, end: datetime) -> Counts:
+        """Credentials revoked or suspended now, per month of that change and purpose
+        (``revocation``, ``suspension``); a lifted suspension no longer counts."""
+        month = self._month(StatusEntryRow.updated_at).label("month")
+        window = and_(
+            StatusEntryRow.is_set.is_(True),
+            StatusEntryRow.credential_id.is_not(None),
+            StatusEntryRow.updated_at >= start,
+            StatusEntryRow.updated_at < end,
+        )
+        if issuer_id:
+            window = and_(StatusListRow.issuer_id == issuer_id, window)
+        return self._counts(
+            select(month, StatusListRow.purpose, func.count())
+            .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
+            .where(window)
+            .group_by(month, StatusListRow.purpose)
+        )
+
+    def recognitions(self, *, issuer_id: str | None, start: datetime, end: datetime) -> Counts:
+        """Module credentials of other providers recognized toward a programme, per month."""
+        month = self._month(ExternalCredentialRow.verified_at).label("month")
+        key = literal("recognized") if issuer_id else ExternalCredentialRow.issuer_id
+        window = and_(
+            ExternalCredentialRow.verified_at >= start, ExternalCredentialRow.verified_at < end
+        )
+        if issuer_id:
+            window = and_(ExternalCredentialRow.issuer_id == issuer_id, window)
+        return self._counts(select(month, key, func.count()).where(window).group_by(month, key))
+
+    def progression(self, *, issuer_id: str | None, start: datetime, end: datetime) -> Counts:
+        """Learners who progressed in each month: earned a module credential at a higher EQF
+        level than one they already held from the provider, or a qualification. Learners are
+        their wallet links; each counts once a month (across providers: once per provider)."""
+        eqf = ModuleRow.data["eqfLevel"].as_integer()
+        earlier = (
+            func.min(eqf)
+            .over(
+                partition_by=(CredentialRow.issuer_id, CredentialRow.wallet_link_id),
+                order_by=CredentialRow.issued_at,
+                rows=(None, -1),
+            )
+            .label("earlier")
+        )
+        scope = [CredentialRow.wallet_link_id.is_not(None), CredentialRow.issued_at < end]
+        if issuer_id:
+            scope.append(CredentialRow.issuer_id == issuer_id)
+        # The window runs over the learner's whole history (before ``start`` too), so a
+        # credential in the period is compared with everything earned before it.
+        history = (
+            select(
+                CredentialRow.issuer_id.label("issuer"),
+                CredentialRow.wallet_link_id.label("learner"),
+                CredentialRow.issued_at.label("at"),
+                eqf.label("eqf"),
+                earlier,
+            )
+            .join(ModuleRow, ModuleRow.id == CredentialRow.module_id)
+            .where(*scope)
+            .subquery()
+        )
+        higher = select(
+            history.c.issuer, history.c.learner, self._month(history.c.at).label("month")
+        ).where(history.c.at >= start, history.c.eqf > history.c.earlier)
+        qualified = [
+            QualificationRow.created_at >= start,
+            QualificationRow.created_at < end,
+        ]
+        if issuer_id:
+            qualified.append(QualificationRow.issuer_id == issuer_id)
+        attained = select(
+            QualificationRow.issuer_id,
+            QualificationRow.wallet_link_id,
+            self._month(QualificationRow.created_at),
+        ).where(*qualified)
+        events = union(higher, attained).subquery()
+        issuer, learner, month = events.c
+        key = literal("progressed") if issuer_id else issuer
+        return self._counts(
+            select(month, key, func.count(func.distinct(learner))).group_by(month, key)
+        )
+
+    def engagement(self, *, issuer_id: str | None, start: str, end: str) -> Counts:
+        """Public verifications of the provider's credentials per month (``start <= month <=
+        end``, ``YYYY-MM``) and verifier country (``""``: unknown)."""
+        row = EngagementCountRow
+        scope = [row.month >= start, row.month <= end]
+        if issuer_id:
+            scope.append(row.issuer_id == issuer_id)
+        total = func.sum(row.count).cast(Integer)
+        return self._counts(
+            select(row.month, row.country, total).where(*scope).group_by(row.month, row.country)
+        )
+
+    def add_engagement(self, counts: Mapping[tuple[str, str, str], int]) -> None:
+        """Add ``{(issuer_did, month, country): n}`` to the monthly sums (one upsert each);
+        a DID that is not one of this service's providers is not counted."""
+        dids = {did for did, _, _ in counts}
+        if not dids:
+            return
+        ids = dict(
+            self.session.execute(select(IssuerRow.did, IssuerRow.id).where(IssuerRow.did.in_(dids)))
+            .tuples()
+            .all()
+        )
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for (did, month, country), n in sorted(counts.items()):
+            if did not in ids:
+                continue
+            statement = insert_for(EngagementCountRow).values(
+                issuer_id=ids[did], month=month, country=country, count=n
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["issuer_id", "month", "country"],
+                set_={"count": EngagementCountRow.count + statement.excluded.count},
+            )
+            self.session.execute(statement)
+
+
+__all__ = ["Counts", "OutcomesRepository"]
