@@ -1,0 +1,173 @@
+"""Beyond one machine, with real processes: two `tessera serve` processes and two
+`tessera worker` processes on one PostgreSQL database and one Redis. The public verifier's
+rate limit is shared by both service processes, and a cohort job survives a worker's
+SIGKILL: the other worker takes over the slice it held, and every learner gets exactly one
+credential (no duplicate, no gap)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cli_support import TESSERA, service_env
+from conftest import postgres_schema
+from factories import small_credential
+from sqlalchemy import create_engine, text
+from test_service_cli import create_module, create_provider, free_port, serving
+
+ROWS = 600
+SLICE = 25
+BURST = 6
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*TESSERA, "worker"], env={**clean, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover - only if shutdown hangs
+                process.kill()
+                process.wait()
+
+
+def wait_until(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.mark.postgres
+def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_workers_job(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    ports = [free_port(), free_port()]
+    with postgres_schema(postgres_url) as database_url:
+        env = service_env(
+            tmp_path,
+            TESSERA_DATABASE_URL=database_url,
+            TESSERA_REDIS_URL=redis_url,
+            TESSERA_JOB_THRESHOLD="100",
+            TESSERA_JOB_SLICE_ROWS=str(SLICE),
+            TESSERA_VERIFY_RATE_PER_SECOND="0.2",
+            TESSERA_VERIFY_BURST=str(BURST),
+        )
+        db = create_engine(database_url)
+        try:
+            with serving(env, *ports, logs=tmp_path) as (first, second):
+                # -- the rate limit is one for both processes ----------------------------
+                codes = [
+                    httpx.post(
+                        f"{url}/credentials/verify",
+                        json={"verifiableCredential": small_credential()},
+                        timeout=30,
+                    ).status_code
+                    for url in [first, second] * BURST
+                ]
+                assert 429 not in codes[:BURST], codes
+                assert set(codes[BURST:]) == {429}, codes  # per process it would be 2 x BURST
+                for url in (first, second):
+                    ready = httpx.get(f"{url}/readyz", timeout=30).json()
+                    assert ready["status"] == "ready", ready
+                    assert {"check": "redis", "status": "ok", "detail": "answers"} in ready[
+                        "checks"
+                    ]
+
+                # -- a cohort job, two workers, one killed mid-job -------------------------
+                slug, _, token = create_provider(env, "National Skills Agency")
+                headers = {"Authorization": f"Bearer {token}"}
+                module_id = create_module(first, slug, token)
+                rows = [
+                    {"learnerName": f"Learner {i:04d}", "completedOn": "2025-06-30"}
+                    for i in range(ROWS)
+                ]
+                accepted = httpx.post(
+                    f"{second}/issuers/{slug}/awards/batch",
+                    json={"moduleId": module_id, "awards": rows},
+                    headers=headers,
+                    timeout=120,
+                )
+                assert accepted.status_code == 202, accepted.text
+                job = accepted.json()
+                assert job["progress"]["slices"] == ROWS // SLICE
+
+                def slices(where: str) -> int:
+                    with db.connect() as connection:
+                        return int(
+                            connection.execute(
+                                text(f"SELECT COUNT(*) FROM job_chunks WHERE {where}")
+                            ).scalar_one()
+                        )
+
+                with (
+                    worker(env, tmp_path / "worker-a.log") as a,
+                    worker(env, tmp_path / "worker-b.log") as b,
+                ):
+                    # Kill A while it holds a slice: both workers busy, work done and left.
+                    def a_holds_a_slice() -> bool:
+                        with db.connect() as connection:
+                            doing = connection.execute(
+                                text(
+                                    "SELECT COUNT(DISTINCT worker_id) FROM procrastinate_jobs"
+                                    " WHERE status = 'doing'"
+                                )
+                            ).scalar_one()
+                        return (
+                            doing == 2
+                            and slices("state = 'queued' AND attempts = 1") == 2
+                            and slices("state = 'done'") >= 2
+                        )
+
+                    wait_until(a_holds_a_slice, 120, "worker A to hold a slice")
+                    os.kill(a.pid, signal.SIGKILL)
+                    a.wait()
+                    assert slices("state = 'done'") < ROWS // SLICE
+
+                    def finished() -> dict[str, Any] | None:
+                        body = httpx.get(job["url"], headers=headers, timeout=30).json()
+                        return body if body["state"] in ("done", "failed") else None
+
+                    done = wait_until(finished, 240, "the job to finish after the kill")
+                    assert b.poll() is None  # B is still serving
+                assert done["state"] == "done", done
+                assert done["result"] == {"issued": ROWS, "failedRows": 0}
+                # A's slice was taken over: started twice, issued once.
+                assert slices("attempts >= 2") >= 1
+                with db.connect() as connection:
+                    names = [
+                        r[0]
+                        for r in connection.execute(
+                            text("SELECT learner_name FROM credentials WHERE module_id = :m"),
+                            {"m": module_id},
+                        )
+                    ]
+                    audit = connection.execute(
+                        text("SELECT COUNT(*) FROM audit_log WHERE action = 'credential.issue'")
+                    ).scalar_one()
+                assert sorted(names) == sorted(r["learnerName"] for r in rows)  # no gap, no twin
+                assert audit == ROWS
+                metrics = httpx.get(f"{first}/metrics", timeout=30).text
+                assert "tessera_http_requests_total" in metrics
+        finally:
+            db.dispose()
