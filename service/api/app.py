@@ -18,6 +18,7 @@ from service.api.routes import (
     issuing,
     jobs,
     oid4vci,
+    oid4vp,
     ops,
     pathways,
     providers,
@@ -99,6 +100,7 @@ def create_app(
         jobs,
         ops,
         oid4vci,
+        oid4vp,
     ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)

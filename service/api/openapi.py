@@ -33,6 +33,7 @@ from service.api.openapi_answers import (
     SCHEMAS,
 )
 from service.api.openapi_oid4vc import BODIES as OPENID_BODIES
+from service.api.openapi_oid4vc import OAUTH_ERROR_SCHEMA, OAUTH_ERRORS, oauth_error_response
 from service.contexts import SCHEMAS_DIR
 from service.errors import (
     TESSERA,
@@ -242,7 +243,7 @@ def _error_response(status: int) -> dict[str, Any]:
 
 #: Pages (HTML for people): their errors are pages in the visitor's language, not problem+json.
 PAGE_PATHS = ("/", "/verify")
-PAGE_PREFIXES = ("/v/", "/wallet/")
+PAGE_PREFIXES = ("/v/", "/wallet/", "/verify/wallet")
 PAGE_ERRORS = {
     404: "A page that says, in the visitor's language, that the link is unknown.",
     410: "A page that says the provider withdrew this wallet link (the credentials stay valid).",
@@ -350,6 +351,9 @@ def _complete_operation(
     for status in sorted(statuses):
         if str(status) not in responses:
             responses[str(status)] = _error_response(status)
+    for status in OAUTH_ERRORS.get(key, ()):
+        schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
+        responses[str(status)] = oauth_error_response(status)
     if key in NOT_VERIFIED:
         schema, example = NOT_VERIFIED[key]
         not_verified = responses["400"]

@@ -115,6 +115,22 @@ ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
             ]
         },
     ),
+    ("post", "/openid4vp/response"): (
+        "200",
+        {
+            "type": "object",
+            "description": "Received: the verdict is on the employer's page (no redirect).",
+            "properties": {
+                "redirect_uri": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "OpenID4VP §8.2; never sent here (the employer's screen "
+                    "shows the verdict).",
+                }
+            },
+        },
+        {},
+    ),
     ("post", "/issuers/{issuer}/credential-offers"): (
         "201",
         {"type": "object", "properties": {"offers": {"type": "array", "items": _NEW_OFFER}}},
@@ -149,4 +165,42 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
-__all__ = ["ANSWERS", "BODIES"]
+#: Endpoints a wallet calls: their errors are OAuth 2.0 JSON (RFC 6749 §5.2), which wallets
+#: parse, not problem+json. (method, path) -> the statuses they answer so.
+OAUTH_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/issuers/{issuer}/token"): (400,),
+    ("post", "/issuers/{issuer}/credential"): (400, 401),
+    ("post", "/openid4vp/response"): (400,),
+}
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+_OAUTH_EXAMPLES = {
+    400: {
+        "error": "invalid_grant",
+        "error_description": "The pre-authorized code is unknown, used or expired: scan the offer again.",
+    },
+    401: {
+        "error": "invalid_token",
+        "error_description": "The access token is unknown, used or expired.",
+    },
+}
+
+
+def oauth_error_response(status: int) -> dict[str, Any]:
+    """An OAuth error answer as the OpenAPI document shows it."""
+    return {
+        "description": "OAuth 2.0 error (RFC 6749 §5.2; OID4VCI §8.3.1; OpenID4VP §8.2): "
+        "`error` is the code, `error_description` says what to do.",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/OAuthError"},
+                "example": _OAUTH_EXAMPLES[status],
+            }
+        },
+    }
+
+
+__all__ = ["ANSWERS", "BODIES", "OAUTH_ERRORS", "OAUTH_ERROR_SCHEMA", "oauth_error_response"]

@@ -33,6 +33,11 @@ class Holder:
         )
         return cls(private, curve, jwk_did)
 
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Holder:
+        """An Ed25519 holder with a known seed (the reference JS harness can sign with it)."""
+        return cls(ed25519.Ed25519PrivateKey.from_private_bytes(seed), "Ed25519")
+
     @property
     def jwk(self) -> dict[str, str]:
         public = self.private.public_key()

@@ -8,15 +8,20 @@ credentials or a whole cohort in one call. Every answer that carries a secret is
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from service.api.deps import CallerDep, StateDep, issuer_for
+from service.api.pages import render
 from service.app import oid4vci
-from service.errors import OAuthError, ValidationFailed
+from service.app.wallet import open_wallet
+from service.errors import InputError, NotFoundError, OAuthError, ValidationFailed
+from service.export import qr
+from service.i18n import negotiate, supported
 
 router = APIRouter(tags=["wallet apps (OpenID4VCI)"])
 
@@ -164,3 +169,54 @@ def post_offers(
             now=state.now(),
         )
         return _json({"offers": [offer.describe() for offer in made]}, 201)
+
+
+#: How long the offer on the learner's wallet page works (its codes live 10 minutes each).
+WALLET_PAGE_OFFER = timedelta(hours=1)
+
+
+@router.get(
+    "/wallet/{token}/{code}/wallet-app",
+    response_class=HTMLResponse,
+    summary="The learner's page: add a credential to a wallet app",
+)
+def wallet_app_page(token: str, code: str, request: Request, state: StateDep) -> Response:
+    """A fresh credential offer (one hour, once) as a QR code to scan with a wallet app, and
+    as a link that opens the wallet app on the same phone."""
+    now = state.now()
+    with state.repository() as repo:
+        wallet = open_wallet(repo, token)
+        try:
+            wanted = str(qr.uuid_from_short_id(code))
+        except InputError:
+            raise NotFoundError("No such credential in this wallet.") from None
+        row = wallet.credential(wanted)
+        made = oid4vci.create_offers(
+            repo,
+            issuer=wallet.issuer,
+            credential_ids=[row.id],
+            tx_code=False,
+            lifetime=WALLET_PAGE_OFFER,
+            base_url=state.settings.base_url,
+            actor=f"wallet-link:{wallet.link.id}",
+            now=now,
+        )[0]
+        lang = (
+            supported(request.query_params.get("lang"))
+            or supported(wallet.link.language)
+            or negotiate(request.headers.get("accept-language"))
+        )
+    link = made.deep_link_by_reference()
+    png = qr.png(qr.make_qr(link), scale=5)
+    response = render(
+        request,
+        "wallet_app.html",
+        lang=lang,
+        link=link,
+        qr_data="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        back=f"/wallet/{token}",
+    )
+    response.headers.update(
+        {"X-Robots-Tag": "noindex, nofollow, noarchive", "Cache-Control": "no-store"}
+    )
+    return response
