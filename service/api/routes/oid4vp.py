@@ -156,14 +156,16 @@ async def post_response(request: Request, state: StateDep, public: PublicDep) ->
         raise OAuthError("invalid_request", "Send the response form-encoded (direct_post).")
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    client = request.client.host if request.client else "unknown"
+    public.admit(client)  # the public verifier's rate limit per client address
     with state.repository() as repo:
         answer = oid4vp.read_response(repo, form=fields, now=state.now())
-    result = await public.verify_presentation_async(
+    result = await public.verify_presentation(
         answer.presentation,
         now=state.now(),
         challenge=answer.nonce,
         domain=oid4vp.client_id(state.settings.base_url),
-        client=request.client.host if request.client else None,
+        client=client,
     )
     bound = oid4vp.holder_bound(result.holder, [c.credential for c in result.credentials])
     with state.repository() as repo:
