@@ -112,6 +112,7 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 INLINE_BODIES.update(OPENID_BODIES)
 
 INLINE_BODIES.update(openapi_pathways.INLINE_BODIES)
+SCHEMA_BODIES.update(openapi_pathways.SCHEMA_BODIES)
 
 #: The cohort upload also takes CSV, raw or as a multipart file.
 BATCH_EXTRA_CONTENT: dict[str, Any] = {

@@ -148,6 +148,119 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
     ),
 }
 
+_ASSESSOR = {
+    "type": "object",
+    "required": ["id", "name", "verificationMethod"],
+    "properties": {
+        "id": _ID,
+        "name": {"type": "string"},
+        "verificationMethod": {"type": "string"},
+        "createdAt": _TIME,
+    },
+}
+_ASSESSOR_EXAMPLE = {
+    "id": _EXAMPLE_ID,
+    "name": "Maria Schulz",
+    "verificationMethod": "did:web:tessera.example:issuers:bbz-hamburg#z6Mk…",
+    "createdAt": _EXAMPLE_TIME,
+}
+_CASE_EXAMPLE = {
+    "id": _EXAMPLE_ID,
+    "status": "open",
+    "learnerName": "Amina Haddad",
+    "learnerId": "E-00042",
+    "modules": [_EXAMPLE_ID],
+    "programmeId": None,
+    "foreignCredentials": [],
+    "evidence": [
+        {
+            "method": "skills-demonstration",
+            "description": "Three fillet welds, inspected to ISO 5817 level C",
+            "assessedOn": "2026-02-20",
+        }
+    ],
+    "outcomes": [],
+    "assessors": [],
+    "openedAt": _EXAMPLE_TIME,
+    "decidedAt": None,
+}
+SCHEMAS["RplCaseRecord"] = {
+    "type": "object",
+    "description": "A recognition of prior learning case: scope, foreign credentials and their "
+    "mapping, evidence (descriptions and digests), outcomes per module.",
+    "required": ["id", "status", "modules", "evidence", "outcomes", "openedAt"],
+    "properties": {
+        "id": _ID,
+        "status": {"enum": ["open", "decided"]},
+        "learnerName": {"type": "string"},
+        "learnerId": {"type": ["string", "null"]},
+        "modules": {"type": "array", "items": {"type": "string"}},
+        "programmeId": {"type": ["string", "null"]},
+        "foreignCredentials": {"type": "array", "items": {"type": "object"}},
+        "evidence": {"type": "array", "items": {"type": "object"}},
+        "outcomes": {"type": "array", "items": {"type": "object"}},
+        "assessors": {"type": "array", "items": {"type": "string"}},
+        "openedAt": _TIME,
+        "decidedAt": {"type": ["string", "null"], "format": "date-time"},
+    },
+    "example": _CASE_EXAMPLE,
+}
+JSON_ANSWERS.update(
+    {
+        ("post", "/issuers/{issuer}/assessors"): ("201", _ASSESSOR, _ASSESSOR_EXAMPLE),
+        ("get", "/issuers/{issuer}/assessors"): (
+            "200",
+            {"type": "array", "items": _ASSESSOR},
+            [_ASSESSOR_EXAMPLE],
+        ),
+        ("post", "/issuers/{issuer}/rpl/cases"): ("201", _ref("RplCaseRecord"), _CASE_EXAMPLE),
+        ("get", "/issuers/{issuer}/rpl/cases"): (
+            "200",
+            {"type": "array", "items": _ref("RplCaseRecord")},
+            [_CASE_EXAMPLE],
+        ),
+        ("get", "/issuers/{issuer}/rpl/cases/{case_id}"): (
+            "200",
+            _ref("RplCaseRecord"),
+            _CASE_EXAMPLE,
+        ),
+        ("post", "/issuers/{issuer}/rpl/cases/{case_id}/evidence"): (
+            "200",
+            _ref("RplCaseRecord"),
+            _CASE_EXAMPLE,
+        ),
+        ("post", "/issuers/{issuer}/rpl/cases/{case_id}/decision"): (
+            "200",
+            {
+                "type": "object",
+                "required": ["case", "verifiableCredentials", "qualifications"],
+                "properties": {
+                    "case": _ref("RplCaseRecord"),
+                    "verifiableCredentials": {
+                        "type": "array",
+                        "description": "One RPL credential per recognized module.",
+                        "items": _ref("VerifiableCredential"),
+                    },
+                    "qualifications": AWARDED,
+                },
+            },
+            {
+                "case": {**_CASE_EXAMPLE, "status": "decided"},
+                "verifiableCredentials": [],
+                "qualifications": [],
+            },
+        ),
+    }
+)
+
+#: Request bodies validated against a JSON Schema in ``schemas/``.
+SCHEMA_BODIES: dict[tuple[str, str], str] = {
+    ("post", "/issuers/{issuer}/assessors"): "rpl-assessor",
+    ("post", "/issuers/{issuer}/rpl/cases"): "rpl-case",
+    ("post", "/issuers/{issuer}/rpl/cases/{case_id}/evidence"): "rpl-evidence",
+    ("post", "/issuers/{issuer}/rpl/cases/{case_id}/decision"): "rpl-decision",
+}
+
 #: Bodies read without a schema file (a credential, a list or a presentation).
 INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/wallet/{token}/credentials"): {
@@ -160,4 +273,4 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
-__all__ = ["AWARDED", "INLINE_BODIES", "JSON_ANSWERS", "SCHEMAS"]
+__all__ = ["AWARDED", "INLINE_BODIES", "JSON_ANSWERS", "SCHEMAS", "SCHEMA_BODIES"]

@@ -389,6 +389,38 @@ class JobChunkRow(Base):
     updated_at: Mapped[datetime]
 
 
+class RplAssessorRow(Base):
+    """An assessor of recognition of prior learning: a person with their own signing key,
+    published under the provider's DID document (never the provider's issuing key)."""
+
+    __tablename__ = "rpl_assessors"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_name: Mapped[str] = mapped_column(String(64), unique=True)
+    verification_method: Mapped[str] = mapped_column(String(400), unique=True)
+    created_at: Mapped[datetime]
+
+
+class RplCaseRow(Base):
+    """One learner's recognition of prior learning case. ``record`` holds the scope, the
+    foreign credentials and their mapping, the evidence (descriptions and digests only) and
+    the outcome per module; each step is audited."""
+
+    __tablename__ = "rpl_cases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    learner_name: Mapped[str] = mapped_column(String(300))
+    learner_ref: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    record: Mapped[dict[str, Any]]
+    opened_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
 __all__ = [
     "ApiKeyRow",
     "AuditRow",
@@ -407,6 +439,8 @@ __all__ = [
     "ProgrammeRow",
     "QualificationRow",
     "QualificationSourceRow",
+    "RplAssessorRow",
+    "RplCaseRow",
     "StatusEntryRow",
     "StatusListRow",
     "TrustEntryRow",
