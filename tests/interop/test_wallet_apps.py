@@ -139,3 +139,67 @@ def test_wallet_library_receives_a_bound_credential_that_verifies_in_the_referen
                 },
                 server=server,
             )
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_wallet_library_answers_the_employers_request_and_the_page_shows_the_verdict(
+    server: str, provider: Provider, node: Any
+) -> None:
+    """Offer QR -> wallet library -> back to the employer's page as a verified presentation."""
+    import html
+    import re
+
+    with httpx.Client(base_url=server) as http:
+        _credential, offer = issue_and_offer(http, provider)
+        received = wallet_app({"op": "receive", "offer": offer["offerByReference"]}, server=server)
+        holder_key = received["holderKey"]
+
+        page = http.post("/verify/wallet?lang=en")
+        assert page.status_code == 201
+        request = html.unescape(
+            re.search(r'id="wallet-request-link" href="([^"]+)"', page.text).group(1)
+        )
+        asked = wallet_app({"op": "resolveRequest", "request": request}, server=server)
+        assert asked["clientPrefix"] == "redirect_uri"
+        assert asked["responseMode"] == "direct_post" and asked["queryIds"] == ["open_badge"]
+        assert asked["domain"] == f"redirect_uri:{SERVICE_BASE_URL}/openid4vp/response"
+
+        def signed_for(challenge: str, domain: str) -> dict[str, Any]:
+            document = {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiablePresentation"],
+                "holder": received["holder"]["did"],
+                "verifiableCredential": [received["credential"]],
+            }
+            return dict(
+                node.request(
+                    {
+                        "op": "signPresentation",
+                        "presentation": document,
+                        "key": holder_key,
+                        "challenge": challenge,
+                        "domain": domain,
+                    }
+                )
+            )
+
+        presentation = signed_for(asked["nonce"], asked["domain"])
+        sent = wallet_app(
+            {"op": "respond", "request": request, "presentation": presentation}, server=server
+        )
+        assert sent["status"] == 200, sent
+        shown = http.get(page.headers["location"]).text
+        assert 'data-verdict="valid"' in shown and 'data-bound="yes"' in shown
+        assert "Amina Haddad" in shown
+
+        # the same presentation replayed into a new request: its nonce gives it away
+        page = http.post("/verify/wallet?lang=en")
+        request = html.unescape(
+            re.search(r'id="wallet-request-link" href="([^"]+)"', page.text).group(1)
+        )
+        sent = wallet_app(
+            {"op": "respond", "request": request, "presentation": presentation}, server=server
+        )
+        assert sent["status"] == 200
+        shown = http.get(page.headers["location"]).text
+        assert 'data-verdict="invalid"' in shown and "another challenge" in shown

@@ -11,6 +11,7 @@
 import {webcrypto as crypto} from 'node:crypto';
 import {Openid4vciClient} from '@openid4vc/openid4vci';
 import {clientAuthenticationAnonymous} from '@openid4vc/oauth2';
+import {Openid4vpClient} from '@openid4vc/openid4vp';
 
 const subtle = crypto.subtle;
 
@@ -147,7 +148,59 @@ function multikeyOf(holder) {
   };
 }
 
-const OPS = {receive};
+function verifierClient(rewrite) {
+  return new Openid4vpClient({callbacks: {
+    fetch: rewritingFetch(rewrite),
+    hash: async (data, alg) => new Uint8Array(await subtle.digest(
+      alg.replace('sha-', 'SHA-'), data)),
+  }});
+}
+
+// Read a verifier's OpenID4VP request as a wallet does: what to sign for (the nonce as
+// the presentation's challenge, the effective client identifier as its domain) and what
+// the DCQL query asks for.
+async function resolveRequest(req) {
+  const client = verifierClient(req.rewrite);
+  const parsed = client.parseOpenid4vpAuthorizationRequest({
+    authorizationRequest: req.request,
+  });
+  const resolved = await client.resolveOpenId4vpAuthorizationRequest({
+    authorizationRequestPayload: parsed.params,
+  });
+  const payload = resolved.authorizationRequestPayload;
+  return {
+    nonce: payload.nonce,
+    domain: resolved.client.effective,
+    clientPrefix: resolved.client.prefix,
+    responseUri: payload.response_uri,
+    responseMode: payload.response_mode,
+    queryIds: (resolved.dcql?.query?.credentials ?? []).map(q => q.id),
+  };
+}
+
+// Answer the request with a presentation the holder signed: the library builds the
+// authorization response (vp_token by DCQL query id, state) and posts it (direct_post).
+async function respond(req) {
+  const client = verifierClient(req.rewrite);
+  const parsed = client.parseOpenid4vpAuthorizationRequest({
+    authorizationRequest: req.request,
+  });
+  const resolved = await client.resolveOpenId4vpAuthorizationRequest({
+    authorizationRequestPayload: parsed.params,
+  });
+  const queryId = resolved.dcql.query.credentials[0].id;
+  const created = await client.createOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: resolved.authorizationRequestPayload,
+    authorizationResponsePayload: {vp_token: {[queryId]: [req.presentation]}},
+  });
+  const {response} = await client.submitOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: resolved.authorizationRequestPayload,
+    authorizationResponsePayload: created.authorizationResponsePayload,
+  });
+  return {status: response.status, body: await response.text()};
+}
+
+const OPS = {receive, resolveRequest, respond};
 
 async function main() {
   const chunks = [];
