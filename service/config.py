@@ -109,6 +109,15 @@ class Settings(BaseSettings):
         description="A cohort with more rows than this is issued by a background job (202).",
     )
 
+    # Outcome reports (service/app/disclosure.py): the smallest count published (never
+    # below 5) and the base published counts are rounded to.
+    outcomes_min_count: int = Field(
+        default=10, ge=5, description="Outcome reports withhold counts below this (k >= 5)."
+    )
+    outcomes_rounding_base: int = Field(
+        default=5, ge=1, description="Outcome reports round every count to a multiple of this."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production" and self.key_passphrase is None:

@@ -20,6 +20,7 @@ from service.api.routes import (
     oid4vci,
     oid4vp,
     ops,
+    outcomes,
     pathways,
     providers,
     public,
@@ -103,6 +104,7 @@ def create_app(
         ops,
         oid4vci,
         oid4vp,
+        outcomes,
     ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)

@@ -74,7 +74,7 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "label": {"type": "string", "description": "What the key is for (shown in lists)."},
             "scopes": {
                 "type": "array",
-                "items": {"enum": ["issue", "revoke", "admin"]},
+                "items": {"enum": ["issue", "revoke", "admin", "outcomes"]},
                 "default": ["issue"],
             },
         },

@@ -247,7 +247,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "id": _ID,
             "token": {"type": "string"},
-            "scopes": {"type": "array", "items": {"enum": ["issue", "revoke", "admin"]}},
+            "scopes": {
+                "type": "array",
+                "items": {"enum": ["issue", "revoke", "admin", "outcomes"]},
+            },
         },
         "example": {"id": _EXAMPLE_ID, "token": "tsk_…", "scopes": ["issue"]},
     },
@@ -258,7 +261,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "id": _ID,
             "label": {"type": ["string", "null"]},
-            "scopes": {"type": "array", "items": {"enum": ["issue", "revoke", "admin"]}},
+            "scopes": {
+                "type": "array",
+                "items": {"enum": ["issue", "revoke", "admin", "outcomes"]},
+            },
             "createdAt": _TIME,
             "revokedAt": _TIME_OR_NULL,
         },
@@ -428,7 +434,8 @@ JSON_ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
         {
             "slug": "bbz-hamburg",
             "did": _EXAMPLE_DID,
-            "apiKey": SCHEMAS["NewApiKey"]["example"] | {"scopes": ["issue", "revoke", "admin"]},
+            "apiKey": SCHEMAS["NewApiKey"]["example"]
+            | {"scopes": ["issue", "revoke", "admin", "outcomes"]},
             "didDocument": "https://tessera.example/issuers/bbz-hamburg/did.json",
         },
     ),

@@ -51,7 +51,7 @@ from service.proofs.data_integrity import format_datetime
 from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
 from service.store.repositories import NewCredential, Repository, new_id, new_public_id
 
-SCOPES = ("issue", "revoke", "admin")
+SCOPES = ("issue", "revoke", "admin", "outcomes")
 DID_METHODS = ("web", "key")
 MAX_BATCH = 10_000
 

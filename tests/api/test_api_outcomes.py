@@ -1,0 +1,133 @@
+"""GET /issuers/{issuer}/outcomes and the operator's /outcomes: JSON, CSV, SDMX-CSV and a
+Frictionless Data Package with every small count withheld; the scope, another provider's
+slug, the operator token and bad periods answer with a problem, never a 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import SERVICE_BASE_URL, Provider
+from outcomes_support import seed
+from pydantic import SecretStr
+
+from service.config import Settings
+from service.store import Database
+
+OPERATOR_TOKEN = "op_" + "x7Qm2vR9tL4pZ8wK1nB6cY3hJ5sD0fGa"
+YEAR = {"from": "2025-01", "to": "2025-12"}
+
+
+@pytest.fixture
+def service_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"base_url": SERVICE_BASE_URL, "operator_token": SecretStr(OPERATOR_TOKEN)}
+    )
+
+
+def outcomes_key(client: Any, provider: Provider, scopes: list[str]) -> dict[str, str]:
+    created = client.post(
+        f"/issuers/{provider.slug}/api-keys",
+        json={"label": "funder reports", "scopes": scopes},
+        headers=provider.headers,
+    )
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+def test_a_provider_reads_its_outcomes_in_four_formats(
+    client: Any, db: Database, provider: Provider
+) -> None:
+    seed(db, provider)
+    headers = outcomes_key(client, provider, ["outcomes"])
+    url = f"/issuers/{provider.slug}/outcomes"
+
+    body = client.get(url, params=YEAR, headers=headers).json()
+    issued = body["indicators"][0]
+    assert issued["id"] == "credentialsIssued"
+    assert issued["columns"] == ["WELD-1", "WELD-2"]
+    assert issued["cells"][2] == [20, 10]
+    assert issued["cells"][1] == [None, 0]  # February's 4 basic credentials: withheld
+    assert body["disclosureControl"]["minimumCount"] == 10
+
+    response = client.get(url, params={**YEAR, "format": "csv"}, headers=headers)
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    feb = next(r for r in rows if r["indicator"] == "credentialsIssued" and r["month"] == "2025-02")
+    assert (feb["breakdown"], feb["value"], feb["status"]) == ("WELD-1", "", "withheld")
+    assert all(r["value"] == "" or int(r["value"]) in (0,) or int(r["value"]) >= 10 for r in rows)
+
+    sdmx = client.get(url, params={**YEAR, "format": "sdmx-csv"}, headers=headers)
+    assert sdmx.headers["content-type"].startswith("application/vnd.sdmx.data+csv")
+    lines = list(csv.DictReader(io.StringIO(sdmx.text)))
+    assert lines[0]["DATAFLOW"] == "TESSERA:OUTCOMES(1.0)"
+    march = next(
+        r
+        for r in lines
+        if r["INDICATOR"] == "credentialsIssued"
+        and r["TIME_PERIOD"] == "2025-03"
+        and r["BREAKDOWN"] == "_T"
+    )
+    assert (march["OBS_VALUE"], march["CONF_STATUS"]) == ("30", "F")
+    assert any(r["CONF_STATUS"] == "C" and r["OBS_VALUE"] == "" for r in lines)
+
+    package = client.get(url, params={**YEAR, "format": "datapackage"}, headers=headers).json()
+    resource = package["resources"][0]
+    assert package["profile"] == "tabular-data-package"
+    assert [f["name"] for f in resource["schema"]["fields"]] == [
+        "indicator",
+        "month",
+        "breakdown",
+        "value",
+    ]
+    assert len(resource["data"]) == len(rows) - 0
+
+
+def test_scope_other_providers_and_bad_periods_are_problems(
+    client: Any, make_provider: Callable[..., Provider]
+) -> None:
+    provider = make_provider()
+    other = make_provider("Beta Academy")
+    issue_only = outcomes_key(client, provider, ["issue"])
+    url = f"/issuers/{provider.slug}/outcomes"
+
+    denied = client.get(url, params=YEAR, headers=issue_only)
+    assert denied.status_code == 403
+    assert "outcomes" in denied.json()["detail"]
+    assert denied.headers["content-type"].startswith("application/problem+json")
+
+    foreign = client.get(f"/issuers/{other.slug}/outcomes", params=YEAR, headers=provider.headers)
+    assert foreign.status_code == 404
+
+    for params, words in (
+        ({"from": "2025-13", "to": "2025-12"}, "YYYY-MM"),
+        ({"from": "2025-06", "to": "2025-01"}, "before"),
+        ({"from": "2015-01", "to": "2025-12"}, "at most 60 months"),
+    ):
+        bad = client.get(url, params=params, headers=provider.headers)
+        assert bad.status_code in (400, 422), bad.text
+        assert words in bad.json()["detail"]
+    assert (
+        client.get(url, params={**YEAR, "format": "xlsx"}, headers=provider.headers).status_code
+        == 422
+    )
+
+
+def test_the_operator_sees_every_provider_with_its_token_only(
+    client: Any, db: Database, make_provider: Callable[..., Provider]
+) -> None:
+    a = make_provider("Alpha Skills", slug="alpha")
+    b = make_provider("Beta Academy", slug="beta")
+    seed(db, a)
+    seed(db, b)
+    assert client.get("/outcomes", params=YEAR, headers=a.headers).status_code == 401
+    response = client.get(
+        "/outcomes", params=YEAR, headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    )
+    assert response.status_code == 200, response.text
+    issued = response.json()["indicators"][0]
+    assert issued["columns"] == ["alpha", "beta"]
+    assert issued["cells"][2] == [30, 30]
