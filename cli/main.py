@@ -53,6 +53,10 @@ app = typer.Typer(
                 "The trust registry: which providers this verifier recognizes.",
             ),
             "status": ("cli.trust_commands:status_app", "Bitstring status lists."),
+            "rpl": (
+                "cli.rpl_commands:rpl_app",
+                "Recognition of prior learning: assessors, cases, evidence, decisions.",
+            ),
             "export": (
                 "cli.export_commands:export_app",
                 "Export a stored credential: its file, QR codes or printable certificate.",

@@ -10,6 +10,8 @@ the assessors' own (one, or two as a Data Integrity proof set); the caller adds 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,4 +72,10 @@ def build_rpl_credential(
     return document
 
 
-__all__ = ["METHOD_NAMES", "NARRATIVE", "build_rpl_credential"]
+def digest_of_bytes(data: bytes) -> str:
+    """``u`` + base64url-nopad(SHA-256(data)): the digestMultibase of a file that was seen."""
+    digest = hashlib.sha256(data).digest()
+    return "u" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+__all__ = ["METHOD_NAMES", "NARRATIVE", "build_rpl_credential", "digest_of_bytes"]
