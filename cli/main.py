@@ -65,6 +65,14 @@ app = typer.Typer(
                 "cli.service_commands:credentials_app",
                 "A provider's issued credentials.",
             ),
+            "learners": (
+                "cli.learner_commands:learners_app",
+                "A learner's data at a provider: export it, erase it.",
+            ),
+            "retention": (
+                "cli.learner_commands:retention_app",
+                "Forget old records as the retention settings say (counts only).",
+            ),
             "serve": (
                 "cli.service_commands:serve",
                 "Run the HTTP service (migrates the database, installs missing contexts first).",

@@ -118,6 +118,42 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Outcome reports round every count to a multiple of this."
     )
 
+    # Learner data rights and retention (README "Privacy"). Short by default: the learner keeps
+    # what they downloaded, which verifies without the stored copy.
+    retention_credential_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days a stored credential document (with the learner's name) is kept after "
+        "issue; then it is erased like a learner's request (0: keep until erased).",
+    )
+    retention_wallet_link_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days a revoked or emptied wallet link is kept before it is deleted (0: keep).",
+    )
+    retention_cohort_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a finished cohort job (its uploaded rows) and a cohort request's replay "
+        "record (Idempotency-Key) are kept (0: keep).",
+    )
+    retention_audit_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days audit events are kept; older ones are deleted, oldest first (0: keep).",
+    )
+    retention_interval_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How often `tessera serve` runs the retention job (0: only `tessera "
+        "retention run`).",
+    )
+    erasure_auto_confirm: bool = Field(
+        default=False,
+        description="A learner's erasure request from their wallet page is carried out at once "
+        "(false: the provider confirms it).",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production" and self.key_passphrase is None:

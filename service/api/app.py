@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -17,6 +18,7 @@ from service.api.routes import (
     catalogue,
     issuing,
     jobs,
+    learner_data,
     oid4vci,
     oid4vp,
     ops,
@@ -31,6 +33,7 @@ from service.api.routes import (
 )
 from service.app.engine import build_engine
 from service.app.jobs import InProcessQueue
+from service.app.retention import RetentionPolicy, RetentionSchedule
 from service.app.shared_state import connect_redis, describe
 from service.app.signing import BatchSigner, PoolSigner
 from service.app.telemetry import CountingSigner
@@ -69,7 +72,12 @@ def create_app(
             resumed = state.jobs.resume(state.repository)
             if resumed:
                 logging.getLogger("tessera").info("resuming %d unfinished job slices", resumed)
+        retention = _retention_schedule(settings, state)
+        if retention is not None:
+            retention.start()
         yield
+        if retention is not None:
+            retention.stop()
         if isinstance(state.jobs, InProcessQueue):
             state.jobs.close(wait=True)  # graceful: the slice in hand finishes
         state.signer.close()
@@ -105,6 +113,7 @@ def create_app(
         oid4vci,
         oid4vp,
         outcomes,
+        learner_data,
     ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)
@@ -112,6 +121,18 @@ def create_app(
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     app.add_middleware(MetricsMiddleware)
     return app
+
+
+def _retention_schedule(settings: Settings, state: AppState) -> RetentionSchedule | None:
+    """The in-process retention job (README "Privacy"), unless its interval is 0."""
+    if settings.retention_interval_hours <= 0:
+        return None
+    return RetentionSchedule(
+        state.repository,
+        policy=RetentionPolicy.of(settings),
+        interval=timedelta(hours=settings.retention_interval_hours),
+        after_run=state.database.release_deleted,
+    )
 
 
 __all__ = ["create_app"]

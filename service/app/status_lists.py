@@ -484,23 +484,6 @@ class ListPublisher:
             return None
 
 
-def erase_credential(
-    repo: Repository, *, issuer: IssuerRow, credential_id: str, actor: str, now: datetime
-) -> None:
-    """Erase a credential record (e.g. on a learner's request). Its status entries stay,
-    detached, so their indices are never reused; a revoked bit stays published."""
-    row = repo.credential(issuer.id, credential_id)
-    repo.session.execute(
-        update(StatusEntryRow)
-        .where(StatusEntryRow.credential_id == credential_id)
-        .values(credential_id=None)
-    )
-    repo.session.delete(row)
-    repo.audit(
-        actor=actor, action="credential.erase", now=now, issuer_id=issuer.id, subject=credential_id
-    )
-
-
 __all__ = [
     "ACTIONS",
     "FILL_LIMIT",
@@ -512,7 +495,6 @@ __all__ = [
     "apply_vcapi_update",
     "change_status",
     "credential_status",
-    "erase_credential",
     "list_snapshot",
     "list_url",
     "purposes_for",

@@ -53,6 +53,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left in free pages: an erased learner's name
+    # must not survive in the file (README "Privacy").
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -180,6 +183,22 @@ class Database:
         """A session inside one transaction: committed on success, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def release_deleted(self) -> None:
+        """After an erasure: on SQLite, copy the write-ahead log into the database and empty it,
+        so no earlier copy of an erased row stays in ``-wal`` (deleted pages are zeroed by
+        ``secure_delete``). PostgreSQL reclaims deleted rows by (auto)vacuum."""
+        if self.dialect != "sqlite":
+            return
+        # Outside any transaction (SQLAlchemy's would BEGIN IMMEDIATE, and a checkpoint cannot
+        # empty the log while its own connection holds it).
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -421,13 +421,43 @@ class RplCaseRow(Base):
     decided_at: Mapped[datetime | None]
 
 
+class ErasureRequestRow(Base):
+    """A learner's erasure request (from their wallet page) or a provider's erasure, kept after
+    the erasure as the record that it happened: no name, no token, no learner reference, only
+    random ids, times and counts."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
+    #: The wallet link the learner asked from (a random id; the link row itself is deleted).
+    wallet_link_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    requested_by: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+    credentials_erased: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditRetentionRow(Base):
+    """A retention run's cutoff for the audit log: the database lets audit events older than
+    the newest cutoff be deleted, and no other change (see migration ``learner_data``)."""
+
+    __tablename__ = "audit_retention"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cutoff: Mapped[datetime]
+    at: Mapped[datetime]
+
+
 __all__ = [
     "ApiKeyRow",
+    "AuditRetentionRow",
     "AuditRow",
     "Base",
     "CredentialOfferRow",
     "CredentialRow",
     "EngagementCountRow",
+    "ErasureRequestRow",
     "ExternalCredentialRow",
     "IdempotencyRow",
     "IssuerKeyRow",

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from status_support import bit, change, entry, issue, issue_cohort, list_document, pairs, uuid_of
 
 import service.app.status_lists as revocation
-from service.app.status_lists import erase_credential, reserve_entries
+from service.app.learner_data import Selection, erase
+from service.app.status_lists import reserve_entries
 from service.errors import NotFoundError, ValidationFailed
 from service.status.bitstring import DEFAULT_LIST_BITS, decode_list
 from service.store import Database, Repository
@@ -147,10 +148,10 @@ def test_an_erased_credentials_index_is_never_handed_out_again(
 
     for credential in (erased, revoked_then_erased):
         with db.transaction() as session:
-            erase_credential(
+            erase(
                 Repository(session),
                 issuer=provider.issuer,
-                credential_id=uuid_of(credential),
+                selection=Selection.of(credential_ids=[uuid_of(credential)]),
                 actor="test",
                 now=NOW,
             )

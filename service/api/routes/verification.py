@@ -889,6 +889,11 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
     credential = submission.credential
     if submission.credential_id is not None:
         credential = _stored_document(public, submission.credential_id)
+        offline = next((t.strip() for t in texts if t.strip().startswith(OFFLINE_PREFIX)), None)
+        if credential is None and offline is not None:
+            # The stored copy is gone (erased at the learner's request): a certificate's
+            # offline QR still carries the signed summary, which verifies without it.
+            credential, read_from = offline, "verify.read_offline"
         if credential is None:
             return _form_page(request, lang=lang, error="verify.error_not_found", status_code=404)
     if credential is None:  # pragma: no cover - recognize() returns one or the other

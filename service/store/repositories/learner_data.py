@@ -1,0 +1,370 @@
+"""What the service holds about one learner, erasing it, and forgetting old records on schedule.
+
+A learner is found by one of their wallet links, by the provider's learner reference, or by
+credential ids, always within one provider (``issuer_id``). Erasing deletes the credential
+records (the stored documents with the name), the wallet links (token hashes, learner
+references) and clears the internal reason of their status entries; the status entries
+themselves stay, detached (``credential_id`` NULL), so an index is never handed out again and a
+revoked bit stays published.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.orm import Session
+
+from service.errors import NotFoundError
+from service.store.models import (
+    AuditRow,
+    Base,
+    CredentialOfferRow,
+    CredentialRow,
+    ErasureRequestRow,
+    ExternalCredentialRow,
+    JobChunkRow,
+    JobRow,
+    QualificationRow,
+    QualificationSourceRow,
+    RplCaseRow,
+    StatusEntryRow,
+    StatusListRow,
+    WalletLinkRow,
+)
+from service.store.repositories import new_id
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    """One status entry of a credential: its purpose, whether set, and when it last changed."""
+
+    credential_id: str
+    purpose: str
+    is_set: bool
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class Erased:
+    """Counts of what one erasure removed (no ids, no names)."""
+
+    credentials: int
+    wallet_links: int
+    status_entries_detached: int
+
+
+class LearnerDataRepository:
+    """Learner data in the caller's transaction (``session``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- finding a learner's records ------------------------------------------------------
+
+    def credentials_in_links(
+        self, issuer_id: str, link_ids: Collection[str]
+    ) -> list[CredentialRow]:
+        if not link_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(CredentialRow)
+                .where(
+                    CredentialRow.issuer_id == issuer_id,
+                    CredentialRow.wallet_link_id.in_(sorted(link_ids)),
+                )
+                .order_by(CredentialRow.issued_at, CredentialRow.id)
+            )
+        )
+
+    def credentials_in_ids(self, issuer_id: str, ids: Collection[str]) -> list[CredentialRow]:
+        if not ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(CredentialRow)
+                .where(CredentialRow.issuer_id == issuer_id, CredentialRow.id.in_(sorted(ids)))
+                .order_by(CredentialRow.issued_at, CredentialRow.id)
+            )
+        )
+
+    def qualification_credentials(
+        self, issuer_id: str, link_ids: Collection[str]
+    ) -> list[CredentialRow]:
+        """The qualification and transcript credentials awarded to these wallet links."""
+        if not link_ids:
+            return []
+        made = select(QualificationRow.credential_id, QualificationRow.clr_id).where(
+            QualificationRow.wallet_link_id.in_(sorted(link_ids))
+        )
+        ids = {str(i) for row in self.session.execute(made).all() for i in row}
+        return self.credentials_in_ids(issuer_id, ids)
+
+    def credentials_of_ref(self, issuer_id: str, learner_ref: str) -> list[CredentialRow]:
+        return list(
+            self.session.scalars(
+                select(CredentialRow)
+                .where(
+                    CredentialRow.issuer_id == issuer_id, CredentialRow.learner_ref == learner_ref
+                )
+                .order_by(CredentialRow.issued_at, CredentialRow.id)
+            )
+        )
+
+    def links_of_ref(self, issuer_id: str, learner_ref: str) -> list[WalletLinkRow]:
+        return list(
+            self.session.scalars(
+                select(WalletLinkRow)
+                .where(
+                    WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.learner_ref == learner_ref
+                )
+                .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
+            )
+        )
+
+    def links(self, issuer_id: str, link_ids: Collection[str]) -> list[WalletLinkRow]:
+        if not link_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(WalletLinkRow)
+                .where(WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(sorted(link_ids)))
+                .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
+            )
+        )
+
+    def status_facts(self, credential_ids: Collection[str]) -> list[StatusFact]:
+        if not credential_ids:
+            return []
+        rows = self.session.execute(
+            select(
+                StatusEntryRow.credential_id,
+                StatusListRow.purpose,
+                StatusEntryRow.is_set,
+                StatusEntryRow.updated_at,
+            )
+            .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
+            .where(StatusEntryRow.credential_id.in_(sorted(credential_ids)))
+        ).all()
+        return [StatusFact(str(r[0]), r[1], bool(r[2]), r[3]) for r in rows]
+
+    def audit_events_about(self, issuer_id: str, subjects: Collection[str]) -> list[AuditRow]:
+        """The provider's audit events whose subject is one of these record ids, oldest first."""
+        if not subjects:
+            return []
+        return list(
+            self.session.scalars(
+                select(AuditRow)
+                .where(AuditRow.issuer_id == issuer_id, AuditRow.subject.in_(sorted(subjects)))
+                .order_by(AuditRow.id)
+            )
+        )
+
+    # -- erasing --------------------------------------------------------------------------
+
+    def erase(
+        self, issuer_id: str, *, credential_ids: Collection[str], link_ids: Collection[str]
+    ) -> Erased:
+        """Delete these credential records and wallet links (the provider's own), and what
+        hangs on them: qualifications awarded on them, pending wallet offers (with the
+        holder's DID), credentials from elsewhere that the learner added to the link. Status
+        entries are detached and their internal reasons cleared. A link that still holds
+        another credential is kept."""
+        owned = set(
+            self._in_chunks(
+                sorted(credential_ids),
+                lambda chunk: select(CredentialRow.id).where(
+                    CredentialRow.issuer_id == issuer_id, CredentialRow.id.in_(chunk)
+                ),
+            )
+        )
+        links = [
+            link
+            for link in self._in_chunks(
+                sorted(link_ids),
+                lambda chunk: select(WalletLinkRow.id).where(
+                    WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(chunk)
+                ),
+            )
+            if not set(
+                self.session.scalars(
+                    select(CredentialRow.id).where(CredentialRow.wallet_link_id == link)
+                )
+            )
+            - owned
+        ]
+        ids = sorted(owned)
+        who = self._in_chunks_rows(ids)
+        qualifications = sorted(
+            {
+                *self._in_chunks(
+                    ids,
+                    lambda chunk: select(QualificationRow.id).where(
+                        QualificationRow.credential_id.in_(chunk)
+                        | QualificationRow.clr_id.in_(chunk)
+                    ),
+                ),
+                *self._in_chunks(
+                    links,
+                    lambda chunk: select(QualificationRow.id).where(
+                        QualificationRow.wallet_link_id.in_(chunk)
+                    ),
+                ),
+            }
+        )
+        self._delete(
+            QualificationSourceRow, QualificationSourceRow.qualification_id, qualifications
+        )
+        self._delete(QualificationRow, QualificationRow.id, qualifications)
+        self._delete(CredentialOfferRow, CredentialOfferRow.credential_id, ids)
+        self._delete(ExternalCredentialRow, ExternalCredentialRow.wallet_link_id, links)
+        detached = 0
+        for start in range(0, len(ids), 500):
+            detached += len(
+                self.session.execute(
+                    update(StatusEntryRow)
+                    .where(StatusEntryRow.credential_id.in_(ids[start : start + 500]))
+                    .values(credential_id=None, reason=None)
+                    .returning(StatusEntryRow.id)
+                    .execution_options(synchronize_session=False)
+                ).all()
+            )
+        self._scrub_job_rows(issuer_id, who)
+        self._delete(RplCaseRow, RplCaseRow.id, self._rpl_cases_of(issuer_id, who))
+        erased = self._delete(CredentialRow, CredentialRow.id, ids)
+        gone = self._delete(WalletLinkRow, WalletLinkRow.id, links)
+        self.session.expire_all()
+        return Erased(credentials=erased, wallet_links=gone, status_entries_detached=detached)
+
+    def _in_chunks_rows(self, ids: Sequence[str]) -> set[tuple[str, str | None]]:
+        """``(name, learner ref)`` of these credential records."""
+        found: set[tuple[str, str | None]] = set()
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(CredentialRow.learner_name, CredentialRow.learner_ref).where(
+                    CredentialRow.id.in_(list(ids[start : start + 500]))
+                )
+            ).all()
+            found |= {(str(r[0]), r[1]) for r in rows}
+        return found
+
+    def _rpl_cases_of(self, issuer_id: str, who: set[tuple[str, str | None]]) -> list[str]:
+        """The provider's recognition-of-prior-learning cases of this learner: by learner id,
+        or by name where the case has no learner id."""
+        if not who:
+            return []
+        names = {_norm(name) for name, _ in who}
+        refs = {ref for _, ref in who if ref}
+        rows = self.session.execute(
+            select(RplCaseRow.id, RplCaseRow.learner_name, RplCaseRow.learner_ref).where(
+                RplCaseRow.issuer_id == issuer_id
+            )
+        ).all()
+        return [
+            str(r[0])
+            for r in rows
+            if (r[2] is not None and r[2] in refs) or (r[2] is None and _norm(str(r[1])) in names)
+        ]
+
+    def _scrub_job_rows(self, issuer_id: str, who: set[tuple[str, str | None]]) -> None:
+        """Blank this learner's rows in the provider's finished cohort jobs (the uploaded
+        rows a job keeps: name, learner id). Queued slices are left to issue."""
+        if not who:
+            return
+        names = {_norm(name) for name, _ in who}
+        refs = {ref for _, ref in who if ref}
+        chunks = self.session.scalars(
+            select(JobChunkRow)
+            .join(JobRow, JobRow.id == JobChunkRow.job_id)
+            .where(JobRow.issuer_id == issuer_id, JobChunkRow.state != "queued")
+        ).all()
+        for chunk in chunks:
+            rows = list((chunk.rows or {}).get("rows", []))
+            kept = [
+                {"erased": True}
+                if isinstance(row, dict)
+                and (
+                    _norm(str(row.get("learnerName", ""))) in names
+                    or (row.get("learnerId") is not None and row.get("learnerId") in refs)
+                )
+                else row
+                for row in rows
+            ]
+            if kept != rows:
+                chunk.rows = {"rows": kept}
+        self.session.flush()
+
+    def _in_chunks(
+        self, values: Sequence[str], query: Callable[[list[str]], Select[Any]]
+    ) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(values), 500):
+            found.extend(self.session.scalars(query(list(values[start : start + 500]))))
+        return found
+
+    def _delete(self, table: type[Base], column: Any, values: Sequence[Any]) -> int:
+        """Delete the rows of ``table`` whose ``column`` is one of ``values``; how many."""
+        gone = 0
+        for start in range(0, len(values), 500):
+            result = self.session.execute(
+                delete(table)
+                .where(column.in_(list(values[start : start + 500])))
+                .execution_options(synchronize_session=False)
+            )
+            gone += int(getattr(result, "rowcount", 0) or 0)
+        return gone
+
+    # -- erasure requests -----------------------------------------------------------------
+
+    def add_erasure_request(
+        self, *, issuer_id: str, wallet_link_id: str | None, requested_by: str, now: datetime
+    ) -> ErasureRequestRow:
+        row = ErasureRequestRow(
+            id=new_id(),
+            issuer_id=issuer_id,
+            wallet_link_id=wallet_link_id,
+            requested_by=requested_by,
+            requested_at=now,
+            erased_at=None,
+            credentials_erased=None,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def erasure_request(self, issuer_id: str, request_id: str) -> ErasureRequestRow:
+        row = self.session.get(ErasureRequestRow, request_id)
+        if row is None or row.issuer_id != issuer_id:
+            raise NotFoundError(f"No erasure request {request_id!r}.")
+        return row
+
+    def erasure_requests(
+        self, issuer_id: str, *, pending_only: bool, limit: int, offset: int
+    ) -> Sequence[ErasureRequestRow]:
+        query = select(ErasureRequestRow).where(ErasureRequestRow.issuer_id == issuer_id)
+        if pending_only:
+            query = query.where(ErasureRequestRow.erased_at.is_(None))
+        return self.session.scalars(
+            query.order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+    def erasure_requests_for_link(self, link_id: str) -> Sequence[ErasureRequestRow]:
+        return self.session.scalars(
+            select(ErasureRequestRow)
+            .where(ErasureRequestRow.wallet_link_id == link_id)
+            .order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)
+        ).all()
+
+
+def _norm(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+__all__ = ["Erased", "LearnerDataRepository", "StatusFact"]

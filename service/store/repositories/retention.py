@@ -1,0 +1,92 @@
+"""Queries of the retention job (``service.app.retention``): what is past its time, and
+deleting it. Erasing credentials and links goes through :meth:`LearnerDataRepository.erase`, so
+retention forgets exactly what an erasure forgets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from service.store.models import (
+    AuditRetentionRow,
+    AuditRow,
+    CredentialRow,
+    IdempotencyRow,
+    JobChunkRow,
+    JobRow,
+    WalletLinkRow,
+)
+from service.store.repositories.learner_data import LearnerDataRepository
+
+
+class RetentionRepository(LearnerDataRepository):
+    """Retention queries in the caller's transaction (``session``)."""
+
+    def credential_ids_issued_before(
+        self, cutoff: datetime, *, limit: int
+    ) -> list[tuple[str, str]]:
+        """``(issuer id, credential id)`` of records issued before ``cutoff``, oldest first."""
+        rows = self.session.execute(
+            select(CredentialRow.issuer_id, CredentialRow.id)
+            .where(CredentialRow.issued_at < cutoff)
+            .order_by(CredentialRow.issued_at, CredentialRow.id)
+            .limit(limit)
+        ).all()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def stale_link_ids(self, cutoff: datetime, *, limit: int) -> list[tuple[str, str]]:
+        """``(issuer id, link id)`` of wallet links made before ``cutoff`` that are revoked or
+        hold no credential any more."""
+        held = select(CredentialRow.wallet_link_id).where(CredentialRow.wallet_link_id.is_not(None))
+        rows = self.session.execute(
+            select(WalletLinkRow.issuer_id, WalletLinkRow.id)
+            .where(
+                WalletLinkRow.created_at < cutoff,
+                (WalletLinkRow.revoked_at.is_not(None)) | (WalletLinkRow.id.not_in(held)),
+            )
+            .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
+            .limit(limit)
+        ).all()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def delete_idempotency_before(self, cutoff: datetime) -> int:
+        """Forget cohort requests' replay records (which credentials a request made) made
+        before ``cutoff``."""
+        return len(
+            self.session.execute(
+                delete(IdempotencyRow)
+                .where(IdempotencyRow.created_at < cutoff)
+                .returning(IdempotencyRow.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+
+    def delete_finished_jobs_before(self, cutoff: datetime) -> int:
+        """Delete cohort jobs made before ``cutoff`` with nothing left to issue, and their
+        slices (the uploaded rows: names, learner ids)."""
+        queued = select(JobChunkRow.job_id).where(JobChunkRow.state == "queued")
+        ids = list(
+            self.session.scalars(
+                select(JobRow.id).where(JobRow.created_at < cutoff, JobRow.id.not_in(queued))
+            )
+        )
+        self._delete(JobChunkRow, JobChunkRow.job_id, ids)
+        return self._delete(JobRow, JobRow.id, ids)
+
+    def delete_audit_before(self, cutoff: datetime, *, now: datetime) -> int:
+        """Record ``cutoff`` as the audit log's retention boundary, then delete the events
+        older than it: the only deletion the database allows on the log."""
+        self.session.add(AuditRetentionRow(cutoff=cutoff, at=now))
+        self.session.flush()
+        return len(
+            self.session.execute(
+                delete(AuditRow)
+                .where(AuditRow.at < cutoff)
+                .returning(AuditRow.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+
+
+__all__ = ["RetentionRepository"]
