@@ -254,9 +254,12 @@ def check_proofs(
         except (CanonicalizationError, UnsupportedProofError, InputError) as exc:
             return failed("proof", str(exc), exc.problem_type), []
     names = sorted({v.suite for v in verified})
+    # A proof set (two assessors, say) names every key that signed: each one was checked.
+    signers = f" by {' and '.join(v.method.id for v in verified)}" if len(verified) > 1 else ""
     return passed(
         "proof",
-        f"{len(verified)} signature(s) verified ({', '.join(names)}); the content is unchanged.",
+        f"{len(verified)} signature(s) verified ({', '.join(names)}){signers}; the content is "
+        "unchanged.",
     ), verified
 
 
