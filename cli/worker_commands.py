@@ -20,8 +20,10 @@ def worker(
     """Run background jobs (large cohorts) from the PostgreSQL queue; one per CPU core."""
     from collections.abc import Iterator
     from contextlib import contextmanager
+    from datetime import UTC, datetime
 
     from service.app.issuing import IssueSetup
+    from service.app.retention import RetentionPolicy, run_retention
     from service.app.signing import LocalSigner
     from service.app.telemetry import CountingSigner
     from service.app.worker import run_worker
@@ -60,6 +62,9 @@ def worker(
             setup=setup,
             name=name,
             wait=not until_empty,
+            retention=lambda: run_retention(
+                repositories, policy=RetentionPolicy.of(eng.settings), now=datetime.now(UTC)
+            ).to_json(),
         )
     finally:
         signer.close()

@@ -14,7 +14,8 @@ how many days each kind of record is kept (0: kept until erased):
 :func:`run_retention` is one job run: idempotent, in short transactions of at most ``batch``
 records, so it never holds a lock for long and a run cut short resumes on the next. ``tessera
 serve`` runs it every ``TESSERA_RETENTION_INTERVAL_HOURS`` in-process (:class:`RetentionSchedule`),
-and ``tessera retention run`` runs it once; a durable jobs engine can call the same function.
+``tessera worker`` runs it daily as a Procrastinate periodic task (service.app.worker), and
+``tessera retention run`` runs it once.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ for :data:`STALLED_AFTER_SECONDS`. Running a slice twice is harmless (service.ap
 
 SIGTERM or Ctrl-C stops a worker gracefully: it takes no new slice and finishes the one in
 hand (Procrastinate's own signal handling).
+
+Workers also run the retention job (service.app.retention) as a Procrastinate periodic task,
+daily at :data:`RETENTION_CRON`: one worker defers each run (Procrastinate keeps one per
+period), and a run is idempotent, so several workers or a run of `tessera retention run` in
+between do no harm.
 """
 
 from __future__ import annotations
@@ -43,6 +48,17 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
+#: The retention job's periodic task and when it runs (UTC; daily, off the hour).
+RETENTION_TASK = "tessera.retention"
+RETENTION_CRON = "17 3 * * *"
+
+
+def _retention(context: procrastinate.JobContext, timestamp: int) -> None:
+    run: Callable[[], object] | None = context.additional_context.get("tessera_retention")
+    if run is not None:
+        log.info("retention run: %s", run())
+
+
 def _issue_chunk(context: procrastinate.JobContext, job_id: str, position: int) -> None:
     run: Callable[[str, int], int] = context.additional_context["tessera_run"]
     run(job_id, position)
@@ -54,6 +70,9 @@ def queue_app(database_url: str) -> procrastinate.App:
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
     )
     app.task(name=ISSUE_CHUNK_TASK, queue=QUEUE, pass_context=True)(_issue_chunk)
+    app.periodic(cron=RETENTION_CRON, periodic_id="retention")(
+        app.task(name=RETENTION_TASK, queue=QUEUE, pass_context=True)(_retention)
+    )
     return app
 
 
@@ -78,8 +97,10 @@ def run_worker(
     setup: IssueSetup,
     name: str | None = None,
     wait: bool = True,
+    retention: Callable[[], object] | None = None,
 ) -> None:
-    """Run slices until SIGTERM/SIGINT (or, ``wait=False``, until the queue is empty)."""
+    """Run slices until SIGTERM/SIGINT (or, ``wait=False``, until the queue is empty), and
+    ``retention`` (one run of the retention job) when its periodic task comes due."""
 
     def run(job_id: str, position: int) -> int:
         return run_chunk(
@@ -88,7 +109,7 @@ def run_worker(
 
     app = queue_app(database_url)
     worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
-    context: dict[str, Any] = {"tessera_run": run}
+    context: dict[str, Any] = {"tessera_run": run, "tessera_retention": retention}
 
     async def main() -> None:
         async with app.open_async():
@@ -112,4 +133,4 @@ def run_worker(
     asyncio.run(main())
 
 
-__all__ = ["libpq_url", "queue_app", "run_worker"]
+__all__ = ["RETENTION_CRON", "RETENTION_TASK", "libpq_url", "queue_app", "run_worker"]

@@ -190,3 +190,39 @@ def test_the_cli_exports_erases_and_runs_retention(
         "cohortRecords",
         "auditEvents",
     }
+
+
+def test_workers_run_the_retention_job_as_a_periodic_procrastinate_task(db: Database) -> None:
+    """On PostgreSQL deployments `tessera worker` runs retention daily as a Procrastinate
+    periodic task; here the task is deferred and run by a real Procrastinate worker (on its
+    in-memory connector), which calls the job on the database."""
+    import asyncio
+
+    from procrastinate.testing import InMemoryConnector
+
+    from service.app.worker import RETENTION_CRON, RETENTION_TASK, queue_app
+    from service.store.repositories.jobs import QUEUE
+
+    app = queue_app("postgresql+psycopg://nobody@127.0.0.1/none")
+    (periodic,) = app.periodic_registry.periodic_tasks.values()
+    assert periodic.task.name == RETENTION_TASK and periodic.cron == RETENTION_CRON
+    reports: list[dict[str, int]] = []
+
+    def retention() -> dict[str, int]:
+        report = run_retention(
+            repositories(db), policy=RetentionPolicy(1, 1, 1, 0), now=datetime.now(UTC)
+        ).to_json()
+        reports.append(report)
+        return report
+
+    async def main() -> None:
+        async with app.open_async():
+            await app.configure_task(RETENTION_TASK).defer_async(timestamp=0)
+            await app.run_worker_async(
+                queues=[QUEUE], wait=False, additional_context={"tessera_retention": retention}
+            )
+
+    with app.replace_connector(InMemoryConnector()):
+        asyncio.run(main())
+    assert len(reports) == 1
+    assert table_counts(db)["audit_log"] == 1  # the run's own event, counts only
