@@ -62,6 +62,8 @@ NONCE_LIFETIME = timedelta(minutes=5)
 #: How far a key proof's ``iat`` may be from our clock.
 PROOF_MAX_AGE = timedelta(minutes=5)
 OFFER_LIFETIME = timedelta(days=7)
+#: The offer printed on the certificate's second page.
+PRINTED_OFFER_LIFETIME = timedelta(days=30)
 MAX_OFFER_LIFETIME = timedelta(days=90)
 TX_CODE_LENGTH = 6
 TX_CODE_MAX_FAILURES = 5
@@ -560,6 +562,7 @@ __all__ = [
     "NONCE_LIFETIME",
     "OFFER_LIFETIME",
     "PRE_AUTHORIZED_GRANT",
+    "PRINTED_OFFER_LIFETIME",
     "PROOF_TYP",
     "TOKEN_LIFETIME",
     "TX_CODE_MAX_FAILURES",

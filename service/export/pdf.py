@@ -143,6 +143,9 @@ class CertificateInput:
     paper: Paper = "a4"
     #: the issuing module's catalogue data, for what the credential has no term for (hours)
     catalogue: Mapping[str, Any] | None = None
+    #: an OID4VCI offer link (``openid-credential-offer://``) and when it stops working: a
+    #: second page "add to a wallet app" (the first page stays as it is)
+    wallet_offer: tuple[str, datetime] | None = None
 
 
 def _face_files(fonts: Fonts, family: str) -> tuple[Path, Path] | None:
@@ -263,11 +266,23 @@ def certificate_pdf(
         "online": (t("wallet.pdf_check_online"), t("wallet.pdf_check_online_hint")),
         "offline": (t("wallet.pdf_check_offline"), t("wallet.pdf_check_offline_hint")),
     }
-    texts = [b[0] for b in body] + [
-        how,
-        *identifiers,
-        *(c for pair in captions.values() for c in pair),
-    ]
+    app_texts = (
+        [
+            t("wallet_app.heading"),
+            t("wallet.pdf_app_hint", date=format_date(data.wallet_offer[1].date(), language)),
+        ]
+        if data.wallet_offer
+        else []
+    )
+    texts = (
+        [b[0] for b in body]
+        + app_texts
+        + [
+            how,
+            *identifiers,
+            *(c for pair in captions.values() for c in pair),
+        ]
+    )
 
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
     pdf.set_auto_page_break(False)
@@ -383,6 +398,16 @@ def certificate_pdf(
     )
     pdf.ln(1.5)
     write("     ".join(identifiers), 7, bold=False, color=MUTED, x=pdf.l_margin, w=usable)
+    if data.wallet_offer:
+        # A page of its own, so the certificate's page and its two codes stay as they are.
+        pdf.add_page()
+        pdf.set_y(30)
+        write(app_texts[0], 20, bold=True, color=INK, x=pdf.l_margin, w=usable, role="H1")
+        side, top = 80.0, pdf.get_y() + 10
+        with _tagged(pdf, "Figure", alt=t("wallet_app.qr_alt")):
+            _draw_qr(pdf, make_qr(data.wallet_offer[0]), (width - side) / 2, top, side)
+        pdf.set_y(top + side + 10)
+        write(app_texts[1], 12, bold=False, color=MUTED, x=pdf.l_margin, w=usable)
     return bytes(pdf.output())
 
 

@@ -213,3 +213,33 @@ def test_learner_adds_a_credential_to_a_wallet_app_from_the_wallet_page(
     assert (
         client.get(wallet.replace("/wallet/", "/wallet/x") + "/AAAA/wallet-app").status_code == 404
     )
+
+
+def test_the_certificate_pdf_carries_a_wallet_app_offer_on_its_second_page(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    import zxingcpp
+
+    from service.verification.intake import PdfLimits, pdf_page_images
+
+    award = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json={"moduleId": module["id"], **award_data()},
+        headers=provider.headers,
+    ).json()
+    wallet = path(award["walletUrl"])
+    listing = client.get(wallet).text
+    code = re.search(r'href="[^"]*/wallet/[^/]+/([A-Z0-9]+)/certificate.pdf', listing).group(1)
+    pdf = client.get(f"{wallet}/{code}/certificate.pdf", params={"lang": "de"})
+    assert pdf.status_code == 200
+    pages = pdf_page_images(pdf.content, limits=PdfLimits(max_pages=2, dpi=150))
+    assert len(pages) == 2
+    first = {b.text for b in zxingcpp.read_barcodes(pages[0].convert("L"))}
+    assert not any(t.startswith("openid-credential-offer://") for t in first)  # page 1 unchanged
+    second = [b.text for b in zxingcpp.read_barcodes(pages[1].convert("L"))]
+    assert len(second) == 1 and second[0].startswith(
+        "openid-credential-offer://?credential_offer_uri="
+    )
+    offer_uri = parse_qs(urlsplit(second[0]).query)["credential_offer_uri"][0]
+    offer = client.get(path(offer_uri))
+    assert offer.status_code == 200 and GRANT in offer.json()["grants"]

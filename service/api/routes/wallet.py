@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
@@ -290,6 +291,26 @@ def wallet_offline_qr(
     return _credential_response(request, state, token, code, make)
 
 
+def _printed_offer(
+    state: AppState, repo: Repository, wallet: Wallet, row: CredentialRow
+) -> tuple[str, datetime]:
+    """A wallet-app offer for the certificate's second page: once, for 30 days (each read of
+    it makes a fresh 10-minute code)."""
+    from service.app.oid4vci import PRINTED_OFFER_LIFETIME, create_offers
+
+    offer = create_offers(
+        repo,
+        issuer=wallet.issuer,
+        credential_ids=[row.id],
+        tx_code=False,
+        lifetime=PRINTED_OFFER_LIFETIME,
+        base_url=state.settings.base_url,
+        actor=f"wallet-link:{wallet.link.id}",
+        now=state.now(),
+    )[0]
+    return offer.deep_link_by_reference(), offer.row.expires_at
+
+
 @router.get("/wallet/{token}/{code}/certificate.pdf", summary="The printable certificate")
 def wallet_certificate(
     token: str,
@@ -310,6 +331,7 @@ def wallet_certificate(
             language=lang,
             paper="letter" if paper == "letter" else "a4",
             catalogue=wallet.catalogue(row),
+            wallet_offer=_printed_offer(state, repo, wallet, row),
         )
         body = certificate_pdf(data, fonts=find_fonts())
         view = CredentialView.of(row.document, lang)
