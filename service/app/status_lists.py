@@ -249,11 +249,6 @@ def change_status(
         is not None
     )
     if changed:
-        repo.session.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == status_list.id)
-            .values(version=StatusListRow.version + 1, updated_at=now)
-        )
         repo.audit(
             actor=actor,
             action=f"credential.{action}",
@@ -264,7 +259,17 @@ def change_status(
         if value:  # revoked or suspended: a qualification resting on it is never silently valid
             _flag_qualifications(repo, issuer, credential_id, action, actor=actor, now=now)
     repo.session.expire_all()
-    return credential_status(repo, issuer=issuer, credential_id=credential_id)
+    status = credential_status(repo, issuer=issuer, credential_id=credential_id)
+    if changed:
+        # Last: every change to one list bumps its one row, so that row's lock serializes
+        # concurrent changes (across processes) until commit; taken last, it is held for
+        # the commit only, not for the audit, the qualification check and the reads above.
+        repo.session.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == status_list.id)
+            .values(version=StatusListRow.version + 1, updated_at=now)
+        )
+    return status
 
 
 def _flag_qualifications(
