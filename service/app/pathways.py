@@ -193,6 +193,14 @@ def learner_progress(repo: Repository, *, issuer: IssuerRow, link_id: str) -> li
     return out
 
 
+def accepts_external(repo: Repository, *, issuer: IssuerRow) -> bool:
+    """Whether a programme of the provider counts modules from other providers."""
+    return any(
+        p.data.get("recognizedProviders") and p.data.get("completion")
+        for p in repo.programmes(issuer.id)
+    )
+
+
 def _candidates(repo: Repository, issuer: IssuerRow, link_ids: Iterable[str]) -> list[_Candidate]:
     programmes = [p for p in repo.programmes(issuer.id) if p.data.get("completion")]
     if not programmes:
@@ -389,6 +397,7 @@ __all__ = [
     "RPL_MARKER",
     "Awarded",
     "Progress",
+    "accepts_external",
     "describe",
     "flag_dependants",
     "get_qualification",

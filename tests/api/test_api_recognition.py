@@ -159,3 +159,47 @@ def test_recheck_flags_what_no_longer_verifies(client: Any, make_provider: Any) 
         f"/issuers/{hamburg.slug}/qualifications/recheck", headers=hamburg.headers
     ).json()
     assert checked["failing"] == [from_lyon["id"]] and len(checked["flagged"]) == 1
+
+
+def test_the_wallet_page_takes_the_file_in_the_learners_language(
+    client: Any, make_provider: Any
+) -> None:
+    """No JavaScript: a form on the wallet page uploads the file; the page answers whether it
+    counted, in the learner's language; a file that is not a credential is said so, never a 500."""
+    hamburg = make_provider("VTC Hamburg", slug="vtc-hamburg")
+    lyon = make_provider("Académie de Lyon", slug="academie-lyon")
+    local, abroad = define(client, hamburg, "A-1"), define(client, lyon, "B-1")
+    wallet = path_of(give(client, hamburg, local)["walletUrl"])
+    assert 'action="' + wallet + '/present"' not in client.get(wallet).text  # nothing to add yet
+    client.post(
+        f"/issuers/{hamburg.slug}/programmes",
+        json={
+            "name": {"en": "P"},
+            "defaultLanguage": "en",
+            "recognizedProviders": [lyon.did],
+            "completion": {
+                "rule": {
+                    "allOf": [local, f"{SERVICE_BASE_URL}/issuers/{lyon.slug}/modules/{abroad}"]
+                }
+            },
+        },
+        headers=hamburg.headers,
+    )
+    page = client.get(wallet, params={"lang": "de"}).text
+    assert f'action="{wallet}/present"' in page and "Prüfen und hinzufügen" in page
+    from_lyon = give(client, lyon, abroad)["verifiableCredential"]
+    import json
+
+    added = client.post(
+        f"{wallet}/present?lang=de",
+        files={"file": ("module.json", json.dumps(from_lyon).encode(), "application/json")},
+    )
+    assert added.status_code == 200
+    assert 'data-accepted="true"' in added.text and "Geprüft und hinzugefügt" in added.text
+    assert "1 von 1 Modul" not in added.text and "2 von 2 Modulen" in added.text
+    for junk in (b"\xff\xfe not json", b"[" * 100_000, b'{"a": 1, "a": 2}'):
+        refused = client.post(
+            f"{wallet}/present?lang=de", files={"file": ("x.json", junk, "application/json")}
+        )
+        assert refused.status_code == 200, refused.text
+        assert 'data-accepted="false"' in refused.text and "Nicht hinzugefügt" in refused.text

@@ -6,11 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import CallerDep, StateDep, issuer_for
 from service.api.routes.verification import PublicDep
+from service.api.routes.wallet import render_wallet
 from service.app.pathways import get_qualification, list_qualifications
 from service.app.recognition import present, presented_credentials, recheck
+from service.errors import MalformedDocumentError, ValidationFailed
+from service.strict_json import loads_strict
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["pathways"])
 
@@ -79,6 +84,7 @@ def post_recheck(
 
 
 wallet_router = APIRouter(tags=["pathways"])
+MAX_UPLOAD = 512 * 1024
 
 
 @wallet_router.post(
@@ -108,3 +114,47 @@ def post_wallet_credentials(
         "results": [o.to_json() for o in outcomes],
         "qualifications": [a.to_json() for a in awarded],
     }
+
+
+@wallet_router.post(
+    "/wallet/{token}/present",
+    response_class=HTMLResponse,
+    summary="The wallet page's upload: add a module credential from a recognized provider",
+)
+async def post_wallet_present(
+    token: str, request: Request, state: StateDep, public: PublicDep
+) -> Response:
+    """The wallet page's form (no JavaScript): the learner uploads a credential file (JSON: a
+    credential, a list or a presentation) from a provider this one recognizes. It is checked
+    like `POST /wallet/{token}/credentials` and the wallet page answers, saying in the learner's
+    language whether it was added (and, if not, why, in the technical details)."""
+    public.admit(request.client.host if request.client else "unknown")
+    form = await request.form()
+    upload = form.get("file")
+    data = (
+        await upload.read(MAX_UPLOAD + 1)
+        if upload is not None and not isinstance(upload, str)
+        else b""
+    )
+    try:
+        if len(data) > MAX_UPLOAD:
+            raise ValidationFailed(f"The file is larger than {MAX_UPLOAD // 1024} KB.")
+        credentials = presented_credentials(loads_strict(data))
+    except (ValidationFailed, MalformedDocumentError, RecursionError) as exc:
+        results = [{"accepted": False, "reason": str(exc)}]
+    else:
+        now = state.now()
+
+        def work() -> list[dict[str, Any]]:
+            outcomes, _ = present(
+                state.repository,
+                state.issue_setup(),
+                token=token,
+                credentials=credentials,
+                verify=lambda document: public.verification.verify(document, now=now),
+                now=now,
+            )
+            return [o.to_json() for o in outcomes]
+
+        results = await run_in_threadpool(work)
+    return await run_in_threadpool(render_wallet, token, request, state, presented=results)

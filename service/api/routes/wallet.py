@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from service.api import problems
 from service.api.deps import AppState, CallerDep, StateDep, issuer_for
 from service.api.pages import render
-from service.app.pathways import learner_progress
+from service.app.pathways import accepts_external, learner_progress
 from service.app.signing import LocalSigner
 from service.app.wallet import (
     Wallet,
@@ -173,6 +173,13 @@ def _credential_response(
 def wallet_page(token: str, request: Request, state: StateDep) -> Response:
     """The learner's private wallet page: their credentials with downloads and QR codes, in their
     language. The token in the link is the only key; a withdrawn link answers 410."""
+    return render_wallet(token, request, state)
+
+
+def render_wallet(
+    token: str, request: Request, state: AppState, *, presented: list[dict[str, Any]] | None = None
+) -> Response:
+    """The wallet page; ``presented``: the outcome of credentials the learner just uploaded."""
     with _opened(state, token) as (repo, wallet):
         lang = _language(request, wallet.link.language)
         items = []
@@ -202,12 +209,15 @@ def wallet_page(token: str, request: Request, state: StateDep) -> Response:
             }
             for p in learner_progress(repo, issuer=wallet.issuer, link_id=wallet.link.id)
         ]
+        accepts_others = accepts_external(repo, issuer=wallet.issuer)
     response = render(
         request,
         "wallet.html",
         lang=lang,
         items=items,
         progress=progress,
+        accepts_others=accepts_others,
+        presented=presented,
         provider=provider,
         base=f"/wallet/{token}",
         tb=_bidi_translator(lang),
