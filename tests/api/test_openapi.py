@@ -12,7 +12,8 @@ import pytest
 from conftest import Provider
 from pydantic import SecretStr
 
-from service.api.openapi import SCHEMA_BODIES, _is_page
+from service.api.openapi.document import SCHEMA_BODIES
+from service.api.openapi.errors import is_page
 from service.config import Settings
 from service.contexts import SCHEMAS_DIR
 
@@ -60,7 +61,7 @@ def test_every_operation_is_described_and_documents_its_errors(spec: dict[str, A
             problems.append(f"{where}: documents no error")
         for status, response in errors.items():
             content = response.get("content", {})
-            if _is_page(path):
+            if is_page(path):
                 if "text/html" not in content:
                     problems.append(f"{where} {status}: a page's error is a page")
                 continue
@@ -208,13 +209,13 @@ def test_every_operation_has_a_typed_answer_with_an_example(spec: dict[str, Any]
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_every_documented_answer_belongs_to_an_operation(spec: dict[str, Any]) -> None:
-    """A renamed or removed route leaves no stale answer behind in openapi_answers."""
-    from service.api import openapi_answers as answers
+    """A renamed or removed route leaves no stale answer behind in service/api/openapi/."""
+    from service.api.openapi import answers, files, verification
 
     known = {(m, p) for m, p, _op in operations(spec)}
-    for table in (answers.JSON_ANSWERS, answers.FILE_ANSWERS, answers.MEDIA_TYPES):
+    for table in (answers.JSON_ANSWERS, files.FILE_ANSWERS, files.MEDIA_TYPES):
         assert set(table) <= known, set(table) - known
-    assert set(answers.NOT_VERIFIED) <= known
+    assert set(verification.NOT_VERIFIED) <= known
 
 
 def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Any:

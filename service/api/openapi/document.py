@@ -7,7 +7,7 @@ cannot see:
   source for checks and docs) and registered as components;
 - the bearer security schemes (a provider's API key; the operator token), in place of the raw
   ``authorization`` header parameter;
-- the typed answer of every operation, with an example (``service.api.openapi_answers``);
+- the typed answer of every operation, with an example (``answers``, ``components``, ``files`` beside this module);
 - the ``application/problem+json`` errors (RFC 9457) each operation can answer, with the
   ``type`` URIs ``service.api.problems`` actually sends, instead of FastAPI's own error shape.
 
@@ -23,28 +23,23 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from service.api import openapi_pathways
-from service.api.openapi_answers import (
-    FILE_ANSWERS,
-    JSON_ANSWERS,
-    MEDIA_TYPES,
-    MORE_ANSWERS,
-    NOT_VERIFIED,
-    SCHEMAS,
+from service.api.openapi import pathways
+from service.api.openapi.answers import JSON_ANSWERS
+from service.api.openapi.components import SCHEMAS
+from service.api.openapi.errors import (
+    PROBLEM_JSON,
+    PROBLEM_SCHEMA,
+    error_response,
+    is_page,
+    page_error,
 )
-from service.api.openapi_oid4vc import BODIES as OPENID_BODIES
-from service.api.openapi_oid4vc import OAUTH_ERROR_SCHEMA, OAUTH_ERRORS, oauth_error_response
+from service.api.openapi.files import FILE_ANSWERS, MEDIA_TYPES
+from service.api.openapi.jobs import MORE_ANSWERS
+from service.api.openapi.oid4vc import BODIES as OPENID_BODIES
+from service.api.openapi.oid4vc import OAUTH_ERROR_SCHEMA, OAUTH_ERRORS, oauth_error_response
+from service.api.openapi.verification import NOT_VERIFIED
 from service.contexts import SCHEMAS_DIR
-from service.errors import (
-    TESSERA,
-    AuthenticationError,
-    ConflictError,
-    InputError,
-    NotFoundError,
-    PermissionDeniedError,
-)
 
-PROBLEM_JSON = "application/problem+json"
 API_KEY = "apiKey"
 OPERATOR = "operatorToken"
 
@@ -111,8 +106,8 @@ INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 INLINE_BODIES.update(OPENID_BODIES)
 
-INLINE_BODIES.update(openapi_pathways.INLINE_BODIES)
-SCHEMA_BODIES.update(openapi_pathways.SCHEMA_BODIES)
+INLINE_BODIES.update(pathways.INLINE_BODIES)
+SCHEMA_BODIES.update(pathways.SCHEMA_BODIES)
 
 #: The cohort upload also takes CSV, raw or as a multipart file.
 BATCH_EXTRA_CONTENT: dict[str, Any] = {
@@ -155,67 +150,6 @@ VERIFY_FORM: dict[str, Any] = {
     },
 }
 
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Problem",
-    "description": "RFC 9457 problem details. `type` is a stable URI to branch on.",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "What is wrong and what to do."},
-        "errors": {
-            "type": "array",
-            "description": "Every field problem, for request validation errors.",
-            "items": {
-                "type": "object",
-                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-
-#: status -> (description, example problem) for the errors operations document.
-ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
-    400: (
-        "The body is not what this endpoint reads.",
-        {"type": InputError.problem_type, "title": "Bad request", "status": 400},
-    ),
-    401: (
-        "No API key, or one that is unknown, expired or revoked.",
-        {"type": AuthenticationError.problem_type, "title": "Unauthenticated", "status": 401},
-    ),
-    403: (
-        "The API key lacks the scope this operation needs.",
-        {"type": PermissionDeniedError.problem_type, "title": "Forbidden", "status": 403},
-    ),
-    404: (
-        "Not found (another provider's records answer 404 too, so ids leak nothing).",
-        {"type": NotFoundError.problem_type, "title": "Not found", "status": 404},
-    ),
-    409: (
-        "Conflicts with the current state (a duplicate, a reused idempotency key…).",
-        {"type": ConflictError.problem_type, "title": "Conflict", "status": 409},
-    ),
-    413: (
-        "The body is larger than this endpoint accepts.",
-        {"type": TESSERA + "payload-too-large", "title": "Payload too large", "status": 413},
-    ),
-    422: (
-        "The request is not valid: `errors` lists every field problem.",
-        {"type": TESSERA + "validation", "title": "Request validation failed", "status": 422},
-    ),
-    429: (
-        "Too many requests from this client: wait for `Retry-After` seconds.",
-        {"type": TESSERA + "rate-limited", "title": "Too many requests", "status": 429},
-    ),
-    503: (
-        "The service is busy or a dependency is down: retry after `Retry-After` seconds.",
-        {"type": TESSERA + "busy", "title": "Service unavailable", "status": 503},
-    ),
-}
-
 
 def embedded_schema(name: str, component: str) -> dict[str, Any]:
     """``schemas/<name>.schema.json`` as the component ``component``: its own ``$id`` and
@@ -227,40 +161,6 @@ def embedded_schema(name: str, component: str) -> dict[str, Any]:
     schema.pop("$id", None)
     schema.pop("$schema", None)
     return schema
-
-
-def _error_response(status: int) -> dict[str, Any]:
-    description, example = ERRORS[status]
-    return {
-        "description": description,
-        "content": {
-            PROBLEM_JSON: {
-                "schema": {"$ref": "#/components/schemas/Problem"},
-                "example": {**example, "detail": description},
-            }
-        },
-    }
-
-
-#: Pages (HTML for people): their errors are pages in the visitor's language, not problem+json.
-PAGE_PATHS = ("/", "/verify")
-PAGE_PREFIXES = ("/v/", "/wallet/", "/verify/wallet")
-PAGE_ERRORS = {
-    404: "A page that says, in the visitor's language, that the link is unknown.",
-    410: "A page that says the provider withdrew this wallet link (the credentials stay valid).",
-    413: "The form again, saying the upload is too large.",
-    422: "The form again, saying what could not be read and what to do.",
-    429: "The form again, asking to wait (`Retry-After`).",
-    503: "The form again, asking to retry in a moment (`Retry-After`).",
-}
-
-
-def _is_page(path: str) -> bool:
-    return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
-
-
-def _page_error(status: int) -> dict[str, Any]:
-    return {"description": PAGE_ERRORS[status], "content": {"text/html": {}}}
 
 
 def _is_authenticated(operation: dict[str, Any]) -> bool:
@@ -338,7 +238,7 @@ def _complete_operation(
             statuses.add(int(status))
             if PROBLEM_JSON not in response.get("content", {}):
                 del responses[status]
-    if _is_page(path):
+    if is_page(path):
         if (method, path) == ("post", "/verify"):
             operation["requestBody"] = VERIFY_FORM
         statuses = {404} if "{" in path else set()
@@ -347,11 +247,11 @@ def _complete_operation(
         if path == "/verify" and method == "post":
             statuses |= {413, 422, 429, 503}
         for status in sorted(statuses):
-            responses[str(status)] = _page_error(status)
+            responses[str(status)] = page_error(status)
         return
     for status in sorted(statuses):
         if str(status) not in responses:
-            responses[str(status)] = _error_response(status)
+            responses[str(status)] = error_response(status)
     for status in OAUTH_ERRORS.get(key, ()):
         schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
         responses[str(status)] = oauth_error_response(status)
@@ -366,7 +266,7 @@ def _complete_operation(
 
 
 def _document_answer(key: tuple[str, str], responses: dict[str, Any]) -> None:
-    """The typed success answer (``openapi_answers``) in place of FastAPI's bare object."""
+    """The typed success answer (:mod:`.answers`) in place of FastAPI's bare object."""
     if key in JSON_ANSWERS:
         code, schema, example = JSON_ANSWERS[key]
         answer = responses.setdefault(code, {"description": "Success"})

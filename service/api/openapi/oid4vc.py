@@ -1,5 +1,5 @@
 """The OpenAPI answers and bodies of the wallet-app operations (OpenID4VCI, OpenID4VP),
-merged into :mod:`service.api.openapi_answers` and :mod:`service.api.openapi`."""
+merged into :mod:`.answers` and :mod:`.document`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The OpenAPI answers of the pathways operations (qualifications, RPL), merged into
-``service.api.openapi_answers`` so that module stays one table per kind."""
+:mod:`.answers` and :mod:`.components` so those stay one table per kind."""
 
 from __future__ import annotations
 
