@@ -30,6 +30,7 @@ from service.api.routes import (
     status,
     verification,
     wallet,
+    wallet_links,
 )
 from service.app.engine import build_engine
 from service.app.jobs import InProcessQueue
@@ -114,6 +115,7 @@ def create_app(
         oid4vp,
         outcomes,
         learner_data,
+        wallet_links,
     ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)

@@ -1,5 +1,5 @@
 """The learner's wallet (``/wallet/{token}``: a page and its downloads, no account, no
-JavaScript) and the provider's API for wallet links (``/issuers/{issuer}/wallet-links``).
+JavaScript). The provider's API for the links is :mod:`service.api.routes.wallet_links`.
 
 Wallet responses are private: ``X-Robots-Tag: noindex`` keeps them out of search engines,
 ``Cache-Control: no-store`` out of shared caches, and the app-wide ``Referrer-Policy:
@@ -15,25 +15,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from service.api import problems
-from service.api.deps import AppState, CallerDep, StateDep, issuer_for
+from service.api.deps import AppState, StateDep
 from service.api.pages import render
 from service.app.pathways import accepts_external, learner_progress
 from service.app.signing import LocalSigner
 from service.app.wallet import (
     Wallet,
-    create_wallet_link,
-    describe,
     open_wallet,
     presentation,
-    renew_wallet_link,
-    revoke_wallet_link,
 )
 from service.credentials.view import CredentialView, format_date
 from service.errors import (
@@ -41,7 +37,6 @@ from service.errors import (
     InputError,
     NotFoundError,
     TesseraError,
-    ValidationFailed,
     WalletLinkRevoked,
     WalletNotFound,
 )
@@ -348,114 +343,6 @@ def wallet_certificate(
         return _download(body, "application/pdf", _file_name(view, qr.short_id(row.id), "pdf"))
 
     return _credential_response(request, state, token, code, make)
-
-
-# -- the provider's API -----------------------------------------------------------------
-
-
-@router.post(
-    "/issuers/{issuer}/wallet-links",
-    status_code=201,
-    summary="Make a wallet link for credentials that have none (the URL is shown once)",
-)
-def post_wallet_link(
-    issuer: str,
-    state: StateDep,
-    caller: CallerDep,
-    body: Annotated[
-        dict[str, Any],
-        Body(examples=[{"credentialIds": ["…"], "language": "ar", "learnerRef": "E-00042"}]),
-    ],
-) -> dict[str, Any]:
-    """Creates the private wallet link for a learner's credentials. The link is in this answer only
-    (the service keeps a hash)."""
-    caller.require("issue")
-    ids = body.get("credentialIds")
-    language, learner_ref = body.get("language"), body.get("learnerRef")
-    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-        raise ValidationFailed(
-            "Send {'credentialIds': [...]} (and optionally language, learnerRef)."
-        )
-    if not isinstance(language, (str, type(None))) or not isinstance(
-        learner_ref, (str, type(None))
-    ):
-        raise ValidationFailed("language and learnerRef must be strings.")
-    with state.repository() as repo:
-        made = create_wallet_link(
-            repo,
-            issuer=issuer_for(repo, caller, issuer),
-            credential_ids=ids,
-            language=language,
-            learner_ref=learner_ref,
-            base_url=state.settings.base_url,
-            actor=caller.actor,
-            now=state.now(),
-        )
-        return {**describe(repo, made.row), "url": made.url}
-
-
-@router.get("/issuers/{issuer}/wallet-links", summary="The provider's wallet links (never tokens)")
-def list_wallet_links(
-    issuer: str,
-    state: StateDep,
-    caller: CallerDep,
-    learner_ref: Annotated[str | None, Query(alias="learnerRef", max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
-    """The provider's wallet links: ids, credentials, language, creation and withdrawal; never the
-    tokens."""
-    with state.repository() as repo:
-        owner = issuer_for(repo, caller, issuer)
-        rows = repo.wallet_links(owner.id, learner_ref=learner_ref, limit=limit, offset=offset)
-        return [describe(repo, row) for row in rows]
-
-
-@router.get("/issuers/{issuer}/wallet-links/{link_id}", summary="One wallet link")
-def get_wallet_link(
-    issuer: str, link_id: str, state: StateDep, caller: CallerDep
-) -> dict[str, Any]:
-    """One wallet link: its credentials, language and state (never its token)."""
-    with state.repository() as repo:
-        return describe(repo, repo.wallet_link(issuer_for(repo, caller, issuer).id, link_id))
-
-
-@router.post(
-    "/issuers/{issuer}/wallet-links/{link_id}/renew",
-    summary="A new address for a wallet link (the old one stops working; shown once)",
-)
-def post_renew_wallet_link(
-    issuer: str, link_id: str, state: StateDep, caller: CallerDep
-) -> dict[str, Any]:
-    """Gives a wallet link a new token (the old one stops working) and returns the new link once."""
-    caller.require("issue")
-    with state.repository() as repo:
-        made = renew_wallet_link(
-            repo,
-            issuer=issuer_for(repo, caller, issuer),
-            link_id=link_id,
-            base_url=state.settings.base_url,
-            actor=caller.actor,
-            now=state.now(),
-        )
-        return {**describe(repo, made.row), "url": made.url}
-
-
-@router.delete(
-    "/issuers/{issuer}/wallet-links/{link_id}", status_code=204, summary="Revoke a wallet link"
-)
-def delete_wallet_link(issuer: str, link_id: str, state: StateDep, caller: CallerDep) -> None:
-    """Withdraws a wallet link: its page answers 410 from now on. The credentials themselves stay
-    valid."""
-    caller.require("revoke")
-    with state.repository() as repo:
-        revoke_wallet_link(
-            repo,
-            issuer=issuer_for(repo, caller, issuer),
-            link_id=link_id,
-            actor=caller.actor,
-            now=state.now(),
-        )
 
 
 def install(app: FastAPI) -> None:
