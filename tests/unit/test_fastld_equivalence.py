@@ -3,7 +3,8 @@
 The reference is plain ``pyld.jsonld.normalize`` (URDNA2015, N-Quads, ``base=None``,
 ``rdfDirection='i18n-datatype'``) with the same pinned document loader. The corpus: the
 test factories, every JSON-LD document among the W3C vc-di-eddsa vectors (read in place from
-``../shared``, never copied), and the hand-written documents in ``tests/unit/corpus/``.
+``../shared``, never copied), the hand-written documents in ``tests/unit/corpus/`` and the
+real-world credentials and status lists of ``tests/corpus/``.
 
 Besides byte-identical canonical N-Quads this checks identical refusals (same error, same
 dropped terms), identical expansion / toRdf / hook calls at the processor level for JSON-LD
@@ -34,12 +35,15 @@ from service.contexts import ContextStore
 from service.proofs import pyld_fast as fastld
 from service.proofs.canonical import Canonicalizer
 from service.proofs.pyld_fast import ContextCache, FastJsonLdProcessor, FastURDNA2015
+from service.proofs.pyld_fast.urdna2015 import _copy_issuer
 from tests.factories import open_badge_credential, small_credential
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TESSERA_SHARED_DIR") or ROOT.parent / "shared")
 VECTORS = SHARED / "vectors" / "w3c-vc-di-eddsa" / "TestVectors"
 CORPUS = Path(__file__).resolve().parent / "corpus"
+#: Credentials other software issued (tests/corpus/README.md): DCC fixtures, JFF plug-fest badges.
+REAL_CORPUS = ROOT / "tests" / "corpus"
 CITIZENSHIP_V4RC1 = "https://w3id.org/citizenship/v4rc1"
 
 Document = dict[str, Any]
@@ -80,6 +84,17 @@ def _corpus_documents(folder: str = "") -> dict[str, Any]:
     }
 
 
+def _real_documents() -> dict[str, Document]:
+    """Every credential and status list of the real-world corpus (its DID documents use
+    contexts that are not pinned, so they are not JSON-LD the canonicalizer reads)."""
+    found: dict[str, Document] = {}
+    for path in sorted(REAL_CORPUS.rglob("*.json")):
+        document = _load(path)
+        if isinstance(document, dict) and "@context" in document and "dids" not in path.parts:
+            found["real/" + path.relative_to(REAL_CORPUS).as_posix()] = document
+    return found
+
+
 def _processor_documents() -> dict[str, Any]:
     documents: dict[str, Any] = {}
     for name, document in _corpus_documents("processor").items():
@@ -90,7 +105,12 @@ def _processor_documents() -> dict[str, Any]:
     return documents
 
 
-ACCEPTED = {**_factory_documents(), **_vector_documents(), **_corpus_documents()}
+ACCEPTED = {
+    **_factory_documents(),
+    **_vector_documents(),
+    **_corpus_documents(),
+    **_real_documents(),
+}
 REJECTED = _corpus_documents("rejected")
 PROCESSOR = _processor_documents()
 
@@ -176,6 +196,7 @@ def test_corpus_is_large_enough() -> None:
     assert any("employ" in name for name in ACCEPTED)
     assert any("proof-set-chain" in name for name in ACCEPTED)
     assert len(_corpus_documents()) >= 12
+    assert len(_real_documents()) >= 90, "the real-world corpus (tests/corpus) was not found"
     assert len(REJECTED) >= 10
     assert len(PROCESSOR) >= 20
 
@@ -351,7 +372,7 @@ def test_issuer_copy_is_a_deep_copy() -> None:
     issuer = IdentifierIssuer("_:b")
     for old in ("_:x", "_:y", "_:z"):
         issuer.get_id(old)
-    clone = fastld._copy_issuer(issuer)
+    clone = _copy_issuer(issuer)
     assert vars(clone) == vars(copy.deepcopy(issuer))
     clone.get_id("_:w")
     assert not issuer.has_id("_:w")
@@ -657,6 +678,27 @@ def test_pyld_itself_is_not_patched() -> None:
         assert getattr(jsonld.JsonLdProcessor, method).__module__ == "pyld.jsonld"
     assert URDNA2015.main is not FastURDNA2015.main
     assert URDNA2015.main.__module__ == "pyld.canon"
+
+
+FORK_HELPERS = ("_vocab", "_vocab_table", "_literal_to_rdf")
+
+
+def test_each_override_is_defined_once_over_pyld() -> None:
+    """The processor is PyLD's with mixins (one module per concern): no two mixins override the
+    same method, so every ``super()`` in them reaches PyLD's own method, as in one class."""
+    mixins = FastJsonLdProcessor.__mro__[1:-2]
+    assert FastJsonLdProcessor.__mro__[-2:] == (jsonld.JsonLdProcessor, object)
+    seen: dict[str, str] = {}
+    for mixin in mixins:
+        for name, value in vars(mixin).items():
+            if callable(value) and not name.startswith("__"):
+                assert name not in seen, f"{name} in {mixin.__name__} and {seen[name]}"
+                seen[name] = mixin.__name__
+                # an override of PyLD's, or one of the fork's own three helpers
+                assert name in vars(jsonld.JsonLdProcessor) or name in FORK_HELPERS, name
+    assert {"_process_context", "_expand_iri", "expand", "_expand_object", "_graph_to_rdf"} <= set(
+        seen
+    )
 
 
 def test_fastld_refuses_another_pyld_version() -> None:
