@@ -42,15 +42,6 @@ class EddsaRdfc2022:
             self._config_hashes[key] = digest
         return digest
 
-    def canonical_parts(
-        self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]
-    ) -> tuple[str, str]:
-        """Canonical N-Quads of (proof configuration, document), for tests and debugging."""
-        return (
-            self.canonicalizer.canonicalize(proof_config),
-            self.canonicalizer.canonicalize(document),
-        )
-
     def hash_data(self, *, document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
         doc_nquads = self.canonicalizer.canonicalize(document)
         return (

@@ -294,12 +294,6 @@ def test_open_badge_with_a_did_web_key(installed: Cli, tmp_path: Path) -> None:
     assert with_document.exit_code == 0, with_document.output
 
 
-def _unsigned_badge_without_issuer(tmp_path: Path) -> Path:
-    document = open_badge_credential()
-    del document["issuer"]
-    return _write(tmp_path / "badge.json", document)
-
-
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import ctypes
 import io
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-import pytest
 import zxingcpp
 from PIL import Image
 
@@ -62,13 +60,6 @@ def decode_one(image: Image.Image | bytes) -> Decoded:
     found = decode(image)
     assert len(found) == 1, found
     return found[0]
-
-
-def tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"`{name}` is missing: install Debian's {package} (see .ci/run).")
-    return path
 
 
 def pdf_pages(pdf: bytes, *, dpi: int = 150) -> list[Image.Image]:
