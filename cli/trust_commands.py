@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import download, engine, fail, print_json
+from service.dates import format_utc
 from service.errors import TesseraError, ValidationFailed
 
 # The database layer and the registry are imported by the commands that use them, so that
@@ -300,7 +301,7 @@ def status_fetch(
         path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         index[url] = {
             "file": path.name,
-            "fetchedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "fetchedAt": format_utc(datetime.now(UTC)),
             "validUntil": document.get("validUntil"),
         }
         typer.echo(f"saved {url} -> {path}")

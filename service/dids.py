@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from service.dates import format_utc
 from service.encoding import b58decode, b64url_decode
 from service.errors import DidResolutionError, InputError
 from service.keys import decode_public_multikey, encode_public_multikey
@@ -92,7 +93,7 @@ def controller_document(
     for method in methods:
         moment = (revoked or {}).get(method["id"])
         if moment is not None:
-            method["revoked"] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            method["revoked"] = format_utc(moment)
     ids = [vm_id for vm_id, _ in keys]
     return {
         "@context": [DID_V1, MULTIKEY_V1],

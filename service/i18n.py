@@ -53,12 +53,27 @@ LANGUAGES: dict[str, str] = {
 CLDR_LOCALE = {"prs": "fa_AF", "kmr": "ku"}
 #: Tags browsers send for our languages under another name.
 _ALIASES = {"fa-af": "prs", "ku": "kmr", "ku-latn": "kmr", "ku-arab": "ckb", "ku-iq": "ckb"}
-RTL = frozenset({"ar", "fa", "prs", "ps", "ckb", "he", "ur", "yi"})
+#: Languages written right to left by default: ours (Arabic, Persian, Dari, Pashto, Central
+#: Kurdish) and the others a signed text may be tagged with. The one list for pages, the PDF
+#: and the text a credential carries.
+RTL = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "prs", "ps", "sd", "ug", "ur", "yi"})
+#: ISO 15924 scripts written right to left: a script subtag decides over the language
+#: (``ku-Arab`` is right to left, ``sd-Deva`` is not).
+_RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "nkoo", "rohg", "syrc", "thaa"})
+
+
+def is_rtl(language: str) -> bool:
+    """Whether text in the BCP 47 tag ``language`` runs right to left."""
+    subtags = language.lower().split("-")
+    script = next((s for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+    if script is not None:
+        return script in _RTL_SCRIPTS
+    return subtags[0] in RTL
 
 
 def direction(language: str) -> str:
     """``rtl`` or ``ltr`` for a BCP 47 tag."""
-    return "rtl" if language.split("-")[0].lower() in RTL else "ltr"
+    return "rtl" if is_rtl(language) else "ltr"
 
 
 def supported(tag: str | None) -> str | None:
@@ -195,6 +210,7 @@ __all__ = [
     "direction",
     "format_date",
     "format_number",
+    "is_rtl",
     "negotiate",
     "po_catalog",
     "supported",

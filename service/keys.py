@@ -25,6 +25,7 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
+from service.dates import format_utc
 from service.encoding import b64url_decode, b64url_encode, decode_multibase_b58, multibase_b58
 from service.errors import (
     InputError,
@@ -280,7 +281,7 @@ class KeyStore:
             "controller": controller,
             "verificationMethod": vm,
             "publicKeyMultibase": multikey,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created": format_utc(datetime.now(UTC)),
         }
         if self._passphrase is not None and not dev:
             record["encrypted"] = self._encrypt(seed, self._passphrase)

@@ -37,6 +37,7 @@ from service.credentials import (
 )
 from service.credentials.completion import check_completion
 from service.credentials.schemas import find_sensitive
+from service.dates import format_utc
 from service.dids import controller_document
 from service.errors import (
     AuthenticationError,
@@ -47,7 +48,6 @@ from service.errors import (
 )
 from service.keys import KeyInfo, KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
-from service.proofs.data_integrity import format_datetime
 from service.store.models import ApiKeyRow, IssuerRow, ModuleRow
 from service.store.repositories import NewCredential, Repository, new_id, new_public_id
 
@@ -527,7 +527,7 @@ def issue_awards(
         )
     achievement = _module_achievement(setup, issuer, module)
     profile = _profile(issuer)
-    valid_from = format_datetime(now)
+    valid_from = format_utc(now)
     base = setup.base_url.rstrip("/")
     unsigned = []
     for (credential_id, award), reservation in zip(prepared, reservations, strict=True):
@@ -700,7 +700,7 @@ def _validity(credential: Mapping[str, Any], now: datetime) -> tuple[str, str | 
     """(validFrom, validUntil) of the credential: the client's, or validFrom = now."""
     start = _datetime(credential, "validFrom")
     until = _datetime(credential, "validUntil")
-    valid_from = credential.get("validFrom") or format_datetime(now)
+    valid_from = credential.get("validFrom") or format_utc(now)
     valid_until = credential.get("validUntil")
     if until is not None and until < (start or now):
         raise ValidationFailed(

@@ -29,8 +29,8 @@ from service.app.issuing import IssueSetup, Repositories, issue_awards, request_
 from service.app.pathways import qualify
 from service.app.telemetry import JOB_ROWS, JOBS_RUN
 from service.credentials import validate
+from service.dates import format_utc
 from service.errors import TesseraError, ValidationFailed
-from service.proofs.data_integrity import format_datetime
 from service.store.repositories import new_id
 from service.store.repositories.jobs import JobsRepository, Progress
 
@@ -133,7 +133,7 @@ class JobView:
             "url": url,
             "kind": self.kind,
             "state": self.state,
-            "createdAt": format_datetime(self.created_at),
+            "createdAt": format_utc(self.created_at),
             "progress": {
                 "rows": self.total_rows,
                 "issued": p.issued,

@@ -37,9 +37,9 @@ from service.credentials.qualification import (
     build_qualification,
     digest_multibase,
 )
+from service.dates import format_utc
 from service.errors import NotFoundError
 from service.proofs import DEFAULT_CRYPTOSUITE
-from service.proofs.data_integrity import format_datetime
 from service.store import Repository
 from service.store.models import IssuerRow, ProgrammeRow
 from service.store.repositories import NewCredential, new_public_id
@@ -262,7 +262,7 @@ def qualify(
     status = {r.credential_id: r.entries for r in reservations}
     base = setup.base_url.rstrip("/")
     profile = IssuerProfile(id=issuer.did, name=issuer.name, url=issuer.url)
-    valid_from = format_datetime(now)
+    valid_from = format_utc(now)
     qualifications = []
     for candidate, (qid, _) in zip(candidates, ids, strict=True):
         document = build_qualification(

@@ -28,8 +28,8 @@ from sqlalchemy import func, select, update
 
 from service.app.signing import BatchSigner
 from service.app.telemetry import observe_publication_lag
+from service.dates import format_utc
 from service.errors import ConflictError, NotFoundError, ValidationFailed
-from service.proofs.data_integrity import format_datetime
 from service.status.bitstring import (
     DEFAULT_LIST_BITS,
     bitstring,
@@ -418,8 +418,8 @@ def unsigned_list(
         issuer=issuer.did,
         purpose=row.purpose,
         encoded=encode_list(bits),
-        valid_from=format_datetime(now),
-        valid_until=format_datetime(now + LIST_TTL),
+        valid_from=format_utc(now),
+        valid_until=format_utc(now + LIST_TTL),
     )
 
 

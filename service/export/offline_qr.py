@@ -57,6 +57,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from service.credentials.view import plain_text
+from service.dates import format_utc
 from service.errors import InputError, MalformedDocumentError
 from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
 from service.keys import Signer
@@ -144,8 +145,8 @@ class OfflinePayload:
         return {
             "id": self.credential_id,
             "issuer": {"id": self.issuer, "name": self.issuer_name},
-            "validFrom": _iso(self.valid_from),
-            "validUntil": _iso(self.valid_until),
+            "validFrom": format_utc(self.valid_from) if self.valid_from else None,
+            "validUntil": format_utc(self.valid_until) if self.valid_until else None,
             "credentialSubject": subject,
             "credentialStatus": [s.entry() for s in self.status],
             "offlinePayload": {
@@ -153,10 +154,6 @@ class OfflinePayload:
                 "credentialDigest": "sha256:" + self.digest.hex(),
             },
         }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 # -- reading a credential ---------------------------------------------------------------

@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from service.dates import format_utc
 from service.dids import Resolver, VerificationMethod
 from service.encoding import decode_multibase_b58, multibase_b58
 from service.errors import InputError, InvalidSignature, UnsupportedProofError
@@ -41,13 +42,6 @@ class VerifiedProof:
     proof: JsonObject
     method: VerificationMethod
     suite: str
-
-
-def format_datetime(moment: datetime) -> str:
-    """XML Schema dateTime in UTC to the second, the form the W3C vectors use."""
-    if moment.tzinfo is None:
-        raise InputError("Timestamps must be timezone-aware.")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def proofs_of(document: Mapping[str, Any]) -> list[JsonObject]:
@@ -83,7 +77,7 @@ def add_proof(
         options["id"] = proof_id
     if suite.cryptosuite is not None:
         options["cryptosuite"] = suite.cryptosuite
-    options["created"] = format_datetime(created)
+    options["created"] = format_utc(created)
     options["verificationMethod"] = signer.verification_method
     options["proofPurpose"] = proof_purpose
     if getattr(suite, "embeds_context", False) and "@context" in base:
@@ -178,7 +172,6 @@ __all__ = [
     "InvalidSignature",
     "VerifiedProof",
     "add_proof",
-    "format_datetime",
     "proofs_of",
     "select_suite",
     "unsecured",

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from service.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextStore
+from service.dates import format_utc
 from service.dids import Resolver
 from service.errors import (
     VC_DM,
@@ -30,7 +31,7 @@ from service.errors import (
 from service.proofs.canonical import Limits, check_structure
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
 from service.strict_json import loads_strict
-from service.verification.dates import human_datetime, parse_datetime, validity_fields
+from service.verification.dates import parse_datetime, validity_fields
 
 Status = Literal["passed", "failed", "unknown"]
 #: Bitstring Status List §3.6: the status list could not be retrieved (or was not at hand).
@@ -305,11 +306,13 @@ def check_issuer(document: Mapping[str, Any], verified: Sequence[VerifiedProof])
         if method.revoked is not None:
             created = parse_datetime(proof.proof.get("created"), require_offset=True)
             if created is None or created >= method.revoked:
-                when = f"made {human_datetime(created)}" if created else "with no creation date"
+                when = (
+                    f"made {format_utc(created, 'minute')}" if created else "with no creation date"
+                )
                 return failed(
                     "issuer",
                     f"The key {method.id} was declared compromised from "
-                    f"{human_datetime(method.revoked)}, and this signature was {when}: anyone may "
+                    f"{format_utc(method.revoked, 'minute')}, and this signature was {when}: anyone may "
                     "have made it. Ask the provider to issue the credential again.",
                     _CRYPTO,
                 )
@@ -351,11 +354,13 @@ def check_validity(document: Mapping[str, Any], *, now: datetime, clock_skew: ti
     if start and start > now + clock_skew:
         return failed(
             "validity",
-            f"The credential is not valid yet: it becomes valid on {human_datetime(start)}.",
+            f"The credential is not valid yet: it becomes valid on {format_utc(start, 'minute')}.",
             problem,
         )
     if end and end < now - clock_skew:
-        return failed("validity", f"The credential expired on {human_datetime(end)}.", problem)
+        return failed(
+            "validity", f"The credential expired on {format_utc(end, 'minute')}.", problem
+        )
     for proof in _safe_proofs(document):
         created_raw = proof.get("created")
         if created_raw is None:
@@ -371,18 +376,18 @@ def check_validity(document: Mapping[str, Any], *, now: datetime, clock_skew: ti
         if created > now + clock_skew:
             return failed(
                 "validity",
-                f"The signature claims to be made in the future ({human_datetime(created)}).",
+                f"The signature claims to be made in the future ({format_utc(created, 'minute')}).",
                 problem,
             )
         expires = parse_datetime(proof.get("expires"))
         if expires and expires < now - clock_skew:
             return failed(
-                "validity", f"The signature expired on {human_datetime(expires)}.", problem
+                "validity", f"The signature expired on {format_utc(expires, 'minute')}.", problem
             )
     if start and end:
-        detail = f"Valid from {human_datetime(start)} until {human_datetime(end)}."
+        detail = f"Valid from {format_utc(start, 'minute')} until {format_utc(end, 'minute')}."
     elif start:
-        detail = f"Valid since {human_datetime(start)}, with no end date."
+        detail = f"Valid since {format_utc(start, 'minute')}, with no end date."
     else:
         detail = "The credential states no validity period."
     return passed("validity", detail)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
+from service.dates import format_utc
 from service.store import Database, Repository
 from service.verification.pipeline import VerificationResult
 
@@ -49,7 +50,7 @@ class VerificationCounter:
         self._last_flush = clock()
 
     def record(self, verdict: Verdict, now: datetime) -> None:
-        day = now.astimezone(UTC).strftime("%Y-%m-%d")
+        day = format_utc(now, "day")
         with self._lock:
             self._pending[(day, verdict)] = self._pending.get((day, verdict), 0) + 1
             due = self._clock() - self._last_flush >= self._flush_seconds

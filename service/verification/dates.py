@@ -1,7 +1,7 @@
-"""Dates as credentials state them and as verdicts word them: one reader of XML Schema
-dateTimes, one formatter, and which fields bound the validity period (VC 2.0 or VC 1.1). Every
-route to a verdict (pipeline, offline QR, status lists, the page) uses these, so a date reads the
-same everywhere."""
+"""Dates as credentials state them: one reader of XML Schema dateTimes, and which fields bound
+the validity period (VC 2.0 or VC 1.1). Every route to a verdict (pipeline, offline QR, status
+lists, the page) reads dates here and words them with :func:`service.dates.format_utc`, so a
+date reads the same everywhere."""
 
 from __future__ import annotations
 
@@ -31,15 +31,6 @@ def parse_datetime(value: Any, *, require_offset: bool = False) -> datetime | No
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def human_datetime(moment: datetime) -> str:
-    """``moment`` as a check's detail states it, to the minute in UTC (``2025-01-31 09:30
-    UTC``): every route to a verdict words dates alike."""
-    try:
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-        return moment.isoformat()
-
-
 def is_vc11(document: Mapping[str, Any]) -> bool:
     """Whether ``document`` is a VC Data Model 1.1 credential (its first context is v1)."""
     contexts = document.get("@context")
@@ -58,4 +49,4 @@ def valid_from(document: Mapping[str, Any]) -> datetime | None:
     return parse_datetime(document.get(validity_fields(document)[0]))
 
 
-__all__ = ["human_datetime", "is_vc11", "parse_datetime", "valid_from", "validity_fields"]
+__all__ = ["is_vc11", "parse_datetime", "valid_from", "validity_fields"]

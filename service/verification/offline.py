@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from service.dates import format_utc
 from service.dids import VerificationMethod, did_key_document, method_from_document
 from service.errors import VC_DM, DidResolutionError, InputError, InvalidSignature, TesseraError
 from service.export.offline_qr import OfflinePayload, decode_offline, matches_credential
@@ -22,7 +23,6 @@ from service.verification.checks import (
     StatusChecker,
     TrustChecker,
 )
-from service.verification.dates import human_datetime
 from service.verification.pipeline import (
     CHECK_IDS,
     SKIPPABLE,
@@ -260,20 +260,22 @@ def _check_validity(payload: OfflinePayload, now: datetime, skew: timedelta) -> 
         return _check(
             "validity",
             "failed",
-            f"The credential is not valid yet: it becomes valid on {human_datetime(start)}.",
+            f"The credential is not valid yet: it becomes valid on {format_utc(start, 'minute')}.",
             problem,
         )
     if end and end < now - skew:
         return _check(
-            "validity", "failed", f"The credential expired on {human_datetime(end)}.", problem
+            "validity", "failed", f"The credential expired on {format_utc(end, 'minute')}.", problem
         )
     if start and end:
         return _check(
-            "validity", "passed", f"Valid from {human_datetime(start)} until {human_datetime(end)}."
+            "validity",
+            "passed",
+            f"Valid from {format_utc(start, 'minute')} until {format_utc(end, 'minute')}.",
         )
     if start:
         return _check(
-            "validity", "passed", f"Valid since {human_datetime(start)}, with no end date."
+            "validity", "passed", f"Valid since {format_utc(start, 'minute')}, with no end date."
         )
     return _check("validity", "passed", "The credential states no validity period.")
 

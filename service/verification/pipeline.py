@@ -50,7 +50,6 @@ from service.verification.checks import (
     unknown,
 )
 from service.verification.dates import (
-    human_datetime,
     is_vc11,
     parse_datetime,
     valid_from,
@@ -212,7 +211,6 @@ __all__ = [
     "VerificationResult",
     "Verifier",
     "context_check",
-    "human_datetime",
     "is_vc11",
     "issuer_of",
     "parse_datetime",

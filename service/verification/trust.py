@@ -35,13 +35,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from service.credentials.schemas import validate
+from service.dates import format_utc
 from service.dids import method_from_document
 from service.errors import DidResolutionError, ValidationFailed
-from service.proofs.data_integrity import format_datetime
 from service.verification.pipeline import Check, Status, parse_datetime
 
 JsonObject = dict[str, Any]
@@ -81,7 +81,7 @@ class TrustEntry:
             ("withdrawnAt", self.withdrawn_at),
         ):
             if moment is not None:
-                out[key] = format_datetime(moment)
+                out[key] = format_utc(moment)
         if self.did_document is not None:
             out["didDocument"] = self.did_document
         return out
@@ -95,10 +95,6 @@ _STATUS: dict[TrustReason, Status] = {
     "not_yet": "unknown",
     "unlisted": "unknown",
 }
-
-
-def _day(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 @dataclass(frozen=True)
@@ -119,7 +115,7 @@ class TrustAssessment:
         return _STATUS[self.reason]
 
     def to_check(self) -> Check:
-        entry, at = self.entry, _day(self.at)
+        entry, at = self.entry, format_utc(self.at, "day")
         if entry is None:
             return Check(
                 "trust",
@@ -133,7 +129,7 @@ class TrustAssessment:
             detail = f"{who} is recognized by this verifier's trust registry{body}."
             if entry.withdrawn_at is not None:
                 detail += (
-                    f" The recognition was withdrawn on {_day(entry.withdrawn_at)}, after this "
+                    f" The recognition was withdrawn on {format_utc(entry.withdrawn_at, 'day')}, after this "
                     f"credential was issued ({at})."
                 )
             return Check("trust", "passed", detail)
@@ -143,7 +139,7 @@ class TrustAssessment:
                 "trust",
                 "failed",
                 f"The trust registry withdrew its recognition of {who} on "
-                f"{_day(entry.withdrawn_at)}, before this credential was issued ({at}).",
+                f"{format_utc(entry.withdrawn_at, 'day')}, before this credential was issued ({at}).",
             )
         if self.reason == "ended":
             assert entry.valid_until is not None
@@ -151,13 +147,13 @@ class TrustAssessment:
                 "trust",
                 "failed",
                 f"The recognition of {who} in the trust registry ended on "
-                f"{_day(entry.valid_until)}, before this credential was issued ({at}).",
+                f"{format_utc(entry.valid_until, 'day')}, before this credential was issued ({at}).",
             )
         assert entry.valid_from is not None
         return Check(
             "trust",
             "unknown",
-            f"{who} is recognized by the trust registry only from {_day(entry.valid_from)}; "
+            f"{who} is recognized by the trust registry only from {format_utc(entry.valid_from, 'day')}; "
             f"this credential was issued earlier ({at}).",
         )
 
@@ -215,7 +211,7 @@ def registry_to_json(
     out: JsonObject = {
         "format": REGISTRY_FORMAT,
         "version": REGISTRY_VERSION,
-        "exportedAt": format_datetime(exported_at),
+        "exportedAt": format_utc(exported_at),
         "providers": [e.to_json() for e in entries],
     }
     if did_documents:

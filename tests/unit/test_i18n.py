@@ -18,6 +18,7 @@ from service.i18n import (
     LOCALES,
     direction,
     format_date,
+    is_rtl,
     negotiate,
     po_catalog,
     translate,
@@ -97,6 +98,26 @@ def test_right_to_left_languages() -> None:
         "ps",
         "ckb",
     ]
+
+
+@pytest.mark.parametrize(
+    ("tag", "rtl"),
+    [
+        ("ar-EG", True),
+        ("he", True),
+        ("dv", True),
+        ("ug", True),
+        ("ku-Arab", True),  # Kurdish in Arabic script, though Kurmanji (Latin) is not
+        ("ku", False),
+        ("sd-Deva", False),  # a script subtag decides over the language
+        ("az-Arab-IR", True),
+        ("EN", False),
+        ("tr-Latn", False),
+    ],
+)
+def test_one_reading_of_direction_for_any_tag(tag: str, rtl: bool) -> None:
+    assert is_rtl(tag) is rtl
+    assert direction(tag) == ("rtl" if rtl else "ltr")
 
 
 def test_browser_tags_find_our_languages() -> None:

@@ -36,6 +36,7 @@ from service.credentials.view import (
     name_translations,
     subject_of,
 )
+from service.dates import format_utc
 from service.errors import (
     MalformedDocumentError,
     NotJsonError,
@@ -47,6 +48,7 @@ from service.errors import (
     ValidationFailed,
     VerifierBusy,
 )
+from service.i18n import is_rtl
 from service.strict_json import loads_strict
 from service.verification.pipeline import (
     VerificationResult,
@@ -347,7 +349,6 @@ async def post_verify_presentation(request: Request, public: PublicDep) -> JSONR
 #: Characters that reorder or hide text: shown as visible marks, never interpreted.
 _BIDI_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_RTL = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"})
 
 
 def reveal(text: str) -> str:
@@ -380,7 +381,7 @@ def _text(value: Any, lang: str | None = None) -> Text | None:
         language = language if isinstance(language, str) and _LANG_TAG.match(language) else None
         direction = value.get("@direction")
         if direction not in ("ltr", "rtl"):
-            direction = "rtl" if language and language.split("-")[0].lower() in _RTL else "auto"
+            direction = "rtl" if language and is_rtl(language) else "auto"
         base = _text(value["@value"])
         return Text(base.text, language, direction) if base else None
     return None
@@ -400,9 +401,7 @@ def _translated(primary: Any, translations: Any, lang: str, default_language: An
         and isinstance(default_language, str)
         and _LANG_TAG.match(default_language)
     ):
-        return Text(
-            text.text, default_language, "rtl" if default_language.split("-")[0] in _RTL else "auto"
-        )
+        return Text(text.text, default_language, "rtl" if is_rtl(default_language) else "auto")
     return text
 
 
@@ -416,7 +415,7 @@ def _link(value: Any) -> str | None:
 
 def _day(value: Any) -> str | None:
     moment = parse_datetime(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else None
+    return format_utc(moment, "day") if moment else None
 
 
 def _number(value: Any) -> str | None:
@@ -549,7 +548,7 @@ def _result_page(
             "ended": entry.valid_until,
             "not_yet": entry.valid_from,
         }.get(assessment.reason)
-        trust_date = moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else None
+        trust_date = format_utc(moment, "day") if moment else None
     return render(
         request,
         "verify_result.html",
