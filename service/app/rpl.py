@@ -26,10 +26,10 @@ from service.app.wallet import WalletAward, link_awards
 from service.credentials import IssuerProfile, build_achievement, credential_status, validate
 from service.credentials.completion import modules_of
 from service.credentials.rpl import build_rpl_credential
+from service.dates import format_utc
 from service.errors import ConflictError, ValidationFailed
 from service.keys import KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE
-from service.proofs.data_integrity import format_datetime
 from service.store import Repository
 from service.store.models import IssuerRow, RplAssessorRow, RplCaseRow
 from service.store.repositories import NewCredential, new_public_id
@@ -195,7 +195,7 @@ def decide(
             reason=outcome["reason"],
             evidence=seen,
             assessors=[a.name for a in assessors],
-            valid_from=format_datetime(now),
+            valid_from=format_utc(now),
         )
         document["credentialStatus"] = credential_status(reservation.entries)
         unsigned.append(document)
