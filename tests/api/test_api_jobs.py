@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from conftest import Provider, award_data, cohort, table_counts
 from jsonschema import Draft202012Validator, FormatChecker
-from service.api.openapi_answers import SCHEMAS
 from sqlalchemy import text
 
+from service.api.openapi.jobs import SCHEMAS
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, issue_awards
 from service.app.jobs import run_chunk
