@@ -13,6 +13,10 @@ def worker(
     name: Annotated[
         str | None, typer.Option(help="Worker name in logs (default: host-pid).")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this worker's Prometheus metrics on this port (/metrics)."),
+    ] = None,
     until_empty: Annotated[
         bool, typer.Option("--until-empty", help="Stop once the queue is empty.")
     ] = False,
@@ -50,6 +54,10 @@ def worker(
         with database.transaction() as session:
             yield Repository(session)
 
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
     signer = CountingSigner(LocalSigner(eng))
     setup = IssueSetup(
         base_url=eng.settings.base_url, signer=signer, canonicalizer=eng.canonicalizer

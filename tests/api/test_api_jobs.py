@@ -88,6 +88,8 @@ def test_a_cohort_above_the_threshold_is_a_job_with_progress_and_result(
     assert done["result"] == {"issued": 11, "failedRows": 0}
     names = credential_names(db)
     assert sorted(names) == sorted(r["learnerName"] for r in rows)  # none twice, none missing
+    metrics = client.get("/metrics").text
+    assert 'tessera_job_slices{state="done"} 3.0' in metrics
 
 
 def test_at_the_threshold_the_batch_is_answered_at_once(

@@ -114,6 +114,7 @@ def test_metrics_count_requests_by_route_template_and_signing(
         (("method", "POST"), ("route", "/issuers/{issuer}/awards")),
     )
     assert after[latency] >= 1
+    assert ("tessera_job_slices", (("state", "queued"),)) not in after  # no job yet
     # Aggregates only: no provider slug, learner name or credential id in any label.
     assert provider.slug not in after_text
     assert "Amina" not in after_text

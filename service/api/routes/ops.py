@@ -10,11 +10,18 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Gauge,
+    generate_latest,
+)
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import StateDep
 from service.app.readiness import readiness
+from service.store.repositories.jobs import JobsRepository
 from service.store.repositories.operations import OperationsRepository
 
 router = APIRouter(tags=["operations"])
@@ -58,9 +65,26 @@ async def ready(state: StateDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics of this process", include_in_schema=False)
-async def metrics() -> Response:
-    """This process's metrics in the Prometheus text format (scrape each process)."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+async def metrics(state: StateDep) -> Response:
+    """This process's metrics in the Prometheus text format (scrape each process), and the
+    job slices in the database by state (the same from every process)."""
+
+    def slices() -> dict[str, int]:
+        with state.database.transaction() as session:
+            return JobsRepository(session).counts_by_state()
+
+    jobs = CollectorRegistry()
+    gauge = Gauge(
+        "tessera_job_slices",
+        "Background job slices in the database, by state (queued, done, failed).",
+        ["state"],
+        registry=jobs,
+    )
+    for name, count in (await run_in_threadpool(slices)).items():
+        gauge.labels(name).set(count)
+    return Response(
+        generate_latest(REGISTRY) + generate_latest(jobs), media_type=CONTENT_TYPE_LATEST
+    )
 
 
 __all__ = ["router"]
