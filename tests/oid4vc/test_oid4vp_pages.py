@@ -69,7 +69,11 @@ def start(client: Any) -> tuple[str, dict[str, str]]:
     assert 'action="/verify/wallet?lang=en"' in form.text
     page = client.post("/verify/wallet?lang=en")
     assert page.status_code == 201 and page.headers["location"].startswith("/verify/wallet/")
-    assert '<meta http-equiv="refresh"' in page.text and 'id="wallet-waiting"' in page.text
+    # no reload unless the employer asks for it (WCAG 2.2.1); then every few seconds
+    assert '<meta http-equiv="refresh"' not in page.text and 'id="wallet-waiting"' in page.text
+    auto = client.get(page.headers["location"] + "&auto=1").text
+    assert '<meta http-equiv="refresh" content="3;url=/verify/wallet/' in auto
+    assert 'data-auto="on"' in auto
     link = html.unescape(re.search(r'id="wallet-request-link" href="([^"]+)"', page.text).group(1))
     assert link.startswith("openid4vp://?")
     params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}

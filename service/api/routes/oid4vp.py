@@ -1,7 +1,8 @@
 """OpenID4VP on the employer's /verify page (see :mod:`service.app.oid4vp`).
 
 ``POST /verify/wallet`` starts a request and sends the employer to its page, which shows the
-QR code while it waits (it refreshes itself every few seconds, no JavaScript) and the verdict
+QR code while it waits (a Refresh link; on request, ``auto=1``, it reloads itself every few
+seconds: no JavaScript either way; off by default, as WCAG 2.2.1 asks) and the verdict
 once the wallet answered. ``POST /openid4vp/response`` is the wallet's ``direct_post``
 endpoint: it verifies the presentation with the public verifier (its limits and fair share
 per client apply) and keeps the verdict for the page.
@@ -47,7 +48,7 @@ def _language(request: Request) -> str:
 )
 def post_wallet_request(request: Request, state: StateDep) -> Response:
     """Starts an OpenID4VP request and answers with its page (201; `Location` is the page's
-    own address, which it reloads while it waits)."""
+    own address)."""
     with state.repository() as repo:
         made = oid4vp.create_request(repo, now=state.now())
     return _request_page(request, state, made, status_code=201)
@@ -101,6 +102,7 @@ def _request_page(
 ) -> Response:
     lang = _language(http)
     address = f"/verify/wallet/{request}?lang={lang}"
+    auto = http.query_params.get("auto") == "1"
     with state.repository() as repo:
         view = oid4vp.request_view(
             repo, state=request, base_url=state.settings.base_url, now=state.now()
@@ -113,7 +115,8 @@ def _request_page(
         context.update(
             link=view.link,
             qr_data="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-            refresh=REFRESH_SECONDS,
+            refresh=REFRESH_SECONDS if auto else None,
+            auto=auto,
             address=address,
         )
     response = render(http, "verify_wallet.html", lang=lang, status_code=status_code, **context)
