@@ -120,8 +120,13 @@ class ModuleRow(Base):
 
 class CredentialRow(Base):
     __tablename__ = "credentials"
-    # Outcome indicators group a provider's credentials by month (service/app/outcomes.py).
-    __table_args__ = (Index("ix_credentials_issuer_issued_at", "issuer_id", "issued_at"),)
+    # Outcome indicators group a provider's credentials by month (service/app/outcomes.py);
+    # export and erasure find a learner by learner id; retention finds the oldest records.
+    __table_args__ = (
+        Index("ix_credentials_issuer_issued_at", "issuer_id", "issued_at"),
+        Index("ix_credentials_learner_ref", "issuer_id", "learner_ref"),
+        Index("ix_credentials_issued_at", "issued_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)
@@ -172,6 +177,7 @@ class WalletLinkRow(Base):
     """A learner's private wallet link. Only the token's hash is stored."""
 
     __tablename__ = "wallet_links"
+    __table_args__ = (Index("ix_wallet_links_learner_ref", "issuer_id", "learner_ref"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     issuer_id: Mapped[str] = mapped_column(ForeignKey("issuers.id"), index=True)

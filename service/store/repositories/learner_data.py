@@ -183,21 +183,19 @@ class LearnerDataRepository:
                 ),
             )
         )
-        links = [
-            link
-            for link in self._in_chunks(
-                sorted(link_ids),
-                lambda chunk: select(WalletLinkRow.id).where(
-                    WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(chunk)
-                ),
+        candidates = self._in_chunks(
+            sorted(link_ids),
+            lambda chunk: select(WalletLinkRow.id).where(
+                WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(chunk)
+            ),
+        )
+        held = self.session.execute(
+            select(CredentialRow.wallet_link_id, CredentialRow.id).where(
+                CredentialRow.wallet_link_id.in_(candidates)
             )
-            if not set(
-                self.session.scalars(
-                    select(CredentialRow.id).where(CredentialRow.wallet_link_id == link)
-                )
-            )
-            - owned
-        ]
+        ).all()
+        still_used = {str(link) for link, credential in held if credential not in owned}
+        links = [link for link in candidates if link not in still_used]
         ids = sorted(owned)
         who = self._in_chunks_rows(ids)
         qualifications = sorted(
