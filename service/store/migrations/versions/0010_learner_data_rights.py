@@ -35,11 +35,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_erasure_requests_wallet_link_id"), ["wallet_link_id"], unique=False
         )
-    # A learner is found by the provider's learner id (export, erasure): without these, each
-    # request would read every credential and wallet link.
-    op.create_index("ix_credentials_learner_ref", "credentials", ["issuer_id", "learner_ref"])
-    op.create_index("ix_wallet_links_learner_ref", "wallet_links", ["issuer_id", "learner_ref"])
-    op.create_index("ix_credentials_issued_at", "credentials", ["issued_at"])
     op.create_table(
         "audit_retention",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -119,9 +114,6 @@ def downgrade() -> None:
             "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
         )
     op.drop_table("audit_retention")
-    op.drop_index("ix_credentials_issued_at", table_name="credentials")
-    op.drop_index("ix_wallet_links_learner_ref", table_name="wallet_links")
-    op.drop_index("ix_credentials_learner_ref", table_name="credentials")
     with op.batch_alter_table("erasure_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_erasure_requests_wallet_link_id"))
         batch_op.drop_index(batch_op.f("ix_erasure_requests_issuer_id"))
