@@ -1,12 +1,14 @@
 """Request dependencies as ``Annotated`` aliases, all in one place.
 
-``StateDep`` is the process's collaborators; ``CallerDep`` authenticates the bearer API key
+``StateDep`` is the process's collaborators; ``PublicDep`` the public verifier (built on first
+use); ``CallerDep`` authenticates the bearer API key
 in its own short transaction; ``issuer_for`` resolves the ``{issuer}`` path segment and
 answers 404 (not 403) when it is not the caller's own, so ids of other providers leak nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from redis import Redis
 
+from service.api.limits import PublicEndpoint, RateLimiter, build_public_endpoint
+from service.api.shared_limits import SharedRateLimiter
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, authenticate
 from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue, run_chunk
@@ -130,13 +134,51 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+_BUILD_LOCK = threading.Lock()
+
+
+def get_public(request: Request) -> PublicEndpoint:
+    """The process's public verifier, built on first use (tests may set their own on
+    ``app.state.public_verification`` first)."""
+    public: PublicEndpoint | None = getattr(request.app.state, "public_verification", None)
+    if public is None:
+        with _BUILD_LOCK:
+            public = getattr(request.app.state, "public_verification", None)
+            if public is None:
+                state: AppState = request.app.state.tessera
+                public = build_public_endpoint(
+                    settings=state.settings,
+                    engine=state.engine,
+                    database=state.database,
+                    own_lists=lambda url: state.lists.by_url(url, now=state.now()),
+                )
+                if state.redis is not None and state.settings.redis_url:
+                    # One rate limit for all service processes (service.api.shared_limits).
+                    public.limiter = SharedRateLimiter(
+                        redis=state.redis,
+                        redis_url=state.settings.redis_url,
+                        rate=public.policy.rate_per_second,
+                        burst=public.policy.burst,
+                        fallback=RateLimiter(
+                            rate=public.policy.rate_per_second, burst=public.policy.burst
+                        ),
+                    )
+                request.app.state.public_verification = public
+    return public
+
+
+PublicDep = Annotated[PublicEndpoint, Depends(get_public)]
+
+
 __all__ = [
     "AppState",
     "Caller",
     "CallerDep",
     "IdempotencyKey",
+    "PublicDep",
     "StateDep",
     "get_caller",
+    "get_public",
     "get_state",
     "issuer_for",
 ]

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
+
 from service.app.engine import Engine
 from service.config import Settings
-from service.errors import RateLimited, VerifierBusy
+from service.errors import PayloadTooLarge, RateLimited, VerifierBusy
 from service.proofs import Limits
 from service.store import Database
 from service.verification.intake import texts_from_upload
@@ -369,6 +371,27 @@ class PublicEndpoint:
         return self.limiter.key(client) if client is not None else None
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: only the rate limiter's (hashed) bucket key; never stored or logged."""
+    return request.client.host if request.client else "unknown"
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, or :class:`PayloadTooLarge` as soon as it is over ``limit`` bytes
+    (declared or streamed): an oversized body is never read whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def build_public_endpoint(
     *,
     settings: Settings,
@@ -397,4 +420,6 @@ __all__ = [
     "PublicPolicy",
     "RateLimiter",
     "build_public_endpoint",
+    "client_address",
+    "read_limited",
 ]

@@ -16,14 +16,19 @@ says what to do (the CLI prints it).
 from __future__ import annotations
 
 import io
+import re
 import struct
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from service.errors import UnreadableInput
+from service.errors import NotJsonError, StrictJsonError, TesseraError, UnreadableInput
+from service.export.offline_qr import PREFIX
+from service.export.qr import credential_uuid
+from service.strict_json import loads_strict
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -199,6 +204,100 @@ def texts_from_upload(data: bytes) -> list[str]:
         return [data.decode("utf-8-sig")]
     except UnicodeDecodeError:
         raise UnreadableInput("not_recognized") from None
+
+
+# -- what the text is -------------------------------------------------------------------
+
+
+def credential_id_of(token: str) -> str | None:
+    """The credential UUID behind a short id, a UUID, or a link to either; None if neither."""
+    try:
+        return str(credential_uuid(token))
+    except (TesseraError, ValueError):
+        return None
+
+
+def own_link(text: str, base_url: str) -> str | None:
+    """The credential id in a link to this service (``/v/{id}`` or ``/credentials/{id}``)."""
+    candidate = text.strip()
+    if not candidate.startswith(base_url.rstrip("/") + "/"):
+        return None
+    path = urlsplit(candidate).path
+    match = re.search(r"/(?:v|credentials)/([^/?#]+)/?$", path)
+    return credential_id_of(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a visitor handed in, recognized: a credential, an offline QR text, a link, or a
+    presentation of credentials."""
+
+    credential: dict[str, Any] | str | None = None
+    credential_id: str | None = None
+    presentation: dict[str, Any] | None = None
+
+
+def is_presentation(value: Any) -> bool:
+    types = value.get("type") if isinstance(value, dict) else None
+    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
+
+
+def recognize(text: str, *, base_url: str) -> Submission:
+    """Tell a credential (JSON, or a VC-API body holding one), a presentation (JSON, or a
+    VC-API body holding one), an offline QR text (``TSR1:…``) and a link to one of this
+    service's credentials apart."""
+    stripped = text.strip().lstrip("\ufeff")
+    if stripped.startswith("{"):
+        try:
+            value = loads_strict(stripped)
+        except NotJsonError:
+            raise UnreadableInput("not_json") from None
+        except StrictJsonError:
+            # JSON, but not I-JSON (a duplicate member, NaN, a lone surrogate): the verifier
+            # reads it again and says so on the verdict page, in red.
+            return Submission(credential=stripped)
+        except RecursionError:
+            raise UnreadableInput("not_json") from None
+        if isinstance(value, dict) and isinstance(value.get("verifiablePresentation"), dict):
+            value = value["verifiablePresentation"]
+        if is_presentation(value):
+            return Submission(presentation=value)
+        if isinstance(value, dict) and isinstance(value.get("verifiableCredential"), dict):
+            value = value["verifiableCredential"]
+        if isinstance(value, dict):
+            return Submission(credential=value)
+        raise UnreadableInput("not_json")
+    if stripped.startswith(PREFIX):
+        return Submission(credential=stripped)
+    linked = own_link(stripped, base_url)
+    if linked is not None:
+        return Submission(credential_id=linked)
+    if stripped.startswith(("http://", "https://")):
+        raise UnreadableInput("foreign_link")
+    raise UnreadableInput("not_recognized")
+
+
+def choose_submission(texts: list[str], *, base_url: str) -> tuple[Submission, str | None]:
+    """The submission to verify among the texts of one upload, and the message key of a
+    sentence saying which was read when there was a choice. A PDF certificate carries two QR
+    codes: the link (the full, stored credential) is preferred to the offline summary, which
+    states less."""
+    found: list[Submission] = []
+    problem_code = "not_recognized"
+    for text in texts:
+        try:
+            found.append(recognize(text, base_url=base_url))
+        except UnreadableInput as exc:
+            problem_code = exc.code
+    if not found:
+        raise UnreadableInput(problem_code)
+    link = next((f for f in found if f.credential_id is not None), None)
+    chosen = link or found[0]
+    if len(texts) < 2:
+        return chosen, None
+    if link is not None:
+        return chosen, "verify.read_link"
+    return chosen, "verify.read_offline" if isinstance(chosen.credential, str) else None
 
 
 __all__ = [

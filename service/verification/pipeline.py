@@ -61,6 +61,9 @@ REQUIRED_TO_PASS = ("proof", "issuer", "validity", "status")
 #: Checks a caller may skip (VC-API ``options.checks`` lists the ones to run); ``parse`` and
 #: ``context`` always run: nothing else means anything without them.
 SKIPPABLE = ("proof", "issuer", "validity", "status", "trust")
+#: Checks that run only after another passed: when it did not, they were not reached
+#: (``unknown``), which is not the same as failing.
+DEPENDS_ON = {"issuer": "proof", "status": "proof", "trust": "issuer"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,22 @@ class VerificationResult:
 
     def check(self, check_id: str) -> Check:
         return next(c for c in self.checks if c.check == check_id)
+
+    def not_reached(self, check_id: str) -> bool:
+        """Whether ``check_id`` is unknown only because a check it depends on
+        (:data:`DEPENDS_ON`) did not pass."""
+        before = DEPENDS_ON.get(check_id)
+        return (
+            self.check(check_id).status == "unknown"
+            and before is not None
+            and self.check(before).status != "passed"
+        )
+
+    @property
+    def suspended(self) -> bool:
+        """True when the status check failed because of a suspension (not a revocation)."""
+        status = self.check("status")
+        return status.status == "failed" and (status.problem_type or "").endswith("#SUSPENDED")
 
     @property
     def problem_details(self) -> list[dict[str, str]]:
@@ -201,6 +220,7 @@ def context_check(document: Mapping[str, Any], verifier: Verifier) -> Check:
 
 __all__ = [
     "CHECK_IDS",
+    "DEPENDS_ON",
     "REQUIRED_TO_PASS",
     "SKIPPABLE",
     "STATUS_RETRIEVAL_ERROR",

@@ -15,8 +15,7 @@ import pytest
 from export_support import module_credential, pdf_text, web_issuer
 from factories import module_data, open_badge_credential, published_open_badge_credential
 
-from service.api.routes.verification import summarize
-from service.credentials.view import CredentialView
+from service.credentials.view import CredentialView, summarize
 from service.export.offline_qr import decode_offline, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import translate, translate_plural

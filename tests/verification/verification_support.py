@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import Provider, award_data
 
+from service.api.deps import get_public
 from service.api.limits import PublicEndpoint, PublicPolicy, build_public_endpoint
-from service.api.routes.verification import get_public
 from service.verification.pipeline import Check
 
 #: Generous limits, so only the tests about limits meet them.

@@ -17,9 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from service.api.deps import AppState, StateDep
+from service.api.deps import AppState, PublicDep, StateDep
 from service.api.pages import render
-from service.api.routes.verification import PublicDep
 from service.app import oid4vp
 from service.credentials.view import CredentialView
 from service.errors import OAuthError

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import CallerDep, StateDep, issuer_for
-from service.api.routes.verification import PublicDep
+from service.api.deps import CallerDep, PublicDep, StateDep, issuer_for
 from service.api.routes.wallet import render_wallet
 from service.app.pathways import get_qualification, list_qualifications
 from service.app.recognition import present, presented_credentials, recheck
