@@ -104,47 +104,61 @@ def is_rpl(document: Mapping[str, Any]) -> bool:
     return isinstance(narrative, str) and RPL_MARKER in narrative.lower()
 
 
-def holdings(
-    repo: Repository, *, issuer: IssuerRow, link_id: str
-) -> tuple[list[Held], dict[str, Component], str]:
+Holdings = tuple[list[Held], dict[str, Component], str]
+
+
+def holdings(repo: Repository, *, issuer: IssuerRow, link_id: str) -> Holdings:
     """What a learner holds toward the provider's programmes: (rule inputs, the component for
     each credential id, the learner's name). Only live credentials count: a revoked or
     suspended module does not."""
+    return holdings_of(repo, issuer=issuer, link_ids=[link_id])[link_id]
+
+
+def holdings_of(
+    repo: Repository, *, issuer: IssuerRow, link_ids: Iterable[str]
+) -> dict[str, Holdings]:
+    """:func:`holdings` for many learners at once (a cohort), in a few statements."""
     pathways = PathwaysRepository.of(repo)
     modules = {m.id: m.data for m in repo.modules(issuer.id)}
-    held: list[Held] = []
-    components: dict[str, Component] = {}
-    name = ""
-    for row in pathways.module_credentials(link_id):
-        data = modules.get(row.module_id or "", {})
-        document = row.document
-        held.append(
-            Held(
-                ref=str(row.module_id),
-                credential_id=str(document["id"]),
-                completed_on=_day(document),
-                hours=float(data.get("hours") or 0),
-                credits=float(data.get("credits") or 0),
+    ids = sorted(set(link_ids))
+    taught = pathways.module_credentials_of(ids)
+    external = pathways.external_credentials_of(ids)
+    out: dict[str, Holdings] = {}
+    for link_id in ids:
+        held: list[Held] = []
+        components: dict[str, Component] = {}
+        name = ""
+        for row in taught[link_id]:
+            data = modules.get(row.module_id or "", {})
+            document = row.document
+            held.append(
+                Held(
+                    ref=str(row.module_id),
+                    credential_id=str(document["id"]),
+                    completed_on=_day(document),
+                    hours=float(data.get("hours") or 0),
+                    credits=float(data.get("credits") or 0),
+                )
             )
-        )
-        components[str(document["id"])] = Component(
-            document, RECOGNIZED if is_rpl(document) else TAUGHT
-        )
-        name = row.learner_name
-    for external in pathways.external_credentials(link_id):
-        document = external.document
-        achievement = _achievement(document)
-        credits = achievement.get("creditsAvailable")
-        held.append(
-            Held(
-                ref=str(achievement.get("id", "")),
-                credential_id=external.document_id,
-                completed_on=_day(document),
-                credits=float(credits) if isinstance(credits, int | float) else 0.0,
+            components[str(document["id"])] = Component(
+                document, RECOGNIZED if is_rpl(document) else TAUGHT
             )
-        )
-        components[external.document_id] = Component(document, EXTERNAL)
-    return held, components, name
+            name = row.learner_name
+        for other in external[link_id]:
+            document = other.document
+            achievement = _achievement(document)
+            credits = achievement.get("creditsAvailable")
+            held.append(
+                Held(
+                    ref=str(achievement.get("id", "")),
+                    credential_id=other.document_id,
+                    completed_on=_day(document),
+                    credits=float(credits) if isinstance(credits, int | float) else 0.0,
+                )
+            )
+            components[other.document_id] = Component(document, EXTERNAL)
+        out[link_id] = (held, components, name)
+    return out
 
 
 @dataclass(frozen=True)
@@ -205,15 +219,18 @@ def _candidates(repo: Repository, issuer: IssuerRow, link_ids: Iterable[str]) ->
     programmes = [p for p in repo.programmes(issuer.id) if p.data.get("completion")]
     if not programmes:
         return []
-    pathways = PathwaysRepository.of(repo)
+    ids = sorted(set(link_ids))
+    awarded = {
+        (q.programme_id, q.programme_version, q.wallet_link_id)
+        for q in PathwaysRepository.of(repo).qualifications_of_links(ids)
+    }
     out: list[_Candidate] = []
-    for link_id in sorted(set(link_ids)):
-        held, components, name = holdings(repo, issuer=issuer, link_id=link_id)
+    for link_id, (held, components, name) in holdings_of(repo, issuer=issuer, link_ids=ids).items():
         if not held:
             continue
         for programme in programmes:
             version = programme_version(programme)
-            if pathways.qualification_for(programme.id, version, link_id) is not None:
+            if (programme.id, version, link_id) in awarded:
                 continue
             verdict = evaluate(programme.data["completion"], held)
             if verdict.satisfied:

@@ -359,7 +359,7 @@ def test_concurrent_last_modules_award_one_qualification(
     if stale_read:
         from service.store.repositories.pathways import PathwaysRepository
 
-        monkeypatch.setattr(PathwaysRepository, "qualification_for", lambda *_: None)
+        monkeypatch.setattr(PathwaysRepository, "qualifications_of_links", lambda *_: [])
     state = app.state.tessera
     barrier = threading.Barrier(8)
     results: list[Any] = []

@@ -64,6 +64,43 @@ class PathwaysRepository:
         withdrawn = self.withdrawn([r.id for r in rows])
         return [r for r in rows if r.id not in withdrawn]
 
+    def module_credentials_of(self, link_ids: Iterable[str]) -> dict[str, list[CredentialRow]]:
+        """:meth:`module_credentials` for many wallet links at once (a cohort): link id ->
+        live module credentials, a few statements per 500 links."""
+        ids = sorted(set(link_ids))
+        out: dict[str, list[CredentialRow]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            rows = self.session.scalars(
+                select(CredentialRow)
+                .where(
+                    CredentialRow.wallet_link_id.in_(ids[start : start + 500]),
+                    CredentialRow.module_id.is_not(None),
+                )
+                .order_by(CredentialRow.issued_at, CredentialRow.id)
+            ).all()
+            withdrawn: set[str] = set()
+            for chunk in range(0, len(rows), 500):
+                withdrawn |= self.withdrawn([r.id for r in rows[chunk : chunk + 500]])
+            for row in rows:
+                if row.id not in withdrawn and row.wallet_link_id is not None:
+                    out[row.wallet_link_id].append(row)
+        return out
+
+    def external_credentials_of(
+        self, link_ids: Iterable[str]
+    ) -> dict[str, list[ExternalCredentialRow]]:
+        ids = sorted(set(link_ids))
+        out: dict[str, list[ExternalCredentialRow]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            rows = self.session.scalars(
+                select(ExternalCredentialRow)
+                .where(ExternalCredentialRow.wallet_link_id.in_(ids[start : start + 500]))
+                .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
+            ).all()
+            for row in rows:
+                out[row.wallet_link_id].append(row)
+        return out
+
     def withdrawn(self, credential_ids: Sequence[str]) -> set[str]:
         """Which of these credential records have a revocation or suspension bit set."""
         if not credential_ids:
@@ -139,13 +176,18 @@ class PathwaysRepository:
             )
         )
 
-    def qualifications_of_links(self, link_ids: Iterable[str]) -> Sequence[QualificationRow]:
+    def qualifications_of_links(self, link_ids: Iterable[str]) -> list[QualificationRow]:
         ids = sorted(set(link_ids))
-        if not ids:
-            return []
-        return self.session.scalars(
-            select(QualificationRow).where(QualificationRow.wallet_link_id.in_(ids))
-        ).all()
+        found: list[QualificationRow] = []
+        for start in range(0, len(ids), 500):
+            found.extend(
+                self.session.scalars(
+                    select(QualificationRow).where(
+                        QualificationRow.wallet_link_id.in_(ids[start : start + 500])
+                    )
+                ).all()
+            )
+        return found
 
     def qualification(self, issuer_id: str, qualification_id: str) -> QualificationRow | None:
         row = self.session.get(QualificationRow, qualification_id)
