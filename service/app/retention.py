@@ -8,6 +8,8 @@ how many days each kind of record is kept (0: kept until erased):
 * wallet links that hold no credential any more, counted from when they were made;
 * cohort requests' remnants: finished background jobs with their uploaded rows (names,
   learner ids), and replay records (``Idempotency-Key``: which credentials a request made);
+* expired employers' presentation requests (their verdicts name the learner) and wallet
+  nonces, whatever the settings: they are dead once expired;
 * audit events: the oldest are deleted once a retention cutoff is recorded, the only deletion
   the database allows on the append-only log.
 
@@ -64,6 +66,7 @@ class RetentionReport:
     wallet_links: int = 0
     cohort_records: int = 0
     audit_events: int = 0
+    expired_requests: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -71,6 +74,7 @@ class RetentionReport:
             "walletLinks": self.wallet_links,
             "cohortRecords": self.cohort_records,
             "auditEvents": self.audit_events,
+            "expiredRequests": self.expired_requests,
         }
 
 
@@ -122,7 +126,8 @@ def run_retention(
         cutoff = _cutoff(now, policy.audit_days)
         if cutoff is not None:
             audit = data.delete_audit_before(cutoff, now=now)
-        report = RetentionReport(credentials, links, cohort, audit)
+        expired = data.delete_expired_requests(now)
+        report = RetentionReport(credentials, links, cohort, audit, expired)
         repo.audit(
             actor="retention",
             action="retention.run",

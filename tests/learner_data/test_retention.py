@@ -75,6 +75,7 @@ def test_retention_forgets_what_is_past_its_time_and_only_that(
         "walletLinks": 0,
         "cohortRecords": 0,
         "auditEvents": 0,
+        "expiredRequests": 0,
     }
     later = datetime.now(UTC) + timedelta(days=31)
     report = run_retention(repositories(db), policy=policy, now=later)
@@ -83,6 +84,7 @@ def test_retention_forgets_what_is_past_its_time_and_only_that(
         "walletLinks": 1,
         "cohortRecords": 0,
         "auditEvents": before["audit_log"],  # not the first run's own (within 30 days)
+        "expiredRequests": 0,
     }
     after = table_counts(db)
     assert after["credentials"] == 0 and after["wallet_links"] == 0
@@ -119,6 +121,7 @@ def test_zero_days_keeps_everything(
         "walletLinks": 0,
         "cohortRecords": 0,
         "auditEvents": 0,
+        "expiredRequests": 0,
     }
     assert table_counts(db) == {**before, "audit_log": before["audit_log"] + 1}
 
@@ -189,6 +192,7 @@ def test_the_cli_exports_erases_and_runs_retention(
         "walletLinks",
         "cohortRecords",
         "auditEvents",
+        "expiredRequests",
     }
 
 
@@ -226,3 +230,18 @@ def test_workers_run_the_retention_job_as_a_periodic_procrastinate_task(db: Data
         asyncio.run(main())
     assert len(reports) == 1
     assert table_counts(db)["audit_log"] == 1  # the run's own event, counts only
+
+
+def test_expired_presentation_requests_go_whatever_the_settings(db: Database) -> None:
+    """An employer's OpenID4VP request keeps the verdict (naming the learner) until it expires;
+    retention deletes it once expired even when every period is 0 (kept)."""
+    from service.app.oid4vp import REQUEST_LIFETIME, create_request
+
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        create_request(Repository(session), now=now)
+    kept = run_retention(repositories(db), policy=RetentionPolicy(0, 0, 0, 0), now=now)
+    assert kept.expired_requests == 0 and table_counts(db)["presentation_requests"] == 1
+    later = now + REQUEST_LIFETIME + timedelta(seconds=1)
+    gone = run_retention(repositories(db), policy=RetentionPolicy(0, 0, 0, 0), now=later)
+    assert gone.expired_requests == 1 and table_counts(db)["presentation_requests"] == 0

@@ -5,17 +5,21 @@ retention forgets exactly what an erasure forgets."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from service.store.models import (
     AuditRetentionRow,
     AuditRow,
+    Base,
     CredentialRow,
     IdempotencyRow,
     JobChunkRow,
     JobRow,
+    PresentationRequestRow,
     WalletLinkRow,
+    WalletNonceRow,
 )
 from service.store.repositories.learner_data import LearnerDataRepository
 
@@ -73,6 +77,18 @@ class RetentionRepository(LearnerDataRepository):
         )
         self._delete(JobChunkRow, JobChunkRow.job_id, ids)
         return self._delete(JobRow, JobRow.id, ids)
+
+    def delete_expired_requests(self, now: datetime) -> int:
+        """Delete expired OpenID4VP requests (an answered one keeps the verdict the employer saw,
+        which names the learner) and expired wallet nonces; how many requests went."""
+        self._delete_where(WalletNonceRow, WalletNonceRow.expires_at <= now)
+        return self._delete_where(PresentationRequestRow, PresentationRequestRow.expires_at <= now)
+
+    def _delete_where(self, table: type[Base], condition: Any) -> int:
+        result = self.session.execute(
+            delete(table).where(condition).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def delete_audit_before(self, cutoff: datetime, *, now: datetime) -> int:
         """Record ``cutoff`` as the audit log's retention boundary, then delete the events
