@@ -56,6 +56,10 @@ app = typer.Typer(
                 "cli.service_commands:credentials_app",
                 "A provider's issued credentials.",
             ),
+            "offers": (
+                "cli.offer_commands:offers_app",
+                "Credential offers for wallet apps (OpenID4VCI): print them or send them.",
+            ),
             "learners": (
                 "cli.learner_commands:learners_app",
                 "A learner's data at a provider: export it, erase it.",

@@ -384,3 +384,85 @@ def test_bad_requests_answer_in_oauth_form(client: Any, provider: Provider) -> N
         bad_token.status_code == 400 and bad_token.json()["error"] == "invalid_credential_request"
     )
     assert client.get(path(f"{ident}/credential-offers/nothing")).status_code == 410
+
+
+def test_cli_writes_a_cohorts_offers_to_print_or_send(
+    client: Any,
+    provider: Provider,
+    module: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    service_settings: Any,
+    db: Any,
+) -> None:
+    import csv
+    import io
+
+    import zxingcpp
+    from conftest import CONTEXTS_BUNDLE
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from service.config import get_settings
+
+    cohort = [award(client, provider, module, f"Learner {i}") for i in range(2)]
+    for name, value in {
+        "TESSERA_DATA_DIR": str(service_settings.data_dir),
+        "TESSERA_KEYS_DIR": str(service_settings.keys_dir),
+        "TESSERA_KEY_PASSPHRASE": "correct horse battery staple",
+        "TESSERA_KEY_KDF": "interactive",
+        "TESSERA_BASE_URL": SERVICE_BASE_URL,
+        "TESSERA_DATABASE_URL": db.url,
+        "TESSERA_CONTEXTS_BUNDLE": str(CONTEXTS_BUNDLE),
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    out = tmp_path / "offers"
+    try:
+        done = CliRunner().invoke(
+            app,
+            [
+                "offers",
+                "create",
+                *[c["id"] for c in cohort],
+                "--issuer",
+                provider.slug,
+                "--tx-code",
+                "--out",
+                str(out),
+            ],
+        )
+        assert done.exit_code == 0, done.output
+        assert "2 offer(s)" in done.output
+        rows = list(csv.DictReader(io.StringIO((out / "offers.csv").read_text(encoding="utf-8"))))
+        assert [r["credentialId"] for r in rows] == [uuid_of(c) for c in cohort]
+        picture = Image.open(out / f"{rows[0]['checkCode']}.png").convert("L")
+        assert zxingcpp.read_barcodes(picture)[0].text == rows[0]["offer"]
+        offer = client.get(
+            path(offer_from_deep_link(rows[0]["offer"])["credential_offer_uri"])
+        ).json()
+        ident, code = offer["credential_issuer"], offer["grants"][GRANT]["pre-authorized_code"]
+        assert token(client, ident, code, tx_code=rows[0]["txCode"]).status_code == 200
+        # a revoked credential: one line saying so, exit 2, nothing written
+        client.post(
+            f"/issuers/{provider.slug}/credentials/{uuid_of(cohort[1])}/revoke",
+            json={},
+            headers=provider.headers,
+        )
+        refused = CliRunner().invoke(
+            app,
+            [
+                "offers",
+                "create",
+                cohort[1]["id"],
+                "--issuer",
+                provider.slug,
+                "--out",
+                str(tmp_path / "none"),
+            ],
+        )
+        assert refused.exit_code != 0 and "revoked or suspended" in refused.output
+        assert not (tmp_path / "none").exists()
+    finally:
+        get_settings.cache_clear()
