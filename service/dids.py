@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from service.dates import format_utc
 from service.encoding import b58decode, b64url_decode
@@ -104,12 +104,34 @@ def controller_document(
     }
 
 
+def did_web_host(did: str) -> str | None:
+    """The host (``:port`` included) a did:web identifier is served from, percent-decoded as
+    did:web §3.2 says (``did:web:localhost%3A8000:issuers:x`` -> ``localhost:8000``); None for
+    any other DID. The one reading of it: the document's URL, the hosts a status list may come
+    from and the offline QR's short URLs all use this."""
+    if not did.startswith("did:web:"):
+        return None
+    return unquote(did.removeprefix("did:web:").split(":")[0])
+
+
+def did_web_of(base_url: str) -> str:
+    """The did:web method-specific id of an http(s) origin and path (the reverse of
+    :func:`did_web_host` and :func:`did_web_url`): ``https://example.org:8443/a`` ->
+    ``example.org%3A8443:a``."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "localhost").lower()
+    if parts.port:
+        host += f"%3A{parts.port}"
+    segments = [s for s in parts.path.split("/") if s]
+    return ":".join([host, *segments])
+
+
 def did_web_url(did: str) -> str:
     """The https URL of a did:web document (did:web §3.2 Read)."""
-    if not did.startswith("did:web:"):
+    host = did_web_host(did)
+    if host is None:
         raise InputError(f"{did!r} is not a did:web identifier.")
-    host, *path = did.removeprefix("did:web:").split(":")
-    host = unquote(host)
+    path = did.removeprefix("did:web:").split(":")[1:]
     if path:
         return f"https://{host}/{'/'.join(unquote(p) for p in path)}/did.json"
     return f"https://{host}/.well-known/did.json"
@@ -236,6 +258,8 @@ __all__ = [
     "VerificationMethod",
     "controller_document",
     "did_key_document",
+    "did_web_host",
+    "did_web_of",
     "did_web_url",
     "encode_public_multikey",
     "method_from_document",

@@ -21,7 +21,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from service.app.signing import BatchSigner
 from service.app.status_lists import reserve_entries
@@ -38,7 +37,7 @@ from service.credentials import (
 from service.credentials.completion import check_completion
 from service.credentials.schemas import find_sensitive
 from service.dates import format_utc
-from service.dids import controller_document
+from service.dids import controller_document, did_web_of
 from service.errors import (
     AuthenticationError,
     ConflictError,
@@ -66,19 +65,9 @@ def slugify(name: str) -> str:
     return slug or "provider"
 
 
-def did_web_host(base_url: str) -> str:
-    """``host[%3Aport]`` and path segments of the service's public origin, did:web style."""
-    parts = urlsplit(base_url)
-    host = (parts.hostname or "localhost").lower()
-    if parts.port:
-        host += f"%3A{parts.port}"
-    segments = [s for s in parts.path.split("/") if s]
-    return ":".join([host, *segments])
-
-
 def issuer_did(base_url: str, slug: str) -> str:
     """``did:web:HOST:issuers:SLUG``, published at ``{base_url}/issuers/SLUG/did.json``."""
-    return f"did:web:{did_web_host(base_url)}:issuers:{slug}"
+    return f"did:web:{did_web_of(base_url)}:issuers:{slug}"
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from service.credentials.view import plain_text
 from service.dates import format_utc
+from service.dids import did_web_host
 from service.errors import InputError, MalformedDocumentError
 from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
 from service.keys import Signer
@@ -241,9 +241,7 @@ def payload_for(credential: Mapping[str, Any]) -> OfflinePayload:
 
 def _origin(issuer: str) -> str | None:
     """``https://HOST`` of a did:web issuer: the base its own URLs are shortened against."""
-    if not issuer.startswith("did:web:"):
-        return None
-    host = unquote(issuer.removeprefix("did:web:").split(":")[0])
+    host = did_web_host(issuer)
     return f"https://{host}" if host else None
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from service.dids import did_web_host
 from service.errors import FetchError, StatusListError, TesseraError
 from service.status.bitstring import bit_at, parse_entries, read_list_credential
 from service.verification.pipeline import (
@@ -106,12 +107,6 @@ class FunctionLists:
         return document
 
 
-def did_web_host(did: str) -> str | None:
-    if not did.startswith("did:web:"):
-        return None
-    return did.removeprefix("did:web:").split(":")[0].replace("%3A", ":").lower()
-
-
 class HttpsLists:
     """Fetch lists over HTTPS by the rules of :func:`service.verification.remote.fetch_json`, from the
     issuer's own did:web host or a host the trust registry names for it, with a small cache
@@ -138,7 +133,7 @@ class HttpsLists:
         allowed = {h.lower() for h in self._allowed_hosts(issuer)}
         own = did_web_host(issuer)
         if own:
-            allowed.add(own)
+            allowed.add(own.lower())
         try:
             check_url(url, allowed_hosts=allowed, what="The status list")
         except FetchError as exc:
@@ -326,6 +321,5 @@ __all__ = [
     "ListSource",
     "NoLists",
     "StatusChecker",
-    "did_web_host",
     "saved_list_path",
 ]

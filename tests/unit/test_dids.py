@@ -15,6 +15,8 @@ from service.dids import (
     StaticResolver,
     controller_document,
     did_key_document,
+    did_web_host,
+    did_web_of,
     did_web_url,
     method_from_document,
 )
@@ -89,6 +91,37 @@ def test_did_web_refuses_bad_hosts(given: str) -> None:
 )
 def test_did_web_url(did: str, url: str) -> None:
     assert did_web_url(did) == url
+
+
+@pytest.mark.parametrize(
+    ("did", "host"),
+    [
+        ("did:web:example.org", "example.org"),
+        ("did:web:example.org%3A8443:issuers:acme", "example.org:8443"),
+        ("did:web:localhost%3a8000", "localhost:8000"),  # percent-escapes in either case
+        ("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", None),
+        ("https://example.org", None),
+    ],
+)
+def test_did_web_host_is_read_one_way(did: str, host: str | None) -> None:
+    """One reading of a did:web's host: the document URL, the status-list host check and the
+    offline QR's short URLs agree on it."""
+    assert did_web_host(did) == host
+    if host is not None:
+        assert did_web_url(did).startswith(f"https://{host}/")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "method_id"),
+    [
+        ("https://example.org", "example.org"),
+        ("http://localhost:8000", "localhost%3A8000"),
+        ("https://Example.org:8443/tessera/", "example.org%3A8443:tessera"),
+    ],
+)
+def test_did_web_of_an_origin_reads_back(base_url: str, method_id: str) -> None:
+    assert did_web_of(base_url) == method_id
+    assert did_web_host(f"did:web:{method_id}") == method_id.split(":")[0].replace("%3A", ":")
 
 
 @pytest.mark.parametrize(
