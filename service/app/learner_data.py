@@ -158,6 +158,8 @@ def learner_record(
             }
         )
     requests = [r for link in found.links for r in data.erasure_requests_for_link(link.id)]
+    added = data.added_credentials([link.id for link in found.links])
+    cases = data.rpl_cases(issuer.id, ids)
     record = {
         "generatedAt": now.isoformat(),
         "provider": {"name": issuer.name, "did": issuer.did, "slug": issuer.slug},
@@ -174,6 +176,28 @@ def learner_record(
             for link in found.links
         ],
         "events": [{"at": _iso(e.at), "action": e.action, "subject": e.subject} for e in events],
+        "addedCredentials": [
+            {
+                "id": row.id,
+                "credentialId": row.document_id,
+                "issuer": row.issuer_did,
+                "addedAt": _iso(row.created_at),
+                "document": row.document,
+            }
+            for row in added
+        ],
+        "recognitionCases": [
+            {
+                "id": case.id,
+                "learnerName": case.learner_name,
+                "learnerRef": case.learner_ref,
+                "status": case.status,
+                "openedAt": _iso(case.opened_at),
+                "decidedAt": _iso(case.decided_at),
+                "record": case.record,
+            }
+            for case in cases
+        ],
         "erasureRequests": [describe_request(r) for r in requests],
         "notRecorded": NOT_RECORDED,
     }

@@ -271,6 +271,14 @@ def test_erasure_takes_the_learners_recognition_of_prior_learning_cases(
     )
     assert opened.status_code == 201, opened.text
     assert any(hit.startswith("rpl_cases.") for hit in search_database(db, [NAME]))
+    exported = client.post(
+        f"/issuers/{provider.slug}/learners/export",
+        json={"learnerRef": REF},
+        headers=provider.headers,
+    )
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        (case,) = json.loads(archive.read("record.json"))["recognitionCases"]
+    assert case["id"] == opened.json()["id"] and case["learnerName"] == NAME
     erased = client.post(
         f"/issuers/{provider.slug}/learners/erase",
         json={"learnerRef": REF},

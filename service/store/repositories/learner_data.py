@@ -153,6 +153,25 @@ class LearnerDataRepository:
         ).all()
         return [StatusFact(str(r[0]), r[1], bool(r[2]), r[3]) for r in rows]
 
+    def added_credentials(self, link_ids: Collection[str]) -> list[ExternalCredentialRow]:
+        """Credentials from other providers that the learner added to these wallet links."""
+        if not link_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(ExternalCredentialRow)
+                .where(ExternalCredentialRow.wallet_link_id.in_(sorted(link_ids)))
+                .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
+            )
+        )
+
+    def rpl_cases(self, issuer_id: str, credential_ids: Sequence[str]) -> list[RplCaseRow]:
+        """The learner's recognition-of-prior-learning cases (see :meth:`erase`)."""
+        ids = self._rpl_cases_of(issuer_id, self._in_chunks_rows(list(credential_ids)))
+        if not ids:
+            return []
+        return list(self.session.scalars(select(RplCaseRow).where(RplCaseRow.id.in_(ids))))
+
     def audit_events_about(self, issuer_id: str, subjects: Collection[str]) -> list[AuditRow]:
         """The provider's audit events whose subject is one of these record ids, oldest first."""
         if not subjects:
