@@ -181,6 +181,7 @@ def render_text(result: VerificationResult) -> str:
 def _presentation_in(raw: bytes) -> dict[str, Any] | None:
     """The input as a presentation, when it is a JSON object typed VerifiablePresentation."""
     from service.strict_json import loads_strict
+    from service.verification.presentations import is_presentation
 
     try:
         # Strict, as every input is read: a duplicate member, NaN or a lone surrogate is left
@@ -188,9 +189,7 @@ def _presentation_in(raw: bytes) -> dict[str, Any] | None:
         value = loads_strict(raw)
     except (TesseraError, RecursionError):
         return None
-    types = value.get("type") if isinstance(value, dict) else None
-    is_presentation = "VerifiablePresentation" in (types if isinstance(types, list) else [types])
-    return value if is_presentation and isinstance(value, dict) else None
+    return value if is_presentation(value) and isinstance(value, dict) else None
 
 
 def render_presentation_text(result: PresentationResult) -> str:

@@ -9,6 +9,10 @@ files, pictures and PDFs for the ``/verify`` page and ``tessera verify --qr``.
   its QR codes are read from the page images.
 - Anything else is taken as text (a credential's JSON, an offline QR text, a link).
 
+Then each text is recognized (:func:`recognize`, :func:`choose_submission`): a credential, a
+presentation, an offline QR text, or a link to one of this service's credentials (a PDF
+certificate carries two QR codes; the link, the full credential, is preferred).
+
 Failures are :class:`UnreadableInput` with a ``code`` the pages translate and a message that
 says what to do (the CLI prints it).
 """
@@ -29,6 +33,7 @@ from service.errors import NotJsonError, StrictJsonError, TesseraError, Unreadab
 from service.export.offline_qr import PREFIX
 from service.export.qr import credential_uuid
 from service.strict_json import loads_strict
+from service.verification.presentations import is_presentation
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -237,11 +242,6 @@ class Submission:
     presentation: dict[str, Any] | None = None
 
 
-def is_presentation(value: Any) -> bool:
-    types = value.get("type") if isinstance(value, dict) else None
-    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
-
-
 def recognize(text: str, *, base_url: str) -> Submission:
     """Tell a credential (JSON, or a VC-API body holding one), a presentation (JSON, or a
     VC-API body holding one), an offline QR text (``TSR1:…``) and a link to one of this
@@ -304,10 +304,15 @@ __all__ = [
     "MAX_IMAGE_PIXELS",
     "PDF_LIMITS",
     "PdfLimits",
+    "Submission",
+    "choose_submission",
+    "credential_id_of",
     "is_image",
     "is_pdf",
+    "own_link",
     "pdf_page_images",
     "qr_texts",
     "qr_texts_in_image",
+    "recognize",
     "texts_from_upload",
 ]

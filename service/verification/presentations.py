@@ -319,4 +319,17 @@ def _check_credentials(
     return Check("credentials", "passed", f"All {len(results)} credentials verified."), results
 
 
-__all__ = ["MAX_CREDENTIALS", "PRESENTATION_CHECKS", "PresentationResult", "verify_presentation"]
+def is_presentation(value: Any) -> bool:
+    """Whether ``value`` is a JSON object typed ``VerifiablePresentation`` (how every route,
+    the page and the CLI, tells a presentation from a credential)."""
+    types = value.get("type") if isinstance(value, dict) else None
+    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
+
+
+__all__ = [
+    "MAX_CREDENTIALS",
+    "PRESENTATION_CHECKS",
+    "PresentationResult",
+    "is_presentation",
+    "verify_presentation",
+]
