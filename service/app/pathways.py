@@ -25,8 +25,8 @@ from datetime import date, datetime
 from typing import Any
 
 from service.app.issuing import IssueSetup, Repositories
-from service.app.status_lists import reserve_entries
-from service.credentials import IssuerProfile, build_achievement, credential_status
+from service.app.status_lists import change_status, reserve_entries
+from service.credentials import IssuerProfile, build_achievement, credential_status, validate
 from service.credentials.completion import Held, evaluate
 from service.credentials.qualification import (
     EXTERNAL,
@@ -38,7 +38,7 @@ from service.credentials.qualification import (
     digest_multibase,
 )
 from service.dates import format_utc
-from service.errors import NotFoundError
+from service.errors import ConflictError, NotFoundError
 from service.proofs import DEFAULT_CRYPTOSUITE
 from service.store import Repository
 from service.store.models import IssuerRow, ProgrammeRow
@@ -393,6 +393,51 @@ def describe(row: Any) -> dict[str, Any]:
     }
 
 
+def review_qualification(
+    repo: Repository,
+    *,
+    issuer: IssuerRow,
+    qualification_id: str,
+    data: Mapping[str, Any],
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The provider decides on a flagged qualification (``schemas/qualification-review``):
+    ``keep`` lifts the flag, ``revoke`` revokes the qualification and its transcript. Either
+    way the decision and its reason stay on the record and in the audit log."""
+    validate("qualification-review", data, what="review")
+    row = PathwaysRepository.of(repo).qualification(issuer.id, qualification_id)
+    if row is None:
+        raise NotFoundError(f"No qualification {qualification_id!r}.")
+    if row.flagged_at is None:
+        raise ConflictError("This qualification is not flagged for review.")
+    decision, reason = data["decision"], data["reason"].strip()
+    if decision == "revoke":
+        for credential_id in (row.credential_id, row.clr_id):
+            change_status(
+                repo,
+                issuer=issuer,
+                credential_id=credential_id,
+                action="revoke",
+                reason=f"qualification review: {reason}",
+                actor=actor,
+                now=now,
+            )
+        row = PathwaysRepository.of(repo).qualification(issuer.id, qualification_id) or row
+        row.review_reason = f"revoked after review ({now:%Y-%m-%d}): {reason}"[:1000]
+    else:
+        row.review_reason = f"kept after review ({now:%Y-%m-%d}): {reason}"[:1000]
+        row.flagged_at = None
+    repo.audit(
+        actor=actor,
+        action=f"qualification.review.{decision}",
+        now=now,
+        issuer_id=issuer.id,
+        subject=row.id,
+    )
+    return describe(row)
+
+
 def list_qualifications(
     repo: Repository, *, issuer: IssuerRow, flagged: bool | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
@@ -425,4 +470,5 @@ __all__ = [
     "programme_achievement",
     "programme_version",
     "qualify",
+    "review_qualification",
 ]

@@ -402,3 +402,55 @@ def test_concurrent_last_modules_award_one_qualification(
     assert counts["qualifications"] == 1
     # 1 + 8 module credentials, one qualification and one transcript: the losers' are gone.
     assert counts["credentials"] == 1 + 8 + 2
+
+
+def test_the_provider_reviews_a_flagged_qualification(client: Any, provider: Provider) -> None:
+    m1, m2 = (define_module(client, provider, code) for code in ("A-1", "B-1"))
+    programme_of(client, provider, {"rule": {"allOf": [m1, m2]}})
+    awarded = {}
+    for learner in ("Amina Haddad", "Chidi Okafor"):
+        award(client, provider, m1, learner)
+        last = award(client, provider, m2, learner)
+        awarded[learner] = (last["qualifications"][0], last["verifiableCredential"]["id"])
+        client.post(
+            f"/issuers/{provider.slug}/credentials/{awarded[learner][1].rsplit('/', 1)[-1]}/revoke",
+            json={},
+            headers=provider.headers,
+        )
+    url = f"/issuers/{provider.slug}/qualifications"
+    assert len(client.get(url, params={"flagged": "true"}, headers=provider.headers).json()) == 2
+    kept_id = awarded["Amina Haddad"][0]["qualificationId"]
+    kept = client.post(
+        f"{url}/{kept_id}/review",
+        json={"decision": "keep", "reason": "module re-assessed in person"},
+        headers=provider.headers,
+    )
+    assert kept.status_code == 200, kept.text
+    assert (
+        not kept.json()["flaggedForReview"] and "kept after review" in kept.json()["reviewReason"]
+    )
+    again = client.post(
+        f"{url}/{kept_id}/review",
+        json={"decision": "keep", "reason": "x"},
+        headers=provider.headers,
+    )
+    assert again.status_code == 409
+    gone = awarded["Chidi Okafor"][0]
+    revoked = client.post(
+        f"{url}/{gone['qualificationId']}/review",
+        json={"decision": "revoke", "reason": "module obtained by fraud"},
+        headers=provider.headers,
+    )
+    assert revoked.status_code == 200, revoked.text
+    for document_id in (gone["credentialId"], gone["clrId"]):
+        status = client.get(
+            f"/issuers/{provider.slug}/credentials/{document_id.rsplit('/', 1)[-1]}/status",
+            headers=provider.headers,
+        )
+        assert status.status_code == 200 and status.json()["revoked"], status.text
+    bad = client.post(
+        f"{url}/{kept_id}/review",
+        json={"decision": "maybe", "reason": "x"},
+        headers=provider.headers,
+    )
+    assert bad.status_code == 422

@@ -259,7 +259,13 @@ SCHEMA_BODIES: dict[tuple[str, str], str] = {
     ("post", "/issuers/{issuer}/rpl/cases"): "rpl-case",
     ("post", "/issuers/{issuer}/rpl/cases/{case_id}/evidence"): "rpl-evidence",
     ("post", "/issuers/{issuer}/rpl/cases/{case_id}/decision"): "rpl-decision",
+    ("post", "/issuers/{issuer}/qualifications/{qualification_id}/review"): "qualification-review",
 }
+JSON_ANSWERS[("post", "/issuers/{issuer}/qualifications/{qualification_id}/review")] = (
+    "200",
+    _ref("QualificationRecord"),
+    SCHEMAS["QualificationRecord"]["example"],
+)
 
 #: Bodies read without a schema file (a credential, a list or a presentation).
 INLINE_BODIES: dict[tuple[str, str], dict[str, Any]] = {

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import CallerDep, PublicDep, StateDep, issuer_for
 from service.api.routes.wallet import render_wallet
-from service.app.pathways import get_qualification, list_qualifications
+from service.app.pathways import get_qualification, list_qualifications, review_qualification
 from service.app.recognition import present, presented_credentials, recheck
 from service.errors import MalformedDocumentError, ValidationFailed
 from service.strict_json import loads_strict
@@ -80,6 +80,32 @@ def post_recheck(
         actor=caller.actor,
         now=now,
     )
+
+
+@router.post(
+    "/qualifications/{qualification_id}/review",
+    summary="Review a flagged qualification: keep it or revoke it (with its transcript)",
+)
+def post_review(
+    issuer: str,
+    qualification_id: str,
+    body: Annotated[dict[str, Any], Body()],
+    state: StateDep,
+    caller: CallerDep,
+) -> dict[str, Any]:
+    """Decides on a qualification flagged because a credential it relied on was revoked or
+    suspended: `keep` lifts the flag, `revoke` revokes the qualification and its CLR
+    (`schemas/qualification-review.schema.json`). Needs the `revoke` scope."""
+    caller.require("revoke")
+    with state.repository() as repo:
+        return review_qualification(
+            repo,
+            issuer=issuer_for(repo, caller, issuer),
+            qualification_id=qualification_id,
+            data=body,
+            actor=caller.actor,
+            now=state.now(),
+        )
 
 
 wallet_router = APIRouter(tags=["pathways"])
