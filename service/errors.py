@@ -27,7 +27,8 @@ entry (the names come from VC Data Model 2.0 §7.1 and Data Integrity 1.0 §2.4)
     ├── NotFoundError                   no such record *for this caller*
     │   ├── WalletNotFound              no live wallet has this token
     │   ├── WalletLinkRevoked           the provider revoked this wallet link (410 Gone)
-    │   └── OfferGone                   a credential offer that was used or expired (410 Gone)
+    │   ├── OfferGone                   a credential offer that was used or expired (410 Gone)
+    │   └── PresentationRequestNotFound  no such OpenID4VP request (the /verify page answers a page)
     ├── OAuthError                      OAuth 2.0 / OID4VCI endpoint error (``error`` code, RFC 6749 body)
     ├── AuthenticationError             no or unknown API key
     ├── PermissionDeniedError           the API key lacks the scope
@@ -201,6 +202,10 @@ class OfferGone(NotFoundError):
     title = "Credential offer used or expired"
 
 
+class PresentationRequestNotFound(NotFoundError):
+    title = "No such presentation request"
+
+
 class OAuthError(TesseraError):
     """An error of an OAuth 2.0 endpoint (token, credential): answered as RFC 6749 §5.2 /
     OID4VCI §8.3.1 JSON, ``{"error": code, "error_description": message}``, with ``status``."""
@@ -325,6 +330,7 @@ __all__ = [
     "PassphraseRequiredError",
     "PayloadTooLarge",
     "PermissionDeniedError",
+    "PresentationRequestNotFound",
     "RateLimited",
     "StatusListError",
     "StrictJsonError",

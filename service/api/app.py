@@ -112,13 +112,13 @@ def create_app(
         jobs,
         ops,
         oid4vci,
-        oid4vp,
         outcomes,
         learner_data,
         wallet_links,
     ):
         app.include_router(module.router)
     app.include_router(pathways.wallet_router)
+    oid4vp.install(app)  # the employer's wallet requests, with their page for an unknown one
     wallet.install(app)  # the learner's pages, with their own 404/410 page
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     app.add_middleware(MetricsMiddleware)

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from service.errors import InputError, NotFoundError, OAuthError
+from service.errors import InputError, OAuthError, PresentationRequestNotFound
 from service.store import Repository
 from service.store.models import PresentationRequestRow
 from service.store.repositories.oid4vci import OpenIdRepository
@@ -112,7 +112,9 @@ class RequestView:
 def request_view(repo: Repository, *, state: str, base_url: str, now: datetime) -> RequestView:
     row = OpenIdRepository(repo.session).presentation_request_by_state(_hash(state))
     if row is None:
-        raise NotFoundError("No such presentation request: start a new one on the /verify page.")
+        raise PresentationRequestNotFound(
+            "No such presentation request: start a new one on the /verify page."
+        )
     link = _link(base_url, state=state, nonce=row.nonce)
     return RequestView(link, row.expires_at, row.expires_at <= now, row.verdict)
 

@@ -191,7 +191,12 @@ def test_bad_answers_and_expiry(client: Any, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(client.app.state.tessera, "now", lambda: later)
     assert 'id="wallet-expired"' in client.get(page).text
     assert answer(client, params, {"type": ["VerifiablePresentation"]}).status_code == 400
-    assert client.get("/verify/wallet/no-such-request").status_code == 404
+    unknown_page = client.get("/verify/wallet/no-such-request?lang=de")
+    assert unknown_page.status_code == 404 and "text/html" in unknown_page.headers["content-type"]
+    assert (
+        'id="wallet-expired"' in unknown_page.text
+        and 'action="/verify/wallet?lang=de"' in unknown_page.text
+    )
 
 
 def test_learner_adds_a_credential_to_a_wallet_app_from_the_wallet_page(

@@ -14,14 +14,15 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from service.api import problems
 from service.api.deps import AppState, PublicDep, StateDep
 from service.api.pages import render
 from service.app import oid4vp
 from service.credentials.view import CredentialView
-from service.errors import OAuthError
+from service.errors import OAuthError, PresentationRequestNotFound, TesseraError
 from service.export import qr
 from service.i18n import negotiate, supported
 from service.verification.presentations import PresentationResult
@@ -173,3 +174,19 @@ async def post_response(request: Request, state: StateDep, public: PublicDep) ->
     with state.repository() as repo:
         oid4vp.record_verdict(repo, answer=answer, verdict=_summary(result, bound), now=state.now())
     return JSONResponse({}, headers={"Cache-Control": "no-store"})
+
+
+def _unknown_request_page(http: Request, error: TesseraError, status: int) -> Response | None:
+    """An unknown request's address (mistyped, or purged after expiry) gets the page that
+    offers a new request, in the visitor's language."""
+    response = render(
+        http, "verify_wallet.html", lang=_language(http), status_code=status, expired=True
+    )
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Add the routes and the page for an unknown request."""
+    app.include_router(router)
+    problems.add_page(app, PresentationRequestNotFound, _unknown_request_page)
