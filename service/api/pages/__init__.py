@@ -51,7 +51,7 @@ def page_language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.query_params.get("lang"))
 
 
-def local_date(iso_day: str | None, lang: str) -> Markup:
+def _local_date(iso_day: str | None, lang: str) -> Markup:
     """``2025-06-30`` as people write it in ``lang`` (CLDR), in a ``<time>`` element that
     keeps the ISO date for machines; text that is not an ISO date is shown as it is."""
     if not iso_day:
@@ -78,7 +78,7 @@ def render(
         dir=direction(lang),
         languages=LANGUAGES,
         t=partial(translate, lang),
-        day=partial(local_date, lang=lang),
+        day=partial(_local_date, lang=lang),
         query_for=query_for,
         **context,
     )
@@ -89,7 +89,7 @@ def render(
     )
 
 
-class SecurityHeaders:
+class _SecurityHeaders:
     """Plain ASGI middleware (cheaper than BaseHTTPMiddleware on the hot verify path)."""
 
     _headers: ClassVar[list[tuple[bytes, bytes]]] = [
@@ -121,7 +121,7 @@ def install(app: FastAPI, *, https: bool = False) -> None:
     """Serve the stylesheet and add the security headers to every response (and
     ``Strict-Transport-Security`` when the service is reached over ``https``)."""
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
-    app.add_middleware(SecurityHeaders, hsts=https)
+    app.add_middleware(_SecurityHeaders, hsts=https)
 
 
 __all__ = ["SECURITY_HEADERS", "install", "page_language", "render"]

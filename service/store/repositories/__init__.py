@@ -599,4 +599,4 @@ class Repository:
         ).all()
 
 
-__all__ = ["NewCredential", "Repository", "new_id"]
+__all__ = ["NewCredential", "Repository", "new_id", "new_public_id"]
