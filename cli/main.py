@@ -48,6 +48,10 @@ app = typer.Typer(
                 "cli.rpl_commands:rpl_app",
                 "Recognition of prior learning: assessors, cases, evidence, decisions.",
             ),
+            "outcomes": (
+                "cli.outcomes_commands:outcomes_app",
+                "Outcome indicators for funders (small counts withheld): CSV, SDMX, PDF.",
+            ),
             "export": (
                 "cli.export_commands:export_app",
                 "Export a stored credential: its file, QR codes or printable certificate.",

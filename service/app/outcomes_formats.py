@@ -97,6 +97,35 @@ def to_sdmx_csv(report: OutcomesReport) -> str:
     return _write(rows)
 
 
+def to_pdf(report: OutcomesReport) -> bytes:
+    """The funder's report: a chart and a table per indicator (service/export/outcomes_pdf)."""
+    from service.export.outcomes_pdf import ChartData, outcomes_pdf
+
+    policy = report.policy
+    return outcomes_pdf(
+        title=f"Outcomes: {report.scope_name}",
+        lines=[
+            f"{report.period.first} to {report.period.last}"
+            + (f" - issuer {report.issuer_did}" if report.issuer_did else ""),
+            f"Counts below {policy.min_count} are withheld, with further counts withheld so "
+            f"none can be worked out from the totals; every count shown is rounded to a "
+            f"multiple of {policy.rounding_base}, so totals need not add up.",
+            f"Generated {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}.",
+        ],
+        charts=[
+            ChartData(
+                title=ind.title,
+                months=ind.table.rows,
+                month_totals=ind.table.row_totals,
+                columns=ind.table.columns,
+                column_totals=ind.table.column_totals,
+                total=ind.table.total,
+            )
+            for ind in report.indicators
+        ],
+    )
+
+
 def to_datapackage(report: OutcomesReport) -> dict[str, Any]:
     """A Frictionless Data Package descriptor with the observations inline (``data``)."""
     return {
@@ -139,5 +168,6 @@ __all__ = [
     "observations",
     "to_csv",
     "to_datapackage",
+    "to_pdf",
     "to_sdmx_csv",
 ]

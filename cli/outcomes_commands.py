@@ -1,0 +1,88 @@
+"""``tessera outcomes``: a provider's (or every provider's) outcome indicators from this
+service's database, for a funder: CSV, SDMX-CSV, a Frictionless Data Package, JSON or a PDF
+with a chart and table per indicator. Every figure passes the same disclosure control as the
+HTTP API (TESSERA_OUTCOMES_MIN_COUNT, TESSERA_OUTCOMES_ROUNDING_BASE). Heavy imports happen
+inside the command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import engine, fail
+from service.errors import TesseraError
+
+outcomes_app = typer.Typer(
+    help="Outcome indicators for funders (small counts withheld): CSV, SDMX, PDF.",
+    no_args_is_help=True,
+)
+FORMATS = ("csv", "pdf", "sdmx-csv", "datapackage", "json")
+
+
+@outcomes_app.command("report")
+def outcomes_report(
+    first: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    to: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="Provider slug (omit: every provider).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, pdf, sdmx-csv, datapackage or json.")
+    ] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here (needed for pdf; else stdout).")
+    ] = None,
+) -> None:
+    """Write a report of the indicators for --from..--to."""
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    if fmt == "pdf" and out is None:
+        fail("A PDF report needs --out FILE.pdf.")
+    from service.app import outcomes_formats as formats
+    from service.app.disclosure import DisclosurePolicy
+    from service.app.outcomes import Period, operator_outcomes, provider_outcomes
+    from service.store import Database, Repository, database_url_from
+
+    settings = engine().settings
+    try:
+        period = Period.parse(first, to)
+        policy = DisclosurePolicy(
+            min_count=settings.outcomes_min_count, rounding_base=settings.outcomes_rounding_base
+        )
+        database = Database(database_url_from(settings))
+        try:
+            database.migrate()
+            now = datetime.now(UTC)
+            with database.transaction() as session:
+                repo = Repository(session)
+                if issuer is None:
+                    report = operator_outcomes(repo, period=period, policy=policy, now=now)
+                else:
+                    report = provider_outcomes(
+                        repo, issuer_slug=issuer, period=period, policy=policy, now=now
+                    )
+        finally:
+            database.dispose()
+    except TesseraError as exc:
+        fail(str(exc))
+    if fmt == "pdf":
+        data = formats.to_pdf(report)
+    elif fmt == "csv":
+        data = formats.to_csv(report).encode()
+    elif fmt == "sdmx-csv":
+        data = formats.to_sdmx_csv(report).encode()
+    elif fmt == "datapackage":
+        data = json.dumps(formats.to_datapackage(report), ensure_ascii=False, indent=2).encode()
+    else:
+        data = json.dumps(report.to_json(), ensure_ascii=False, indent=2).encode()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+        typer.echo(f"Wrote {out} ({len(data):,} bytes).", err=True)
