@@ -165,6 +165,63 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+
+def _form(
+    properties: dict[str, Any], required: list[str], example: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "required": required, "properties": properties},
+                    "example": example,
+                }
+            },
+        }
+    }
+
+
+_TEXT = {"type": "string"}
+#: The request bodies the wallet-facing routes read themselves (their ``openapi_extra``).
+TOKEN_REQUEST = _form(
+    {"grant_type": {"const": _GRANT}, "pre-authorized_code": _TEXT, "tx_code": _TEXT},
+    ["grant_type", "pre-authorized_code"],
+    {"grant_type": _GRANT, "pre-authorized_code": "Vd3…", "tx_code": "493027"},
+)
+CREDENTIAL_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["credential_configuration_id"],
+                    "properties": {
+                        "credential_configuration_id": _TEXT,
+                        "proofs": {
+                            "type": "object",
+                            "properties": {"jwt": {"type": "array", "items": _TEXT, "maxItems": 1}},
+                        },
+                    },
+                },
+                "example": {
+                    "credential_configuration_id": "module-2f1c9a7e-5b3d-4c8f-9a0e-1d2c3b4a5968",
+                    "proofs": {"jwt": ["eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCIs…"]},
+                },
+            }
+        },
+    }
+}
+PRESENTATION_RESPONSE = _form(
+    {
+        "vp_token": {"type": "string", "description": 'JSON: {"open_badge": [presentation]}'},
+        "state": _TEXT,
+    },
+    ["vp_token", "state"],
+    {"vp_token": '{"open_badge": [{"type": ["VerifiablePresentation"]}]}', "state": "k2…"},
+)
+
 #: Endpoints a wallet calls: their errors are OAuth 2.0 JSON (RFC 6749 §5.2), which wallets
 #: parse, not problem+json. (method, path) -> the statuses they answer so.
 OAUTH_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
@@ -203,4 +260,13 @@ def oauth_error_response(status: int) -> dict[str, Any]:
     }
 
 
-__all__ = ["ANSWERS", "BODIES", "OAUTH_ERRORS", "OAUTH_ERROR_SCHEMA", "oauth_error_response"]
+__all__ = [
+    "ANSWERS",
+    "BODIES",
+    "CREDENTIAL_REQUEST",
+    "OAUTH_ERRORS",
+    "OAUTH_ERROR_SCHEMA",
+    "PRESENTATION_RESPONSE",
+    "TOKEN_REQUEST",
+    "oauth_error_response",
+]

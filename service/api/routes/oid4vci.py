@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from service.api.deps import CallerDep, StateDep, issuer_for
+from service.api.openapi.oid4vc import CREDENTIAL_REQUEST, TOKEN_REQUEST
 from service.api.pages import render
 from service.app import oid4vci
 from service.app.wallet import open_wallet
@@ -77,7 +78,11 @@ def credential_offer(issuer: str, ref: str, state: StateDep) -> JSONResponse:
         )
 
 
-@router.post("/issuers/{issuer}/token", summary="Token endpoint (pre-authorized code grant)")
+@router.post(
+    "/issuers/{issuer}/token",
+    summary="Token endpoint (pre-authorized code grant)",
+    openapi_extra=TOKEN_REQUEST,
+)
 async def token(issuer: str, request: Request, state: StateDep) -> JSONResponse:
     """Exchanges a pre-authorized code (and the transaction code, when the offer has one) for
     an access token, once. Form-encoded, as OAuth 2.0 requires."""
@@ -100,7 +105,11 @@ def nonce(issuer: str, state: StateDep) -> JSONResponse:
         return _json(oid4vci.new_nonce(repo, now=state.now()))
 
 
-@router.post("/issuers/{issuer}/credential", summary="Credential endpoint (ldp_vc)")
+@router.post(
+    "/issuers/{issuer}/credential",
+    summary="Credential endpoint (ldp_vc)",
+    openapi_extra=CREDENTIAL_REQUEST,
+)
 async def credential(
     issuer: str,
     request: Request,

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from service.api import problems
 from service.api.deps import AppState, PublicDep, StateDep
+from service.api.openapi.oid4vc import PRESENTATION_RESPONSE
 from service.api.pages import render
 from service.app import oid4vp
 from service.credentials.view import CredentialView
@@ -149,7 +150,11 @@ def _summary(result: PresentationResult, bound: bool) -> dict[str, Any]:
     }
 
 
-@router.post("/openid4vp/response", summary="OpenID4VP direct_post response endpoint")
+@router.post(
+    "/openid4vp/response",
+    summary="OpenID4VP direct_post response endpoint",
+    openapi_extra=PRESENTATION_RESPONSE,
+)
 async def post_response(request: Request, state: StateDep, public: PublicDep) -> JSONResponse:
     """The wallet's answer (form-encoded `vp_token` and `state`). The presentation must be
     signed by its holder for this request's nonce (`challenge`) and this verifier's client_id
