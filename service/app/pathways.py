@@ -14,12 +14,13 @@ One qualification per learner and programme version: the database's unique const
 decides between concurrent requests, and the loser's signed documents are discarded
 unstored. Revoked or suspended module credentials do not count; revoking one that a
 qualification relied on flags the qualification for the provider's review
-(:func:`flag_dependants`, called by every status change).
+(``service.app.status_lists`` flags on every revocation or suspension; see also
+``service.app.recognition.recheck``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -367,15 +368,6 @@ def _issuer_id(document: Mapping[str, Any]) -> str:
     return str(issuer.get("id") if isinstance(issuer, Mapping) else issuer)
 
 
-def flag_dependants(
-    repo: Repository, *, document_ids: Sequence[str], reason: str, actor: str, now: datetime
-) -> int:
-    """Flag for review every qualification resting on these credentials (one was revoked or
-    suspended at the provider that issued it). Audited; returns how many were newly flagged."""
-    pathways = PathwaysRepository.of(repo)
-    return len(pathways.flag_relying_on(document_ids, reason=reason, actor=actor, now=now))
-
-
 def describe(row: Any) -> dict[str, Any]:
     """A qualification record as the provider's API shows it."""
     return {
@@ -461,7 +453,6 @@ __all__ = [
     "Progress",
     "accepts_external",
     "describe",
-    "flag_dependants",
     "get_qualification",
     "holdings",
     "is_rpl",

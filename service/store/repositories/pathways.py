@@ -54,16 +54,6 @@ class PathwaysRepository:
 
     # -- what a learner holds --------------------------------------------------------------
 
-    def module_credentials(self, link_id: str) -> list[CredentialRow]:
-        """The module credentials in a wallet link that are neither revoked nor suspended."""
-        rows = self.session.scalars(
-            select(CredentialRow)
-            .where(CredentialRow.wallet_link_id == link_id, CredentialRow.module_id.is_not(None))
-            .order_by(CredentialRow.issued_at, CredentialRow.id)
-        ).all()
-        withdrawn = self.withdrawn([r.id for r in rows])
-        return [r for r in rows if r.id not in withdrawn]
-
     def module_credentials_of(self, link_ids: Iterable[str]) -> dict[str, list[CredentialRow]]:
         """:meth:`module_credentials` for many wallet links at once (a cohort): link id ->
         live module credentials, a few statements per 500 links."""
@@ -112,13 +102,6 @@ class PathwaysRepository:
         ).all()
         return {cid for cid in found if cid is not None}
 
-    def external_credentials(self, link_id: str) -> Sequence[ExternalCredentialRow]:
-        return self.session.scalars(
-            select(ExternalCredentialRow)
-            .where(ExternalCredentialRow.wallet_link_id == link_id)
-            .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
-        ).all()
-
     def add_external_credential(
         self,
         *,
@@ -164,17 +147,6 @@ class PathwaysRepository:
         return row, True
 
     # -- qualifications --------------------------------------------------------------------
-
-    def qualification_for(
-        self, programme_id: str, version: int, link_id: str
-    ) -> QualificationRow | None:
-        return self.session.scalar(
-            select(QualificationRow).where(
-                QualificationRow.programme_id == programme_id,
-                QualificationRow.programme_version == version,
-                QualificationRow.wallet_link_id == link_id,
-            )
-        )
 
     def qualifications_of_links(self, link_ids: Iterable[str]) -> list[QualificationRow]:
         ids = sorted(set(link_ids))
