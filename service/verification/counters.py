@@ -1,9 +1,14 @@
 """Aggregate counts of public verifications: how many per UTC day and verdict, nothing else.
 
-No credential content, no client address, no issuer: the counts say how much the public
-verifier is used and how often it answers green, red or amber. They are kept in memory and
-written in one small upsert every few seconds (:class:`VerificationCounter`); readers (reports
-of how employers use the service) read the stored daily totals through the repository.
+No credential content, no client address: the counts say how much the public verifier is
+used and how often it answers green, red or amber. They are kept in memory and written in one
+small upsert every few seconds (:class:`VerificationCounter`); readers (reports of how
+employers use the service) read the stored daily totals through the repository.
+
+Employer engagement (issue 15's outcomes) is counted beside them, equally in aggregate: per
+provider DID whose signature verified, per UTC month and verifier country (``""`` unless the
+operator configured a local GeoIP database), and stored only as monthly sums
+(``engagement_counts``); a DID that is not one of this service's providers is not kept.
 """
 
 from __future__ import annotations
@@ -16,9 +21,19 @@ from typing import Literal
 
 from service.dates import format_utc
 from service.store import Database, Repository
+from service.store.repositories.outcomes import OutcomesRepository
 from service.verification.pipeline import VerificationResult
 
 Verdict = Literal["valid", "invalid", "incomplete"]
+
+
+def engaged_issuer(result: VerificationResult) -> str | None:
+    """The issuer DID to count engagement for: only when the proof and the issuer checks
+    passed, so a forged credential naming a provider cannot inflate its figures."""
+    statuses = {c.check: c.status for c in result.checks}
+    if statuses.get("proof") == "passed" and statuses.get("issuer") == "passed":
+        return result.issuer
+    return None
 
 
 def verdict_of(result: VerificationResult) -> Verdict:
@@ -46,13 +61,21 @@ class VerificationCounter:
         self._flush_seconds = flush_seconds
         self._clock = clock
         self._pending: dict[tuple[str, str], int] = {}
+        self._engagement: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()
         self._last_flush = clock()
 
-    def record(self, verdict: Verdict, now: datetime) -> None:
+    def record(
+        self, verdict: Verdict, now: datetime, *, issuer: str | None = None, country: str = ""
+    ) -> None:
+        """Count one verdict; ``issuer``: the DID whose signature verified on it (counted
+        toward that provider's monthly engagement), ``None`` when none did."""
         day = format_utc(now, "day")
         with self._lock:
             self._pending[(day, verdict)] = self._pending.get((day, verdict), 0) + 1
+            if issuer is not None:
+                key = (issuer, day[:7], country)
+                self._engagement[key] = self._engagement.get(key, 0) + 1
             due = self._clock() - self._last_flush >= self._flush_seconds
         if due:
             self.flush()
@@ -61,17 +84,22 @@ class VerificationCounter:
         """Write what has been counted since the last flush (kept for the next one on error)."""
         with self._lock:
             pending, self._pending = self._pending, {}
+            engagement, self._engagement = self._engagement, {}
             self._last_flush = self._clock()
-        if not pending or self._database is None:
+        if not (pending or engagement) or self._database is None:
             return
         try:
             with self._database.transaction() as session:
-                Repository(session).add_verification_counts(pending)
+                repo = Repository(session)
+                repo.add_verification_counts(pending)
+                OutcomesRepository.of(repo).add_engagement(engagement)
         except Exception:
             with self._lock:
                 for key, n in pending.items():
                     self._pending[key] = self._pending.get(key, 0) + n
+                for both, n in engagement.items():
+                    self._engagement[both] = self._engagement.get(both, 0) + n
             raise
 
 
-__all__ = ["Verdict", "VerificationCounter", "verdict_of"]
+__all__ = ["Verdict", "VerificationCounter", "engaged_issuer", "verdict_of"]

@@ -32,7 +32,12 @@ from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
 from service.store import Database
-from service.verification.counters import Verdict, VerificationCounter, verdict_of
+from service.verification.counters import (
+    Verdict,
+    VerificationCounter,
+    engaged_issuer,
+    verdict_of,
+)
 from service.verification.directory import ServiceDirectory
 from service.verification.memo import HashMemo
 from service.verification.offline import verify_offline
@@ -130,7 +135,7 @@ class PublicVerification:
                 result = self._verify_offline(credential, now=now, skip=skip)
             else:
                 result = verify_credential(credential, verifier=self.verifier, now=now, skip=skip)
-        self.counter.record(verdict_of(result), now)
+        self.counter.record(verdict_of(result), now, issuer=engaged_issuer(result))
         return result
 
     def _verify_offline(
@@ -160,7 +165,7 @@ class PublicVerification:
             presentation, verifier=self.verifier, now=now, challenge=challenge, domain=domain
         )
         for credential in result.credentials:
-            self.counter.record(verdict_of(credential), now)
+            self.counter.record(verdict_of(credential), now, issuer=engaged_issuer(credential))
         return result
 
 
