@@ -28,17 +28,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from service.app.engine import Engine
+from service.app.wallet import catalogue_entry
 from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
 from service.proofs.canonical import cpu_budget
-from service.store import Database
+from service.store import Database, Repository
 from service.verification.counters import (
     Verdict,
     VerificationCounter,
     engaged_issuer,
     verdict_of,
 )
+from service.verification.dates import valid_from
 from service.verification.directory import ServiceDirectory
+from service.verification.intake import own_link
 from service.verification.memo import HashMemo
 from service.verification.offline import verify_offline
 from service.verification.pipeline import (
@@ -48,6 +51,7 @@ from service.verification.pipeline import (
     verify_credential,
 )
 from service.verification.presentations import PresentationResult, verify_presentation
+from service.verification.trust import TrustAssessment
 
 if TYPE_CHECKING:
     import httpx
@@ -137,6 +141,42 @@ class PublicVerification:
                 result = verify_credential(credential, verifier=self.verifier, now=now, skip=skip)
         self.counter.record(verdict_of(result), now, issuer=engaged_issuer(result))
         return result
+
+    def stored_document(self, credential_id: str) -> dict[str, Any] | None:
+        """The credential this service stores under ``credential_id`` as issued, if it is
+        still held (it is gone once erased)."""
+        with self.database.transaction() as session:
+            row = Repository(session).public_credential(credential_id)
+            return dict(row.document) if row is not None else None
+
+    def catalogue_of(
+        self, credential: Mapping[str, Any], *, base_url: str
+    ) -> Mapping[str, Any] | None:
+        """The catalogue entry of a credential this service issued and stores unchanged (the
+        module it was issued from), else None: a page shows what the catalogue adds only for
+        exactly the credential the provider issued."""
+        credential_id = credential.get("id")
+        own = own_link(credential_id, base_url) if isinstance(credential_id, str) else None
+        if own is None:
+            return None
+        with self.database.transaction() as session:
+            repo = Repository(session)
+            row = repo.public_credential(own)
+            if row is None or row.document != credential:
+                return None
+            return catalogue_entry(repo, row)
+
+    def trust_assessment(
+        self, result: VerificationResult, *, now: datetime
+    ) -> TrustAssessment | None:
+        """Why the ``trust`` check came out as it did (the registry entry and the reason, for
+        a page to word in its reader's language), when the registry still says the same."""
+        if result.credential is None:
+            return None
+        found = self.directory.registry().assess(
+            result.issuer or "", valid_from(result.credential), now
+        )
+        return found if found.status == result.check("trust").status else None
 
     def _verify_offline(
         self, text: str, *, now: datetime, skip: Sequence[str] = ()

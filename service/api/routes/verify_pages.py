@@ -9,7 +9,6 @@ when the signature verified (:func:`service.credentials.view.summarize`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +25,8 @@ from service.credentials.view import Summary, reveal, summarize
 from service.dates import format_utc
 from service.errors import TesseraError, UnreadableInput
 from service.verification.counters import Verdict, verdict_of
-from service.verification.intake import choose_submission, credential_id_of, own_link
-from service.verification.pipeline import VerificationResult, parse_datetime, validity_fields
+from service.verification.intake import choose_submission, credential_id_of
+from service.verification.pipeline import VerificationResult
 from service.verification.presentations import PresentationResult
 from service.verification.public import OFFLINE_PREFIX
 from service.verification.trust import TrustAssessment
@@ -52,13 +51,10 @@ def _result_page(
     summary = None
     assessment: TrustAssessment | None = None
     if result.credential is not None and result.check("proof").status == "passed":
-        catalogue = _catalogue_of(public, result.credential, request)
+        base_url = request.app.state.tessera.settings.base_url
+        catalogue = public.verification.catalogue_of(result.credential, base_url=base_url)
         summary = summarize(result.credential, lang, catalogue=catalogue)
-        issuer = result.issuer or ""
-        valid_from = parse_datetime(result.credential.get(validity_fields(result.credential)[0]))
-        found = public.verification.directory.registry().assess(issuer, valid_from, now)
-        if found.status == result.check("trust").status:
-            assessment = found
+        assessment = public.verification.trust_assessment(result, now=now)
     trust_date = None
     if assessment is not None and assessment.entry is not None:
         entry = assessment.entry
@@ -189,39 +185,6 @@ def _form_page(
     )
 
 
-def _stored_document(public: PublicEndpoint, credential_id: str) -> dict[str, Any] | None:
-    from service.store import Repository
-
-    with public.verification.database.transaction() as session:
-        row = Repository(session).public_credential(credential_id)
-        return dict(row.document) if row is not None else None
-
-
-def _catalogue_of(
-    public: PublicEndpoint, credential: Mapping[str, Any], request: Request
-) -> Mapping[str, Any] | None:
-    """The catalogue entry of a credential this service issued and stores unchanged (the
-    module it was issued from), else None: the page shows what the catalogue adds only for
-    exactly the credential the provider issued."""
-    from service.app.wallet import catalogue_entry
-    from service.store import Repository
-
-    credential_id = credential.get("id")
-    own = (
-        own_link(credential_id, request.app.state.tessera.settings.base_url)
-        if isinstance(credential_id, str)
-        else None
-    )
-    if own is None:
-        return None
-    with public.verification.database.transaction() as session:
-        repo = Repository(session)
-        row = repo.public_credential(own)
-        if row is None or row.document != credential:
-            return None
-        return catalogue_entry(repo, row)
-
-
 @router.get(
     "/",
     response_class=HTMLResponse,
@@ -292,7 +255,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
         return _presentation_page(request, presented, lang=lang)
     credential = submission.credential
     if submission.credential_id is not None:
-        credential = _stored_document(public, submission.credential_id)
+        credential = public.verification.stored_document(submission.credential_id)
         offline = next((t.strip() for t in texts if t.strip().startswith(OFFLINE_PREFIX)), None)
         if credential is None and offline is not None:
             # The stored copy is gone (erased at the learner's request): a certificate's
@@ -314,7 +277,7 @@ async def get_short_link(token: str, request: Request, public: PublicDep) -> HTM
     client = client_address(request)
     public.admit(client)
     credential_id = credential_id_of(token)
-    document = _stored_document(public, credential_id) if credential_id else None
+    document = public.verification.stored_document(credential_id) if credential_id else None
     if document is None:
         return render(request, "verify_missing.html", lang=lang, status_code=404)
     now = datetime.now(UTC)
