@@ -6,6 +6,7 @@ form, submitted for real, asks for confirmation and then sends the request."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -67,4 +68,11 @@ def test_your_data_page_in_every_language_and_the_erasure_request(
     page.screenshot(path=str(shots / "wallet-data-requested-en-320.png"), full_page=True)
     page.goto(f"{server}{path}/data?lang=en")
     assert page.locator('[data-erasure="pending"]').count() == 1
+    # After an erasure the verification link answers "not found" and says what still works.
+    for lang in LANGUAGES:
+        page.goto(f"{server}/v/{uuid.uuid4()}?lang={lang}")
+        said = translate(lang, "verify.missing_erased")
+        assert said.split(".")[0] in page.locator("main").inner_text(), lang
+        found = page.evaluate(OVERFLOWS) + axe_violations(page, axe_source)
+        assert found == [], (lang, found)
     context.close()

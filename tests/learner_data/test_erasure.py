@@ -122,6 +122,10 @@ def test_erase_a_learner_then_find_them_nowhere_and_their_files_still_verify(
     assert search_database(db, [OTHER]) != []
     assert client.get(wallet_path(kept["walletUrl"])).status_code == 200
 
+    # The verification link needs the stored copy: it says what still works instead.
+    link = client.get(f"/v/{qr.short_id(genuine['id'])}?lang=en")
+    assert page_verdict(link.text) == "missing" and "copy stored here erased" in link.text
+
     # The downloaded credentials verify as before, on every route.
     for credential, green in ((genuine, True), (revoked, False)):
         answer = client.post("/credentials/verify", json={"verifiableCredential": credential})
