@@ -338,6 +338,14 @@ def test_cohort_offers_all_or_none_and_revoked_is_refused(
         ).status_code
         == 401
     )
+    for hours in (0, 10**400, "168", True):
+        refused_hours = client.post(
+            f"/issuers/{provider.slug}/credential-offers",
+            json={"credentialIds": [uuid_of(cohort[0])], "expiresInHours": hours},
+            headers=provider.headers,
+        )
+        assert refused_hours.status_code == 422, refused_hours.text
+        assert "expiresInHours" in refused_hours.json()["detail"]
 
 
 def test_codes_are_short_lived_and_stored_hashed(
@@ -466,3 +474,21 @@ def test_cli_writes_a_cohorts_offers_to_print_or_send(
         assert not (tmp_path / "none").exists()
     finally:
         get_settings.cache_clear()
+
+
+def test_an_absurd_iat_is_a_refusal_not_a_crash(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    credential = award(client, provider, module)
+    body = made_offer(client, provider, credential)["credentialOffer"]
+    ident = body["credential_issuer"]
+    access = token(client, ident, body["grants"][GRANT]["pre-authorized_code"]).json()[
+        "access_token"
+    ]
+    holder = Holder.new()
+    proof = holder.sign_jwt(
+        {"typ": "openid4vci-proof+jwt", "kid": holder.kid},
+        {"aud": ident, "iat": 10**400, "nonce": nonce(client, ident)},
+    )
+    answer = request_credential(client, ident, access, f"module-{module['id']}", proof)
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_proof"

@@ -163,7 +163,7 @@ def post_offers(
         raise ValidationFailed("Send credentialIds: a list of the credential ids to offer.")
     if not isinstance(tx_code, bool):
         raise ValidationFailed("txCode must be true or false.")
-    if isinstance(hours, bool) or not isinstance(hours, int):
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 2160:
         raise ValidationFailed("expiresInHours must be a whole number of hours (1 to 2160).")
     with state.repository() as repo:
         owner = issuer_for(repo, caller, issuer)
