@@ -14,10 +14,11 @@ from weakref import WeakKeyDictionary
 
 from service.errors import UnsupportedProofError
 from service.keys import Signer
-from service.proofs.canonical import Canonicalizer, Limits
+from service.proofs.canonical import Canonicalizer
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, add_proof, verify_proof
 from service.proofs.eddsa_jcs_2022 import EddsaJcs2022
 from service.proofs.eddsa_rdfc_2022 import Ed25519Signature2020, EddsaRdfc2022
+from service.proofs.limits import Limits
 
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
 SIGNING_SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")

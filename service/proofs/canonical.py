@@ -22,7 +22,8 @@ them). Any context that uses ``@import`` is refused.
 
 Work is bounded: input size (``max_bytes``, compact JSON in UTF-8), JSON depth and array
 length are checked before PyLD runs, the number of quads is capped, and RDFC's blank-node
-hashing (exponential on "poison" graphs) stops at a deadline. See README "Limits".
+hashing (exponential on "poison" graphs) stops at a deadline (:mod:`.limits`, estimated
+first by :mod:`.blank_nodes`). See README "Limits".
 
 Every failure is a :class:`TesseraError`: PyLD's own errors, and the bare ``ValueError``
 it raises for a relative ``@context`` reference or text that is not valid Unicode, are
@@ -38,13 +39,8 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import re
-import threading
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from pyld import jsonld
@@ -61,139 +57,12 @@ from service.errors import (
     MalformedDocumentError,
     TesseraError,
 )
+from service.proofs.blank_nodes import blank_node_permutations
+from service.proofs.limits import DEFAULT_LIMITS, Limits, _check_size, _Deadline, _walk
 from service.proofs.pyld_fast import ContextCache, FastJsonLdProcessor, FastURDNA2015
 
 # jsonld.js' test for an absolute IRI (or blank node id); PyLD drops anything else.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on the work one document may cause. Defaults are documented in the README."""
-
-    max_bytes: int = 256 * 1024
-    max_depth: int = 32
-    max_array_length: int = 2_000
-    max_quads: int = 5_000
-    max_seconds: float = 1.0
-    #: Blank nodes (JSON objects without an id, and ``_:`` identifiers), counted in the JSON
-    #: before any JSON-LD work. An Open Badges credential has about 4.
-    max_blank_nodes: int = 1_000
-    #: Estimated orderings RDFC-1.0's Hash N-Degree Quads would try for the document's
-    #: indistinguishable blank nodes (:func:`blank_node_permutations`), checked before that
-    #: exponential step. A real credential needs none; about 40 us of CPU each.
-    max_blank_node_permutations: int = 20_000
-
-
-DEFAULT_LIMITS = Limits()
-
-
-def check_structure(document: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse JSON deeper, wider or larger than ``limits`` before any JSON-LD work.
-
-    Iterative, so a hostile depth cannot exhaust the Python stack.
-    """
-    _walk(document, limits)
-
-
-_UNBOUNDED = 1 << 62
-_MAX_SMALL_INT = 10**18
-
-
-def _walk(document: Any, limits: Limits) -> int:
-    """:func:`check_structure`, returning an upper bound of the document's size in bytes.
-
-    The bound is for compact JSON in UTF-8 (at most 6 bytes a character, with quotes, colons
-    and commas), or ``_UNBOUNDED`` when it cannot be had cheaply (huge integers, non-JSON
-    types); :func:`_check_size` then measures exactly. The visiting order (and so the first
-    problem reported) is that of a plain stack walk; ``type(...) is`` tests come before the
-    slow ABC check.
-    """
-    # A negative depth marks a value inside an ``@context`` (term definitions are no nodes).
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    nodes = 0
-    size = 0
-    blank_nodes = 0
-    labels: set[str] = set()
-    max_depth = limits.max_depth
-    max_array_length = limits.max_array_length
-    while stack:
-        value, depth = stack.pop()
-        nodes += 1
-        in_context = depth < 0
-        depth = -depth if in_context else depth
-        if depth > max_depth:
-            raise CanonicalizationLimitError(
-                f"The document is nested more than {limits.max_depth} levels deep; "
-                "credentials never need that. Flatten it."
-            )
-        kind = type(value)
-        if kind is str:
-            size += 6 * len(value) + 2
-        elif kind is bool or kind is float:
-            size += 24
-        elif kind is int:
-            size += 20 if -_MAX_SMALL_INT < value < _MAX_SMALL_INT else _UNBOUNDED
-        elif kind is dict or (kind is not list and isinstance(value, Mapping)):
-            if kind is not dict:
-                size += _UNBOUNDED
-            for key in value:
-                size += 6 * len(key) + 4 if type(key) is str else _UNBOUNDED
-            size += 2
-            if in_context:
-                stack.extend((v, -depth - 1) for v in value.values())
-                continue
-            identifier = value.get("@id", value.get("id"))
-            if identifier is None:
-                if "@value" not in value and "@list" not in value and "@set" not in value:
-                    blank_nodes += 1
-            elif type(identifier) is str and identifier.startswith("_:"):
-                labels.add(identifier)
-            for key, item in value.items():
-                stack.append((item, -depth - 1 if key == "@context" else depth + 1))
-        elif isinstance(value, list):
-            if len(value) > max_array_length:
-                raise CanonicalizationLimitError(
-                    f"An array in the document has {len(value)} items; the limit is "
-                    f"{limits.max_array_length}."
-                )
-            size += len(value) + 2 if kind is list else _UNBOUNDED
-            stack.extend((v, -depth - 1 if in_context else depth + 1) for v in value)
-        elif value is None:
-            raise CanonicalizationError(
-                "The document contains a null value. Canonicalization drops nulls, so they "
-                "cannot be signed; remove the property instead."
-            )
-        else:
-            size += _UNBOUNDED
-    if nodes > max_array_length * 10:
-        raise CanonicalizationLimitError(
-            f"The document has {nodes} JSON values; the limit is {limits.max_array_length * 10}."
-        )
-    if blank_nodes + len(labels) > limits.max_blank_nodes:
-        raise BlankNodeLimitError(
-            f"The document has {blank_nodes + len(labels)} blank nodes (objects without an "
-            f"id, and _: identifiers); this verifier accepts at most {limits.max_blank_nodes}, "
-            "because canonicalizing many blank nodes can take exponential time. A credential "
-            "has a handful; give its objects ids (https://…, urn:uuid:…) or send it without "
-            "the extra objects."
-        )
-    return size
-
-
-def _check_size(document: Any, bound: int, limits: Limits) -> None:
-    """Refuse a document whose compact JSON is larger than ``limits.max_bytes``."""
-    if bound <= limits.max_bytes:
-        return
-    try:
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
-    except (TypeError, ValueError) as exc:  # e.g. a key that is not a string
-        raise MalformedDocumentError(f"The document is not JSON: {exc}") from None
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > limits.max_bytes:
-        raise CanonicalizationLimitError(
-            f"The document is {size} bytes of JSON; the limit is {limits.max_bytes}."
-        )
 
 
 class _NoImportContextResolver(ContextResolver):  # type: ignore[misc]
@@ -218,53 +87,6 @@ class _NoImportContextResolver(ContextResolver):  # type: ignore[misc]
                     "documents canonicalize. List the contexts in @context instead."
                 )
         return super().resolve(active_ctx, context, base, cycles)
-
-
-_shared_budget = threading.local()
-
-
-@contextmanager
-def cpu_budget(seconds: float) -> Iterator[None]:
-    """Bound the CPU time of all canonicalizations in this thread inside the ``with`` block,
-    together, to ``seconds`` (each still has its own :attr:`Limits.max_seconds`).
-
-    One verification canonicalizes once or twice per proof, and a document may carry many
-    proofs (an attacker can sign a costly document with as many of its own did:keys as it
-    likes), so a per-call deadline alone does not bound a request. Nested budgets keep the
-    tighter one."""
-    previous: float | None = getattr(_shared_budget, "at", None)
-    at = time.thread_time() + seconds
-    _shared_budget.at = min(at, previous) if previous is not None else at
-    _shared_budget.seconds = seconds
-    try:
-        yield
-    finally:
-        _shared_budget.at = previous
-
-
-class _Deadline:
-    """A budget of CPU time for this thread: a busy machine slows the clock, not the work,
-    so a normal credential never fails for load while a poison graph is still stopped. The
-    tighter of ``seconds`` and the enclosing :func:`cpu_budget`."""
-
-    __slots__ = ("at", "seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.thread_time() + seconds
-        shared: float | None = getattr(_shared_budget, "at", None)
-        if shared is not None and shared < self.at:
-            self.at = shared
-            self.seconds = _shared_budget.seconds
-
-    def check(self) -> None:
-        if time.thread_time() > self.at:
-            raise CanonicalizationLimitError(
-                f"Canonicalization did not finish within {self.seconds:g} s of CPU. The "
-                "document's blank nodes are too entangled to canonicalize safely (a 'poison "
-                "graph'), or it is far larger or carries far more proofs than a credential; "
-                "refusing it."
-            )
 
 
 class _BoundedURDNA2015(FastURDNA2015):
@@ -479,112 +301,6 @@ class Canonicalizer:
         return result
 
 
-def blank_node_permutations(dataset: Mapping[str, Any], cap: int) -> int:
-    """An estimate of the orderings RDFC-1.0 (§4.8 Hash N-Degree Quads) would try, computed
-    in linear time before that exponential step runs; at least ``cap + 1`` when over ``cap``.
-
-    Blank nodes whose own statements are alike (the same "first-degree" shape: themselves as
-    ``_:a``, other blank nodes as ``_:z``, as in §4.7) cannot be told apart directly, so the
-    algorithm hashes paths through their neighbours. For each such node and each group of
-    alike neighbours reached the same way (shape, predicate, position), it tries every
-    ordering of the group: ``k!`` for ``k`` neighbours, summed. Nodes with a unique shape get
-    their label at once and cost nothing. Then it recurses along paths of alike nodes, so
-    each connected group of them adds the number of paths (about the product of the square
-    roots of each node's widest group, plus the square of its size). The estimate refuses the known poison shapes
-    (cliques of interchangeable nodes, identical parents with many identical children,
-    rings and lattices of alike nodes) in microseconds instead of after the whole deadline;
-    the CPU deadline covers what it underestimates.
-    """
-    mentions: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {}
-    for graph_name, triples in dataset.items():
-        graph = graph_name if graph_name.startswith("_:") else ""
-        for triple in triples:
-            subject, obj = triple["subject"], triple["object"]
-            s_value = subject["value"] if subject["type"] == "blank node" else ""
-            o_value = obj["value"] if obj["type"] == "blank node" else ""
-            if not (s_value or o_value or graph):
-                continue
-            literal = (
-                obj["value"] + "\x00" + obj.get("datatype", "") + "\x00" + obj.get("language", "")
-                if obj["type"] == "literal"
-                else ""
-                if o_value
-                else obj["value"]
-            )
-            quad = (s_value, triple["predicate"]["value"], o_value, graph)
-            for node in {s_value, o_value, graph} - {""}:
-                mentions.setdefault(node, []).append((literal, quad))
-    if len(mentions) < 2:
-        return 0
-
-    def shape(node: str) -> tuple[str, ...]:
-        def name(value: str) -> str:
-            return "" if not value else ("_:a" if value == node else "_:z")
-
-        return tuple(
-            sorted(
-                f"{name(s)} {p} {name(o) or literal} {name(g)}"
-                for literal, (s, p, o, g) in mentions[node]
-            )
-        )
-
-    shapes = {node: shape(node) for node in mentions}
-    alike: dict[tuple[str, ...], int] = {}
-    for node_shape in shapes.values():
-        alike[node_shape] = alike.get(node_shape, 0) + 1
-    total = 0
-    widest: dict[str, int] = {}  # alike node -> its largest group of alike neighbours
-    parent: dict[str, str] = {}  # union-find over alike nodes joined by a statement
-    for node, node_shape in shapes.items():
-        if alike[node_shape] < 2:
-            continue
-        parent.setdefault(node, node)
-        groups: dict[tuple[tuple[str, ...], str, str], int] = {}
-        for _, (s, p, o, g) in mentions[node]:
-            for position, related in (("s", s), ("o", o), ("g", g)):
-                if related and related != node:
-                    key = (shapes[related], p, position)
-                    groups[key] = groups.get(key, 0) + 1
-                    if alike[shapes[related]] > 1:
-                        _union(parent, node, related)
-        widest[node] = max(groups.values(), default=1)
-        for k in groups.values():
-            total += math.factorial(min(k, 20)) if k > 1 else 1
-            if total > cap:
-                return total
-    # The recursion: each alike node it walks through multiplies the paths by about the
-    # square root of its widest group (rings of degree k: k ** (n / 2)), and every node of
-    # a connected group walks the group (n ** 2 even for a plain ring). Measured at roughly
-    # 8 orderings' worth of CPU per path, and per 32 node pairs.
-    log_paths: dict[str, float] = {}
-    sizes: dict[str, int] = {}
-    for node, k in widest.items():
-        root = _find(parent, node)
-        log_paths[root] = log_paths.get(root, 0.0) + 0.5 * math.log(k)
-        sizes[root] = sizes.get(root, 0) + 1
-    for root, log_value in log_paths.items():
-        if sizes[root] > 1:
-            paths = math.ceil(math.exp(min(log_value, 60.0)))
-            total += 8 * (paths + math.ceil(sizes[root] ** 2 / 32))
-            if total > cap:
-                return total
-    return total
-
-
-def _find(parent: dict[str, str], node: str) -> str:
-    while parent[node] != node:
-        parent[node] = parent[parent[node]]
-        node = parent[node]
-    return node
-
-
-def _union(parent: dict[str, str], a: str, b: str) -> None:
-    parent.setdefault(b, b)
-    root_a, root_b = _find(parent, a), _find(parent, b)
-    if root_a != root_b:
-        parent[root_b] = root_a
-
-
 def _to_dataset(processor: Any, expanded: Any, options: dict[str, Any]) -> dict[str, Any]:
     """PyLD's toRdf after expansion (jsonld.py ``to_rdf``), without expanding a second time."""
     issuer = options["identifierIssuer"]
@@ -625,12 +341,4 @@ def serialize(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "Canonicalizer",
-    "Limits",
-    "blank_node_permutations",
-    "check_structure",
-    "cpu_budget",
-    "serialize",
-]
+__all__ = ["Canonicalizer", "serialize"]

@@ -28,8 +28,8 @@ from service.errors import (
     TesseraError,
     UnsupportedProofError,
 )
-from service.proofs.canonical import Limits, check_structure
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
+from service.proofs.limits import Limits, check_structure
 from service.strict_json import loads_strict
 from service.verification.dates import parse_datetime, validity_fields
 

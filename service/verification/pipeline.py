@@ -31,8 +31,8 @@ from typing import Any
 from service.contexts import ContextStore
 from service.dids import Resolver
 from service.errors import VC_DM
-from service.proofs.canonical import DEFAULT_LIMITS, Limits
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof
+from service.proofs.limits import DEFAULT_LIMITS, Limits
 from service.verification.checks import (
     STATUS_RETRIEVAL_ERROR,
     Check,

@@ -36,8 +36,8 @@ from service.errors import (
     TesseraError,
     UnsupportedProofError,
 )
-from service.proofs.canonical import check_structure
 from service.proofs.data_integrity import proofs_of, verify_proof
+from service.proofs.limits import check_structure
 from service.strict_json import loads_strict
 from service.verification.pipeline import (
     Check,

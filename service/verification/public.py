@@ -31,7 +31,7 @@ from service.app.engine import Engine
 from service.app.wallet import catalogue_entry
 from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
-from service.proofs.canonical import cpu_budget
+from service.proofs.limits import cpu_budget
 from service.store import Database, Repository
 from service.verification.counters import (
     Verdict,

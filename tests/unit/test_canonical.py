@@ -34,7 +34,7 @@ from service.errors import (
 )
 from service.keys import Ed25519Signer
 from service.proofs import Canonicalizer, Limits, sign, verification_suites
-from service.proofs.canonical import check_structure
+from service.proofs.limits import check_structure
 from service.verification.pipeline import Verifier, verify_credential
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
