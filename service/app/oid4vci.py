@@ -73,6 +73,8 @@ PROOF_TYP = "openid4vci-proof+jwt"
 OFFER_SCHEME = "openid-credential-offer://"
 #: The configuration of credentials not made from a catalogue module (VC-API).
 GENERIC_CONFIGURATION = "OpenBadgeCredential"
+#: The configuration of a learner's CLR 2.0 transcript (issued with a qualification).
+CLR_CONFIGURATION = "ClrCredential"
 _MODULE_PREFIX = "module-"
 
 
@@ -113,22 +115,31 @@ def issuer_identifier(base_url: str, slug: str) -> str:
 
 
 def configuration_id(row: CredentialRow) -> str:
-    return f"{_MODULE_PREFIX}{row.module_id}" if row.module_id else GENERIC_CONFIGURATION
+    """The configuration a stored credential is offered under: its module's, a CLR
+    transcript's, or the generic Open Badge one (VC-API credentials, qualifications)."""
+    if row.module_id:
+        return f"{_MODULE_PREFIX}{row.module_id}"
+    types = row.document.get("type")
+    if isinstance(types, list) and CLR_CONFIGURATION in types:
+        return CLR_CONFIGURATION
+    return GENERIC_CONFIGURATION
 
 
 # -- metadata ---------------------------------------------------------------------------------
 
 
-def _types(document: Mapping[str, Any] | None) -> list[str]:
-    return ["VerifiableCredential", "OpenBadgeCredential"]
-
-
-def _configuration(display: list[dict[str, str]]) -> dict[str, Any]:
+def _configuration(display: list[dict[str, str]], *, clr: bool = False) -> dict[str, Any]:
     from service.credentials.openbadges import CONTEXTS
+    from service.credentials.qualification import CLR_CONTEXTS
 
+    contexts = CLR_CONTEXTS if clr else CONTEXTS
+    kind = CLR_CONFIGURATION if clr else GENERIC_CONFIGURATION
     return {
         "format": "ldp_vc",
-        "credential_definition": {"@context": list(CONTEXTS), "type": _types(None)},
+        "credential_definition": {
+            "@context": list(contexts),
+            "type": ["VerifiableCredential", kind],
+        },
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
         "credential_signing_alg_values_supported": [DEFAULT_CRYPTOSUITE],
         "proof_types_supported": {
@@ -148,7 +159,10 @@ def issuer_metadata(
     ident = issuer_identifier(base_url, issuer.slug)
     languages: list[str] = []
     configurations: dict[str, Any] = {
-        GENERIC_CONFIGURATION: _configuration([{"name": "Open Badge", "locale": "en"}])
+        GENERIC_CONFIGURATION: _configuration([{"name": "Open Badge", "locale": "en"}]),
+        CLR_CONFIGURATION: _configuration(
+            [{"name": "Comprehensive Learner Record", "locale": "en"}], clr=True
+        ),
     }
     for module in modules:
         names = module["data"].get("name") or {}
@@ -559,6 +573,7 @@ def deliver(repo: Repository, *, grant: CredentialGrant, token: str, now: dateti
 
 
 __all__ = [
+    "CLR_CONFIGURATION",
     "CODE_LIFETIME",
     "GENERIC_CONFIGURATION",
     "NONCE_LIFETIME",

@@ -492,3 +492,31 @@ def test_an_absurd_iat_is_a_refusal_not_a_crash(
     )
     answer = request_credential(client, ident, access, f"module-{module['id']}", proof)
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_proof"
+
+
+def test_transcripts_and_qualifications_are_offered_under_their_own_configuration(
+    client: Any, provider: Provider
+) -> None:
+    from service.credentials.qualification import CLR_CONTEXTS
+    from service.store.models import CredentialRow
+
+    metadata = client.get(f"/.well-known/openid-credential-issuer/issuers/{provider.slug}").json()
+    clr = metadata["credential_configurations_supported"]["ClrCredential"]
+    assert clr["credential_definition"] == {
+        "@context": CLR_CONTEXTS,
+        "type": ["VerifiableCredential", "ClrCredential"],
+    }
+    generic = metadata["credential_configurations_supported"]["OpenBadgeCredential"]
+    assert generic["credential_definition"]["type"] == [
+        "VerifiableCredential",
+        "OpenBadgeCredential",
+    ]
+
+    def row(module_id: str | None, *types: str) -> CredentialRow:
+        return CredentialRow(
+            module_id=module_id, document={"type": ["VerifiableCredential", *types]}
+        )
+
+    assert oid4vci.configuration_id(row(None, "ClrCredential")) == "ClrCredential"
+    assert oid4vci.configuration_id(row(None, "OpenBadgeCredential")) == "OpenBadgeCredential"
+    assert oid4vci.configuration_id(row("m-1", "OpenBadgeCredential")) == "module-m-1"
