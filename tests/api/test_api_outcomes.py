@@ -4,16 +4,19 @@ slug, the operator token and bad periods answer with a problem, never a 500."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import SERVICE_BASE_URL, Provider
+from conftest import SERVICE_BASE_URL, Provider, served_status_lists, verify_offline
 from outcomes_support import seed
 from pydantic import SecretStr
 
+from service.app.engine import Engine
+from service.app.outcomes_signed import digest_sri
 from service.config import Settings
 from service.store import Database
 
@@ -131,3 +134,58 @@ def test_the_operator_sees_every_provider_with_its_token_only(
     issued = response.json()["indicators"][0]
     assert issued["columns"] == ["alpha", "beta"]
     assert issued["cells"][2] == [30, 30]
+
+
+def signed_report(client: Any, db: Database, provider: Provider) -> dict[str, Any]:
+    seed(db, provider)
+    response = client.post(
+        f"/issuers/{provider.slug}/outcomes/signed", params=YEAR, headers=provider.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_a_signed_report_binds_the_csv_and_verifies(
+    client: Any, db: Database, provider: Provider, service_engine: Engine
+) -> None:
+    body = signed_report(client, db, provider)
+    vc, csv_text = body["verifiableCredential"], body["csv"]
+    assert vc["issuer"] == provider.did or vc["issuer"]["id"] == provider.did
+    [resource] = vc["relatedResource"]
+    assert resource["digestSRI"] == digest_sri(csv_text.encode())
+    # The CSV is the one the API serves for the same period (and holds withheld figures).
+    served = client.get(
+        f"/issuers/{provider.slug}/outcomes",
+        params={**YEAR, "format": "csv"},
+        headers=provider.headers,
+    ).text
+    assert served == csv_text and ",withheld" in csv_text
+    documents = {provider.did: client.get(f"/issuers/{provider.slug}/did.json").json()}
+    assert verify_offline(
+        service_engine, vc, documents, status_lists=served_status_lists(client, vc)
+    ).verified
+    verdict = client.post("/credentials/verify", json={"verifiableCredential": vc}).json()
+    assert verdict["verified"] is True, verdict
+    # A changed figure no longer matches the signed digest.
+    assert digest_sri(csv_text.replace("30", "35").encode()) != resource["digestSRI"]
+    # Only an admin key may sign in the provider's name.
+    reader = outcomes_key(client, provider, ["outcomes"])
+    refused = client.post(f"/issuers/{provider.slug}/outcomes/signed", params=YEAR, headers=reader)
+    assert refused.status_code == 403
+
+
+@pytest.mark.interop
+def test_the_reference_javascript_verifier_accepts_a_signed_report(
+    client: Any, db: Database, provider: Provider, node: Any
+) -> None:
+    vc = signed_report(client, db, provider)["verifiableCredential"]
+    verify = {
+        "op": "verify",
+        "didDocuments": {provider.did: client.get(f"/issuers/{provider.slug}/did.json").json()},
+        "statusLists": served_status_lists(client, vc),
+    }
+    outcome = node.request({**verify, "credential": vc})
+    assert outcome["verified"] is True and outcome["errors"] == [], outcome
+    forged = copy.deepcopy(vc)
+    forged["relatedResource"][0]["digestSRI"] = digest_sri(b"other figures")
+    assert node.request({**verify, "credential": forged})["verified"] is False

@@ -18,6 +18,7 @@ from service.api.deps import CallerDep, StateDep, issuer_for
 from service.app.disclosure import DisclosurePolicy
 from service.app.outcomes import OutcomesReport, Period, operator_outcomes, provider_outcomes
 from service.app.outcomes_formats import MEDIA_TYPES, to_csv, to_datapackage, to_sdmx_csv
+from service.app.outcomes_signed import sign_report
 from service.errors import AuthenticationError, PermissionDeniedError
 
 router = APIRouter(tags=["outcomes"])
@@ -138,6 +139,51 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
+SIGNED_ANSWERS: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "The signed credential and the CSV whose digest it signs.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["verifiableCredential", "csv"],
+                    "properties": {
+                        "verifiableCredential": {
+                            "type": "object",
+                            "required": ["relatedResource", "proof"],
+                            "properties": {
+                                "relatedResource": {"type": "array"},
+                                "proof": {"type": "object"},
+                            },
+                        },
+                        "csv": {"type": "string"},
+                    },
+                },
+                "example": {
+                    "verifiableCredential": {
+                        "@context": ["https://www.w3.org/ns/credentials/v2"],
+                        "type": ["VerifiableCredential"],
+                        "issuer": "did:web:localhost%3A8000:issuers:vtc-hamburg",
+                        "name": "Outcomes of Vocational Training Centre Hamburg, 2025-01 to "
+                        "2025-12",
+                        "relatedResource": [
+                            {
+                                "id": "http://localhost:8000/issuers/vtc-hamburg/outcomes"
+                                "?from=2025-01&to=2025-12&format=csv",
+                                "mediaType": "text/csv",
+                                "digestSRI": "sha384-...",
+                            }
+                        ],
+                        "proof": {"type": "DataIntegrityProof"},
+                    },
+                    "csv": _CSV_EXAMPLE,
+                },
+            }
+        },
+    }
+}
+
+
 def policy_of(state: StateDep) -> DisclosurePolicy:
     settings = state.settings
     return DisclosurePolicy(
@@ -194,6 +240,41 @@ def get_provider_outcomes(
             repo, issuer_slug=own.slug, period=period, policy=policy_of(state), now=state.now()
         )
     return render(report, format)
+
+
+@router.post(
+    "/issuers/{issuer}/outcomes/signed",
+    status_code=201,
+    summary="Sign the provider's outcomes report as a verifiable credential (admin scope)",
+    responses=SIGNED_ANSWERS,
+)
+def post_signed_outcomes(
+    issuer: str, state: StateDep, caller: CallerDep, first: From, to: To
+) -> dict[str, Any]:
+    """Issues a VC 2.0 credential signed by the provider's DID whose `relatedResource` binds
+    the report's CSV (returned as `csv`) by its sha384 `digestSRI`: a funder verifies the
+    credential, then checks the CSV's digest. Needs an API key with the `admin` scope."""
+    caller.require("admin")
+    period = Period.parse(first, to)
+    with state.repository() as repo:
+        own = issuer_for(repo, caller, issuer)
+        report = provider_outcomes(
+            repo, issuer_slug=own.slug, period=period, policy=policy_of(state), now=state.now()
+        )
+    url = (
+        f"{state.settings.base_url.rstrip('/')}/issuers/{own.slug}/outcomes"
+        f"?from={period.first}&to={period.last}&format=csv"
+    )
+    signed, csv_text = sign_report(
+        state.repository,
+        state.issue_setup(),
+        issuer_id=caller.issuer_id,
+        report=report,
+        report_url=url,
+        actor=caller.actor,
+        now=state.now(),
+    )
+    return {"verifiableCredential": signed, "csv": csv_text}
 
 
 def require_operator(state: StateDep, authorization: str | None) -> None:
