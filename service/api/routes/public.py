@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import text
 
 from service.api.deps import StateDep
 from service.app.issuing import did_document
 from service.contexts import BUNDLED_DIR
+from service.store.repositories.operations import OperationsRepository
 
 router = APIRouter(tags=["public"])
 
@@ -60,6 +60,6 @@ def get_tessera_context() -> Response:
 @router.get("/healthz", summary="Liveness and database reachability")
 def health(state: StateDep) -> dict[str, str]:
     """Liveness: answers `ok` with the database dialect when the database answers a query."""
-    with state.database.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    with state.database.transaction() as session:
+        OperationsRepository(session).ping()
     return {"status": "ok", "database": state.database.dialect}
