@@ -43,6 +43,8 @@ def run(store: str, database_url: str | None, learners: int) -> float:
         "TESSERA_KEY_PASSPHRASE": "benchmark passphrase",
         "TESSERA_CONTEXTS_BUNDLE": str(BUNDLE),
         "TESSERA_BASE_URL": f"http://127.0.0.1:{port}",
+        # One request, signed while it waits (a larger cohort is a job: bench_jobs.py).
+        "TESSERA_JOB_THRESHOLD": str(max(1000, learners)),
     }
     if database_url:
         env["TESSERA_DATABASE_URL"] = database_url
