@@ -175,13 +175,13 @@ def _open(
     assert response is not None and response.status < 500
     if action == "submit-empty":
         weights.clear()
-        page.locator("button[type=submit]").click()
+        page.locator("form[action^='/verify?'] button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator("#error").count() == 1
     if action == "paste":
         weights.clear()
         page.locator("#text").fill(pasted)
-        page.locator("button[type=submit]").click()
+        page.locator("form[action^='/verify?'] button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator('[data-kind="presentation"]').count() == 1
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
