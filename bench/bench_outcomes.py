@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from service.app.disclosure import DisclosurePolicy  # noqa: E402
 from service.app.outcomes import Period, provider_outcomes  # noqa: E402
-from service.store import Database, Repository  # noqa: E402
+from service.store import Database, Repositories  # noqa: E402
 from service.store.repositories.outcomes import OutcomesRepository  # noqa: E402
 
 DEFAULT_URL = os.environ.get(
@@ -161,7 +161,7 @@ def measure(
         started = time.perf_counter()
         with database.transaction() as session:
             report = provider_outcomes(
-                Repository(session), issuer_slug=SLUG, period=period, policy=policy, now=now
+                Repositories(session), issuer_slug=SLUG, period=period, policy=policy, now=now
             )
         whole.append(time.perf_counter() - started)
     issued = report.indicators[0].table

@@ -40,7 +40,7 @@ from service.app.pathways import qualify  # noqa: E402
 from service.app.signing import LocalSigner  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.contexts import ContextStore  # noqa: E402
-from service.store import Database, Repository  # noqa: E402
+from service.store import Database, Repositories  # noqa: E402
 
 
 def main() -> None:
@@ -63,9 +63,9 @@ def main() -> None:
     database.migrate()
 
     @contextmanager
-    def repositories() -> Iterator[Repository]:
+    def repositories() -> Iterator[Repositories]:
         with database.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     now = datetime.now(UTC)
     with repositories() as repo:

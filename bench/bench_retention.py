@@ -28,12 +28,12 @@ from sqlalchemy.engine import make_url
 
 from service.api import create_app
 from service.app.engine import build_engine
-from service.app.issuing import create_issuer
+from service.app.providers import create_issuer
 from service.app.retention import RetentionPolicy, run_retention
 from service.app.signing import LocalSigner
 from service.config import Settings
 from service.contexts import ContextStore
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = Path(os.environ.get("TESSERA_SHARED_DIR", ROOT.parent / "shared")) / "contexts"
@@ -56,7 +56,7 @@ def run(store: str, database_url: str | None, learners: int) -> None:
     database.migrate()
     with database.transaction() as session:
         _issuer, key = create_issuer(
-            Repository(session),
+            Repositories(session),
             engine.keys(),
             name="Benchmark Centre",
             url=None,
@@ -100,9 +100,9 @@ def run(store: str, database_url: str | None, learners: int) -> None:
             assert erased.json()["erasedCredentials"] == 1, erased.text
 
     @contextmanager
-    def repositories() -> Iterator[Repository]:
+    def repositories() -> Iterator[Repositories]:
         with database.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     begin = time.perf_counter()
     report = run_retention(

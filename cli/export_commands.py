@@ -21,8 +21,8 @@ from service.export import qr
 from service.export.offline_qr import PREFIX, decode_offline, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES, supported
-from service.store import Database, Repository, database_url_from
-from service.store.models import CredentialRow
+from service.store import Database, Repositories, database_url_from
+from service.store.records import Credential
 from service.verification.offline import SavedKeys, verify_offline
 from service.verification.pipeline import StatusChecker, TrustChecker, VerificationResult
 
@@ -39,7 +39,7 @@ OutOption = Annotated[
 ]
 
 
-def _load(credential: str) -> tuple[CredentialRow, str, str]:
+def _load(credential: str) -> tuple[Credential, str, str]:
     """(stored credential, its issuer's active key name, the service's base URL)."""
     row, key_name, base_url, _ = _load_with_catalogue(credential)
     return row, key_name, base_url
@@ -47,7 +47,7 @@ def _load(credential: str) -> tuple[CredentialRow, str, str]:
 
 def _load_with_catalogue(
     credential: str,
-) -> tuple[CredentialRow, str, str, Mapping[str, Any] | None]:
+) -> tuple[Credential, str, str, Mapping[str, Any] | None]:
     """:func:`_load` and the catalogue entry (module data) the credential was issued from."""
     eng = engine()
     try:
@@ -57,13 +57,12 @@ def _load_with_catalogue(
     database = Database(database_url_from(eng.settings))
     try:
         with database.transaction() as session:
-            repo = Repository(session)
-            row = repo.public_credential(credential_id)
+            repo = Repositories(session)
+            row = repo.credentials.public_credential(credential_id)
             if row is None:
                 fail(f"No credential {credential_id} in {database.dialect} database.")
-            key_name = repo.active_key(row.issuer_id).key_name
+            key_name = repo.providers.active_key(row.issuer_id).key_name
             catalogue = catalogue_entry(repo, row)
-            session.expunge(row)
     except TesseraError as exc:
         fail(str(exc))
     finally:
@@ -71,7 +70,7 @@ def _load_with_catalogue(
     return row, key_name, eng.settings.base_url, catalogue
 
 
-def _offline_text(row: CredentialRow, key_name: str) -> str:
+def _offline_text(row: Credential, key_name: str) -> str:
     try:
         signer = LocalSigner(engine()).signer(key_name)
         return encode_offline(row.document, signer=signer)

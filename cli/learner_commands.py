@@ -16,7 +16,7 @@ from service.errors import TesseraError
 
 if TYPE_CHECKING:
     from service.app.learner_data import Selection
-    from service.store import Database, Repository
+    from service.store import Database, Repositories
 
 learners_app = typer.Typer(
     help="A learner's data at a provider: export it, erase it.", no_args_is_help=True
@@ -52,19 +52,19 @@ def learners_export(
     """Write everything held about one learner to a ZIP (their credentials as signed, and
     record.json), as the learner downloads it from their wallet page."""
     from service.app.learner_data import bundle, learner_record
-    from service.store import Database, Repository, database_url_from
+    from service.store import Database, Repositories, database_url_from
 
     database = Database(database_url_from(engine().settings))
     try:
         database.migrate()
         selection = _selection(learner_ref, wallet_link, credential)
         with database.transaction() as session:
-            repo = Repository(session)
-            owner = repo.issuer_by_slug(issuer)
+            repo = Repositories(session)
+            owner = repo.providers.issuer_by_slug(issuer)
             record, rows = learner_record(
                 repo, issuer=owner, selection=selection, now=datetime.now(UTC)
             )
-            repo.audit(
+            repo.audit.record(
                 actor="cli", action="learner.export", now=datetime.now(UTC), issuer_id=owner.id
             )
         data = bundle(record, rows)
@@ -92,14 +92,14 @@ def learners_erase(
     """Erase one learner's records at a provider (idempotent). Their downloaded credentials
     keep verifying; status entries stay, detached; the audit log gets counts, no name."""
     from service.app.learner_data import confirm_erasure, erase
-    from service.store import Database, Repository, database_url_from
+    from service.store import Database, Repositories, database_url_from
 
     database = Database(database_url_from(engine().settings))
     try:
         database.migrate()
         with database.transaction() as session:
-            repo = Repository(session)
-            owner = repo.issuer_by_slug(issuer)
+            repo = Repositories(session)
+            owner = repo.providers.issuer_by_slug(issuer)
             now = datetime.now(UTC)
             if request is not None:
                 if learner_ref or wallet_link or credential:
@@ -150,11 +150,11 @@ def retention_run() -> None:
 
 
 @contextmanager
-def _repository(database: Database) -> Iterator[Repository]:
-    from service.store import Repository
+def _repository(database: Database) -> Iterator[Repositories]:
+    from service.store import Repositories
 
     with database.transaction() as session:
-        yield Repository(session)
+        yield Repositories(session)
 
 
 __all__ = ["learners_app", "retention_app"]

@@ -44,7 +44,7 @@ def create(
     from service.app.oid4vci import create_offers
     from service.errors import TesseraError
     from service.export import qr
-    from service.store import Database, Repository, database_url_from
+    from service.store import Database, Repositories, database_url_from
 
     eng = engine()
     try:
@@ -54,10 +54,10 @@ def create(
     database = Database(database_url_from(eng.settings))
     try:
         with database.transaction() as session:
-            repo = Repository(session)
+            repo = Repositories(session)
             made = create_offers(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 credential_ids=ids,
                 tx_code=tx_code,
                 lifetime=timedelta(hours=hours),

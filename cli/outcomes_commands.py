@@ -46,7 +46,7 @@ def outcomes_report(
     from service.app import outcomes_formats as formats
     from service.app.disclosure import DisclosurePolicy
     from service.app.outcomes import Period, operator_outcomes, provider_outcomes
-    from service.store import Database, Repository, database_url_from
+    from service.store import Database, Repositories, database_url_from
 
     settings = engine().settings
     try:
@@ -59,7 +59,7 @@ def outcomes_report(
             database.migrate()
             now = datetime.now(UTC)
             with database.transaction() as session:
-                repo = Repository(session)
+                repo = Repositories(session)
                 if issuer is None:
                     report = operator_outcomes(repo, period=period, policy=policy, now=now)
                 else:

@@ -15,7 +15,7 @@ from cli.common import engine, fail, print_json, read_json_object
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
-    from service.store import Database, Repository
+    from service.store import Database, Repositories
 
 rpl_app = typer.Typer(
     help="Recognition of prior learning: assessors, cases, evidence, decisions.",
@@ -34,11 +34,11 @@ def _database() -> Database:
 
 
 @contextmanager
-def _repositories(database: Database) -> Iterator[Repository]:
-    from service.store import Repository
+def _repositories(database: Database) -> Iterator[Repositories]:
+    from service.store import Repositories
 
     with database.transaction() as session:
-        yield Repository(session)
+        yield Repositories(session)
 
 
 def _run(work: Any) -> Any:
@@ -65,7 +65,7 @@ def rpl_assessor(
             row = add_assessor(
                 repo,
                 engine().keys(),
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 name=name,
                 actor="cli",
                 now=datetime.now(UTC),
@@ -111,7 +111,7 @@ def rpl_open(
         with _repositories(database) as repo:
             row = open_case(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 data=data,
                 actor="cli",
                 now=datetime.now(UTC),
@@ -151,7 +151,7 @@ def rpl_evidence(
         with _repositories(database) as repo:
             row = add_evidence(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 case_id=case,
                 data=data,
                 actor="cli",
@@ -206,7 +206,7 @@ def rpl_decide(
 
     def work(database: Database) -> dict[str, Any]:
         with _repositories(database) as repo:
-            issuer_id = repo.issuer_by_slug(issuer).id
+            issuer_id = repo.providers.issuer_by_slug(issuer).id
         setup = IssueSetup(
             base_url=eng.settings.base_url, signer=LocalSigner(eng), canonicalizer=eng.canonicalizer
         )
@@ -242,7 +242,7 @@ def rpl_list(
         with _repositories(database) as repo:
             return list_cases(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 status="open" if open_only else None,
                 limit=1000,
                 offset=0,
@@ -267,6 +267,6 @@ def rpl_show(
 
     def work(database: Database) -> dict[str, Any]:
         with _repositories(database) as repo:
-            return get_case(repo, issuer=repo.issuer_by_slug(issuer), case_id=case)
+            return get_case(repo, issuer=repo.providers.issuer_by_slug(issuer), case_id=case)
 
     print_json(_run(work))

@@ -16,9 +16,9 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from cli.common import engine, fail, fetch_context, print_json
-from service.app.issuing import create_issuer, rotate_key
+from service.app.providers import create_issuer, rotate_key
 from service.errors import TesseraError
-from service.store import Database, Repository, database_url_from
+from service.store import Database, Repositories, database_url_from
 
 db_app = typer.Typer(help="The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).")
 issuers_app = typer.Typer(help="Training providers (issuers).", no_args_is_help=True)
@@ -166,7 +166,7 @@ def issuers_create(
     try:
         with database.transaction() as session:
             issuer, key = create_issuer(
-                Repository(session),
+                Repositories(session),
                 eng.keys(),
                 name=name,
                 url=url,
@@ -197,7 +197,7 @@ def issuers_list() -> None:
     database = _database()
     database.migrate()
     with database.transaction() as session:
-        for row in Repository(session).issuers():
+        for row in Repositories(session).providers.issuers():
             typer.echo(f"{row.slug:24} {row.did}  {row.name}")
     database.dispose()
 
@@ -209,11 +209,11 @@ def keys_rotate(issuer: str) -> None:
     database.migrate()
     try:
         with database.transaction() as session:
-            repo = Repository(session)
+            repo = Repositories(session)
             vm = rotate_key(
                 repo,
                 eng.keys(),
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 actor="cli",
                 now=datetime.now(UTC),
             )
@@ -240,7 +240,7 @@ def keys_revoke(
     ] = None,
 ) -> None:
     """Declare a key of provider ISSUER compromised from a moment on."""
-    from service.app.issuing import revoke_key
+    from service.app.providers import revoke_key
     from service.verification.pipeline import parse_datetime
 
     now = datetime.now(UTC)
@@ -255,11 +255,11 @@ def keys_revoke(
     database.migrate()
     try:
         with database.transaction() as session:
-            repo = Repository(session)
+            repo = Repositories(session)
             revoked, replacement = revoke_key(
                 repo,
                 eng.keys(),
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 verification_method=key,
                 since=moment,
                 actor="cli",
@@ -394,10 +394,10 @@ def _change_status(action: str, credential: str, issuer: str, reason: str | None
     database.migrate()
     try:
         with database.transaction() as session:
-            repo = Repository(session)
+            repo = Repositories(session)
             result = change_status(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 credential_id=credential.rstrip("/").rsplit("/", 1)[-1],
                 action=action,
                 reason=reason,

@@ -65,7 +65,7 @@ def trust_import(
 ) -> None:
     """Add or update the providers a registry file lists (all or nothing)."""
     from service.app.trust_registry import import_registry
-    from service.store import Repository
+    from service.store import Repositories
 
     data = _read_json(file)
     database = _database()
@@ -73,7 +73,7 @@ def trust_import(
         database.migrate()
         with database.transaction() as session:
             summary = import_registry(
-                Repository(session),
+                Repositories(session),
                 data,
                 replace=replace,
                 actor="cli",
@@ -131,13 +131,13 @@ def trust_add(
     if did_document is not None:
         raw["didDocument"] = _read_json(did_document)
     from service.app.trust_registry import add_entry
-    from service.store import Repository
+    from service.store import Repositories
 
     database = _database()
     try:
         database.migrate()
         with database.transaction() as session:
-            created = add_entry(Repository(session), raw, actor="cli", now=datetime.now(UTC))
+            created = add_entry(Repositories(session), raw, actor="cli", now=datetime.now(UTC))
     except ValidationFailed as exc:
         _fail_validation(exc)
         return
@@ -155,13 +155,13 @@ def trust_remove(
     """Remove a provider's entry. To keep a record that it was recognized until some day, use
     `trust add DID --name … --withdrawn-at DAY` instead."""
     from service.app.trust_registry import remove_entry
-    from service.store import Repository
+    from service.store import Repositories
 
     database = _database()
     try:
         database.migrate()
         with database.transaction() as session:
-            removed = remove_entry(Repository(session), did, actor="cli", now=datetime.now(UTC))
+            removed = remove_entry(Repositories(session), did, actor="cli", now=datetime.now(UTC))
     except TesseraError as exc:
         fail(str(exc))
     finally:
@@ -178,16 +178,16 @@ def trust_export(
     ] = None,
 ) -> None:
     """Write the registry, with DID documents, for offline verification (`verify --trust`)."""
-    from service.app.issuing import did_document
+    from service.app.providers import did_document
     from service.app.trust_registry import export_registry
-    from service.store import Repository
+    from service.store import Repositories
 
     database = _database()
     try:
         database.migrate()
         with database.transaction() as session:
-            repo = Repository(session)
-            own = {issuer.did: did_document(repo, issuer) for issuer in repo.issuers()}
+            repo = Repositories(session)
+            own = {issuer.did: did_document(repo, issuer) for issuer in repo.providers.issuers()}
             data = export_registry(repo, now=datetime.now(UTC), own_did_documents=own)
     finally:
         database.dispose()
@@ -203,14 +203,14 @@ def trust_list() -> None:
     """The recognized providers, one per line: the registry's entries and (unless
     TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false) the providers registered on this service."""
     from service.app.trust_registry import list_entries, service_registry
-    from service.store import Repository
+    from service.store import Repositories
 
     trust_own = engine().settings.verify_trust_own_providers
     database = _database()
     try:
         database.migrate()
         with database.transaction() as session:
-            repo = Repository(session)
+            repo = Repositories(session)
             listed = {e.did for e in list_entries(repo)}
             entries = service_registry(repo, trust_own_providers=trust_own).entries
     finally:

@@ -32,7 +32,7 @@ def worker(
     from service.app.telemetry import CountingSigner
     from service.app.worker import run_worker
     from service.logs import configure_logging
-    from service.store import Database, Repository, database_url_from
+    from service.store import Database, Repositories, database_url_from
 
     eng = engine()
     url = database_url_from(eng.settings)
@@ -50,9 +50,9 @@ def worker(
     configure_logging(eng.settings.log_format)
 
     @contextmanager
-    def repositories() -> Iterator[Repository]:
+    def repositories() -> Iterator[Repositories]:
         with database.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     if metrics_port is not None:
         from prometheus_client import start_http_server

@@ -27,7 +27,7 @@ from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.keys import Ed25519Signer, decode_secret_multikey
 from service.proofs import Canonicalizer
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import Base, IssuerRow
 from service.verification.pipeline import VerificationResult, verify_credential
 
@@ -294,7 +294,7 @@ def make_provider(
 ) -> Callable[..., Provider]:
     """Factory: ``make_provider("Name", slug=..., url=..., suspension=...)`` registers a
     provider (``suspension=True``: its credentials get a suspension entry too)."""
-    from service.app.issuing import create_issuer
+    from service.app.providers import create_issuer
 
     def make(
         name: str = "Vocational Training Centre Hamburg",
@@ -305,7 +305,7 @@ def make_provider(
     ) -> Provider:
         with db.transaction() as session:
             issuer, key = create_issuer(
-                Repository(session),
+                Repositories(session),
                 service_engine.keys(),
                 name=name,
                 url=url,

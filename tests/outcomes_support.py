@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 
 from conftest import Provider
 
-from service.app.issuing import create_module, create_programme
-from service.store import Database, Repository
+from service.app.catalogue import create_module, create_programme
+from service.store import Database, Repositories
 from service.store.models import StatusEntryRow, StatusListRow
 from service.store.repositories import NewCredential, new_id
-from service.store.repositories.outcomes import OutcomesRepository
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -25,7 +24,7 @@ def seed(db: Database, provider: Provider) -> dict[str, str]:
     December 2024 (outside the year); 2 revoked in April, 1 suspended then lifted."""
     issuer = provider.issuer
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         programme = create_programme(
             repo,
             issuer=issuer,
@@ -50,7 +49,7 @@ def seed(db: Database, provider: Provider) -> dict[str, str]:
 
         def issue(module_id: str, when: datetime, n: int) -> list[str]:
             ids = [new_id() for _ in range(n)]
-            repo.add_credentials(
+            repo.credentials.add_credentials(
                 issuer_id=issuer.id,
                 credentials=[NewCredential(i, module_id, "L", None, {"id": i}) for i in ids],
                 batch_id=None,
@@ -59,7 +58,7 @@ def seed(db: Database, provider: Provider) -> dict[str, str]:
             return ids
 
         links = [
-            repo.add_wallet_link(
+            repo.wallet.add_wallet_link(
                 issuer_id=issuer.id, token_hash=new_id(), learner_ref=None, language=None, now=NOW
             ).id
             for _ in range(4)
@@ -67,7 +66,7 @@ def seed(db: Database, provider: Provider) -> dict[str, str]:
         earlier = issue(basic.id, at(2), 4)  # four learners' basic credential
         later = issue(advanced.id, at(3), 3)  # three of them progress in March
         lateral = issue(basic.id, at(3, 20), 1)  # the fourth earns the same level again
-        repo.attach_to_wallet_links(
+        repo.wallet.attach_to_wallet_links(
             issuer.id,
             {
                 **dict(zip(earlier, links, strict=True)),
@@ -105,12 +104,12 @@ def seed(db: Database, provider: Provider) -> dict[str, str]:
                         updated_at=at(4, 20),
                     )
                 )
-        OutcomesRepository.of(repo).add_engagement(
+        repo.outcomes.add_engagement(
             {
                 (issuer.did, "2025-03", "DE"): 40,
                 (issuer.did, "2025-03", ""): 3,
                 ("did:web:elsewhere.example", "2025-03", "DE"): 99,  # not ours: not counted
             }
         )
-        OutcomesRepository.of(repo).add_engagement({(issuer.did, "2025-03", "DE"): 2})
+        repo.outcomes.add_engagement({(issuer.did, "2025-03", "DE"): 2})
         return {"programme": programme.id, "basic": basic.id, "advanced": advanced.id}

@@ -20,15 +20,16 @@ from redis import Redis
 
 from service.api.limits import PublicEndpoint, RateLimiter, build_public_endpoint
 from service.api.shared_limits import SharedRateLimiter
+from service.app.access import authenticate
 from service.app.engine import Engine
-from service.app.issuing import IssueSetup, authenticate
+from service.app.issuing import IssueSetup
 from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue, run_chunk
 from service.app.signing import BatchSigner
-from service.app.status_lists import ListPublisher
+from service.app.status_publishing import ListPublisher
 from service.config import Settings
 from service.errors import NotFoundError, PermissionDeniedError
-from service.store import Database, Repository
-from service.store.models import IssuerRow
+from service.store import Database, Repositories
+from service.store.records import Issuer
 
 
 @dataclass
@@ -61,10 +62,10 @@ class AppState:
         )
 
     @contextmanager
-    def repository(self) -> Iterator[Repository]:
+    def repository(self) -> Iterator[Repositories]:
         """A repository in one transaction: committed when the block ends without error."""
         with self.database.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     def issue_setup(self) -> IssueSetup:
         return IssueSetup(
@@ -114,10 +115,10 @@ def get_caller(state: StateDep, authorization: Annotated[str | None, Header()] =
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def issuer_for(repo: Repository, caller: Caller, slug: str) -> IssuerRow:
+def issuer_for(repo: Repositories, caller: Caller, slug: str) -> Issuer:
     """The caller's own provider named by ``slug``; anyone else's is 'not found'."""
     try:
-        issuer = repo.issuer_by_slug(slug)
+        issuer = repo.providers.issuer_by_slug(slug)
     except NotFoundError:
         raise NotFoundError(f"No provider {slug!r} for this API key.") from None
     if issuer.id != caller.issuer_id:

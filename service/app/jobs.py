@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from service.app.issuing import IssueSetup, Repositories, issue_awards, request_hash
+from service.app.idempotency import request_hash
+from service.app.issuing import IssueSetup, Transactions, issue_awards
 from service.app.pathways import qualify
 from service.app.telemetry import JOB_ROWS, JOBS_RUN
 from service.credentials import validate
@@ -88,10 +89,10 @@ class InProcessQueue:
             for position in positions:
                 self._executor.submit(self._safely, job_id, position)
 
-    def resume(self, repositories: Repositories) -> int:
+    def resume(self, repositories: Transactions) -> int:
         """Queue every unfinished slice; returns how many."""
         with repositories() as repo:
-            pending = JobsRepository(repo.session).unfinished_chunks()
+            pending = repo.jobs.unfinished_chunks()
         for job_id, position in pending:
             self.committed(job_id, [position])
         return len(pending)
@@ -191,7 +192,7 @@ def _view(jobs: JobsRepository, job_id: str, issuer_id: str) -> JobView:
 
 
 def create_cohort_job(
-    repositories: Repositories,
+    repositories: Transactions,
     queue: JobQueue,
     *,
     issuer_id: str,
@@ -206,22 +207,22 @@ def create_cohort_job(
     ``idempotency_key`` already used for the same cohort, the existing job is returned."""
     body_hash = request_hash([module_id, list(awards)])
     with repositories() as repo:
-        repo.module(issuer_id, module_id)  # NotFoundError for another provider's module
+        repo.catalogue.module(issuer_id, module_id)  # NotFoundError for another provider's module
         if idempotency_key:
-            existing = JobsRepository(repo.session).job_by_key(issuer_id, idempotency_key)
+            existing = repo.jobs.job_by_key(issuer_id, idempotency_key)
             if existing is not None:
                 if existing.request_hash != body_hash:
                     raise ValidationFailed(
                         "This Idempotency-Key was already used with a different request body. "
                         "Use a new key for a new request."
                     )
-                return _view(JobsRepository(repo.session), existing.id, issuer_id)
+                return _view(repo.jobs, existing.id, issuer_id)
     check_rows(awards, module_id)
     chunks = [awards[i : i + chunk_rows] for i in range(0, len(awards), chunk_rows)]
     job_id = new_id()
     positions = list(range(len(chunks)))
     with repositories() as repo:
-        jobs = JobsRepository(repo.session)
+        jobs = repo.jobs
         jobs.add_job(
             job_id=job_id,
             issuer_id=issuer_id,
@@ -233,27 +234,29 @@ def create_cohort_job(
             request_hash=body_hash,
             now=now,
         )
-        repo.audit(actor=actor, action="job.create", now=now, issuer_id=issuer_id, subject=job_id)
+        repo.audit.record(
+            actor=actor, action="job.create", now=now, issuer_id=issuer_id, subject=job_id
+        )
         queue.enqueue(jobs, job_id, positions)
     queue.committed(job_id, positions)
     with repositories() as repo:
-        return _view(JobsRepository(repo.session), job_id, issuer_id)
+        return _view(repo.jobs, job_id, issuer_id)
 
 
-def job_status(repositories: Repositories, *, issuer_id: str, job_id: str) -> JobView:
+def job_status(repositories: Transactions, *, issuer_id: str, job_id: str) -> JobView:
     """The job as its provider sees it (another provider's job is not found)."""
     with repositories() as repo:
-        return _view(JobsRepository(repo.session), job_id, issuer_id)
+        return _view(repo.jobs, job_id, issuer_id)
 
 
 def run_chunk(
-    repositories: Repositories, setup: IssueSetup, *, job_id: str, position: int, now: datetime
+    repositories: Transactions, setup: IssueSetup, *, job_id: str, position: int, now: datetime
 ) -> int:
     """Issue one slice, exactly once however often it runs; returns the rows it issued
     (0 when it was done already). A refusal (a revoked key, a deleted module) fails the
     slice with its reason; anything else propagates, and the slice stays queued."""
     with repositories() as repo:
-        jobs = JobsRepository(repo.session)
+        jobs = repo.jobs
         chunk = jobs.chunk(job_id, position)
         if chunk.state != "queued":
             JOB_ROWS.labels("skipped").inc(chunk.row_count)
@@ -276,9 +279,7 @@ def run_chunk(
         )
     except TesseraError as exc:
         with repositories() as repo:
-            JobsRepository(repo.session).finish_chunk(
-                job_id, position, issued=0, error=str(exc), now=now
-            )
+            repo.jobs.finish_chunk(job_id, position, issued=0, error=str(exc), now=now)
         JOBS_RUN.labels(ISSUE_CHUNK_TASK, "failed").inc()
         return 0
     # As for a cohort in one request: a module that completes a learner's programme awards
@@ -292,7 +293,7 @@ def run_chunk(
         now=now,
     )
     with repositories() as repo:
-        JobsRepository(repo.session).finish_chunk(
+        repo.jobs.finish_chunk(
             job_id, position, issued=len(issued.credentials), error=None, now=now
         )
     JOB_ROWS.labels("issued").inc(len(issued.credentials))

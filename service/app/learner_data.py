@@ -29,8 +29,9 @@ from typing import Any
 
 from service.errors import ConflictError, NotFoundError, ValidationFailed
 from service.export.qr import short_id
-from service.store import Repository
-from service.store.models import CredentialRow, ErasureRequestRow, IssuerRow, WalletLinkRow
+from service.store import Repositories
+from service.store.models import CredentialRow, ErasureRequestRow, WalletLinkRow
+from service.store.records import Issuer, WalletLink
 from service.store.repositories.learner_data import Erased, LearnerDataRepository
 
 #: What the service never records, said in every record so a learner need not ask.
@@ -41,9 +42,9 @@ NOT_RECORDED = (
 )
 
 
-def learner_data(repo: Repository) -> LearnerDataRepository:
+def learner_data(repo: Repositories) -> LearnerDataRepository:
     """The learner-data repository in ``repo``'s transaction."""
-    return LearnerDataRepository(repo.session)
+    return repo.learner_data
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Found:
     links: list[WalletLinkRow]
 
 
-def _find(data: LearnerDataRepository, issuer: IssuerRow, selection: Selection) -> Found:
+def _find(data: LearnerDataRepository, issuer: Issuer, selection: Selection) -> Found:
     """The selected records, with the qualifications and transcripts awarded to their links."""
     found = _selected(data, issuer, selection)
     extra = data.qualification_credentials(issuer.id, [link.id for link in found.links])
@@ -96,7 +97,7 @@ def _find(data: LearnerDataRepository, issuer: IssuerRow, selection: Selection) 
     return Found(sorted(by_id.values(), key=lambda c: (c.issued_at, c.id)), found.links)
 
 
-def _selected(data: LearnerDataRepository, issuer: IssuerRow, selection: Selection) -> Found:
+def _selected(data: LearnerDataRepository, issuer: Issuer, selection: Selection) -> Found:
     if selection.wallet_link_id is not None:
         links = data.links(issuer.id, [selection.wallet_link_id])
         return Found(data.credentials_in_links(issuer.id, [selection.wallet_link_id]), links)
@@ -123,7 +124,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def learner_record(
-    repo: Repository, *, issuer: IssuerRow, selection: Selection, now: datetime
+    repo: Repositories, *, issuer: Issuer, selection: Selection, now: datetime
 ) -> tuple[dict[str, Any], list[CredentialRow]]:
     """``(record, credentials)``: everything the service holds about this learner at this
     provider, as JSON, and the credential records (their documents go into the bundle).
@@ -241,9 +242,9 @@ class ErasureReport:
 
 
 def erase(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     selection: Selection,
     actor: str,
     now: datetime,
@@ -277,15 +278,15 @@ def erase(
 
 
 def _audit_erasure(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     done: Erased,
     request: ErasureRequestRow | None,
     actor: str,
     now: datetime,
 ) -> None:
-    repo.audit(
+    repo.audit.record(
         actor=actor,
         action="learner.erase",
         now=now,
@@ -321,10 +322,10 @@ class ErasureRequested:
 
 
 def request_erasure(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
-    link: WalletLinkRow,
+    issuer: Issuer,
+    link: WalletLink,
     auto_confirm: bool,
     now: datetime,
 ) -> ErasureRequested:
@@ -336,7 +337,7 @@ def request_erasure(
         request = data.add_erasure_request(
             issuer_id=issuer.id, wallet_link_id=link.id, requested_by="learner", now=now
         )
-        repo.audit(
+        repo.audit.record(
             actor="learner",
             action="learner.erasure_request",
             now=now,
@@ -357,7 +358,7 @@ def request_erasure(
 
 
 def confirm_erasure(
-    repo: Repository, *, issuer: IssuerRow, request_id: str, actor: str, now: datetime
+    repo: Repositories, *, issuer: Issuer, request_id: str, actor: str, now: datetime
 ) -> ErasureReport:
     """Carry out a learner's pending request (idempotent: a done one reports what it erased)."""
     data = learner_data(repo)
@@ -382,7 +383,7 @@ def confirm_erasure(
 
 
 def pending_requests(
-    repo: Repository, *, issuer: IssuerRow, pending_only: bool, limit: int, offset: int
+    repo: Repositories, *, issuer: Issuer, pending_only: bool, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     rows = learner_data(repo).erasure_requests(
         issuer.id, pending_only=pending_only, limit=limit, offset=offset

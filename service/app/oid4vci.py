@@ -50,9 +50,8 @@ from service.errors import (
 )
 from service.proofs import DEFAULT_CRYPTOSUITE
 from service.proofs.jose import unverified_claims, verify_jwt
-from service.store import Repository
-from service.store.models import CredentialOfferRow, CredentialRow, IssuerRow
-from service.store.repositories.oid4vci import OpenIdRepository
+from service.store import Repositories
+from service.store.records import Credential, CredentialOffer, Issuer
 from service.strict_json import loads_strict
 
 T = TypeVar("T")
@@ -104,17 +103,12 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def store_of(repo: Repository) -> OpenIdRepository:
-    """The offers' repository in ``repo``'s transaction."""
-    return OpenIdRepository(repo.session)
-
-
 def issuer_identifier(base_url: str, slug: str) -> str:
     """The provider's Credential Issuer Identifier (also its Authorization Server's issuer)."""
     return f"{base_url.rstrip('/')}/issuers/{slug}"
 
 
-def configuration_id(row: CredentialRow) -> str:
+def configuration_id(row: Credential) -> str:
     """The configuration a stored credential is offered under: its module's, a CLR
     transcript's, or the generic Open Badge one (VC-API credentials, qualifications)."""
     if row.module_id:
@@ -150,7 +144,7 @@ def _configuration(display: list[dict[str, str]], *, clr: bool = False) -> dict[
 
 
 def issuer_metadata(
-    *, issuer: IssuerRow, modules: Sequence[Mapping[str, Any]], base_url: str
+    *, issuer: Issuer, modules: Sequence[Mapping[str, Any]], base_url: str
 ) -> dict[str, Any]:
     """Credential Issuer Metadata (§12.2): one ``ldp_vc`` configuration per catalogue module,
     displayed under its name in every language the catalogue gives it, plus the generic one.
@@ -178,7 +172,7 @@ def issuer_metadata(
     }
 
 
-def authorization_server_metadata(*, issuer: IssuerRow, base_url: str) -> dict[str, Any]:
+def authorization_server_metadata(*, issuer: Issuer, base_url: str) -> dict[str, Any]:
     """RFC 8414 metadata of the provider's authorization server (pre-authorized code only)."""
     ident = issuer_identifier(base_url, issuer.slug)
     return {
@@ -198,7 +192,7 @@ def authorization_server_metadata(*, issuer: IssuerRow, base_url: str) -> dict[s
 class NewOffer:
     """An offer made now: the secrets in it are shown this once."""
 
-    row: CredentialOfferRow
+    row: CredentialOffer
     offer_uri: str
     #: the offer by value, with a pre-authorized code valid for :data:`CODE_LIFETIME`
     offer: dict[str, Any]
@@ -240,7 +234,7 @@ def _offer_body(*, ident: str, configuration: str, code: str, tx_code: bool) -> 
     }
 
 
-def _refuse_unusable(repo: Repository, issuer: IssuerRow, rows: Sequence[CredentialRow]) -> None:
+def _refuse_unusable(repo: Repositories, issuer: Issuer, rows: Sequence[Credential]) -> None:
     refused = []
     for row in rows:
         status = credential_status(repo, issuer=issuer, credential_id=row.id)
@@ -255,9 +249,9 @@ def _refuse_unusable(repo: Repository, issuer: IssuerRow, rows: Sequence[Credent
 
 
 def create_offers(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     credential_ids: Sequence[str],
     tx_code: bool,
     lifetime: timedelta,
@@ -272,7 +266,7 @@ def create_offers(
     if not timedelta(minutes=5) <= lifetime <= MAX_OFFER_LIFETIME:
         raise ValidationFailed("An offer lives between 5 minutes and 90 days.")
     ids = list(dict.fromkeys(credential_ids))
-    rows = {r.id: r for r in repo.credentials_by_ids(issuer.id, ids)}
+    rows = {r.id: r for r in repo.credentials.credentials_by_ids(issuer.id, ids)}
     missing = [i for i in ids if i not in rows]
     if missing:
         raise NotFoundError(f"No credential {missing[0]!r} for this provider.")
@@ -288,7 +282,7 @@ def create_offers(
             if tx_code
             else None
         )
-        offer_row = CredentialOfferRow(
+        offer_row = CredentialOffer(
             id=str(uuid.uuid4()),
             issuer_id=issuer.id,
             credential_id=row.id,
@@ -297,16 +291,20 @@ def create_offers(
             code_expires_at=min(now + CODE_LIFETIME, now + lifetime),
             tx_code_hash=secret_hash(pin) if pin else None,
             tx_code_failures=0,
+            token_hash=None,
+            token_expires_at=None,
+            holder_did=None,
             created_at=now,
             expires_at=now + lifetime,
+            issued_at=None,
         )
         new_rows.append(offer_row)
         body = _offer_body(
             ident=ident, configuration=configuration_id(row), code=code, tx_code=tx_code
         )
         made.append(NewOffer(offer_row, f"{ident}/credential-offers/{ref}", body, pin))
-    store_of(repo).add_offers(new_rows)
-    repo.audit_many(
+    repo.openid.add_offers(new_rows)
+    repo.audit.record_many(
         actor=actor,
         action="credential_offer.create",
         now=now,
@@ -317,14 +315,14 @@ def create_offers(
 
 
 def read_offer(
-    repo: Repository, *, issuer: IssuerRow, ref: str, base_url: str, now: datetime
+    repo: Repositories, *, issuer: Issuer, ref: str, base_url: str, now: datetime
 ) -> dict[str, Any]:
     """The offer behind a ``credential_offer_uri``, with a new pre-authorized code (the
     previous one stops working). A spent, expired or unknown offer is
     :class:`~service.errors.OfferGone`."""
     from service.errors import OfferGone
 
-    store = store_of(repo)
+    store = repo.openid
     row = store.offer_by_ref(secret_hash(ref))
     if row is None or row.issuer_id != issuer.id:
         raise OfferGone("No credential offer at this address.")
@@ -341,7 +339,7 @@ def read_offer(
         now=now,
     ):
         raise OfferGone("This credential offer was used or has expired.")
-    credential = repo.credential(issuer.id, row.credential_id)
+    credential = repo.credentials.credential(issuer.id, row.credential_id)
     return _offer_body(
         ident=issuer_identifier(base_url, issuer.slug),
         configuration=configuration_id(credential),
@@ -354,7 +352,7 @@ def read_offer(
 
 
 def exchange_code(
-    repo: Repository, *, issuer: IssuerRow, form: Mapping[str, str], now: datetime
+    repo: Repositories, *, issuer: Issuer, form: Mapping[str, str], now: datetime
 ) -> Outcome[dict[str, Any]]:
     """The token endpoint (§6): a pre-authorized code (and transaction code) for an access
     token. A wrong transaction code is counted (commit, then raise the outcome's error)."""
@@ -365,7 +363,7 @@ def exchange_code(
     code = form.get("pre-authorized_code")
     if not code:
         raise OAuthError("invalid_request", "pre-authorized_code is missing.")
-    store = store_of(repo)
+    store = repo.openid
     row = store.offer_by_code(secret_hash(code))
     if (
         row is None
@@ -410,10 +408,10 @@ def exchange_code(
     )
 
 
-def new_nonce(repo: Repository, *, now: datetime) -> dict[str, Any]:
+def new_nonce(repo: Repositories, *, now: datetime) -> dict[str, Any]:
     """The nonce endpoint (§7): a fresh single-use ``c_nonce``."""
     nonce = _new_secret()
-    store_of(repo).add_nonce(secret_hash(nonce), expires_at=now + NONCE_LIFETIME, now=now)
+    repo.openid.add_nonce(secret_hash(nonce), expires_at=now + NONCE_LIFETIME, now=now)
     return {"c_nonce": nonce}
 
 
@@ -421,9 +419,9 @@ def new_nonce(repo: Repository, *, now: datetime) -> dict[str, Any]:
 class CredentialGrant:
     """What a valid access token entitles to: checked before anything is signed."""
 
-    offer: CredentialOfferRow
-    credential: CredentialRow
-    issuer: IssuerRow
+    offer: CredentialOffer
+    credential: Credential
+    issuer: Issuer
     key_name: str
     holder: str | None
 
@@ -449,7 +447,7 @@ def _key_proof(request: Mapping[str, Any]) -> Any:
 
 
 def _holder(
-    repo: Repository, request: Mapping[str, Any], *, ident: str, now: datetime
+    repo: Repositories, request: Mapping[str, Any], *, ident: str, now: datetime
 ) -> str | None:
     """The DID that signed the request's key proof (None without one); the proof's nonce is
     used up first, whatever the proof's fate, so no nonce serves twice."""
@@ -458,7 +456,7 @@ def _holder(
     jwt = _key_proof(request)
     try:
         nonce = unverified_claims(jwt).get("nonce")
-        if not isinstance(nonce, str) or not store_of(repo).take_nonce(secret_hash(nonce), now=now):
+        if not isinstance(nonce, str) or not repo.openid.take_nonce(secret_hash(nonce), now=now):
             raise OAuthError(
                 "invalid_nonce", "The key proof's nonce is unknown, used or expired: get a new one."
             )
@@ -492,9 +490,9 @@ def credential_request(body: bytes) -> dict[str, Any]:
 
 
 def check_credential_request(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     token: str,
     request: Any,
     base_url: str,
@@ -503,7 +501,7 @@ def check_credential_request(
     """The credential endpoint's checks (§8): a live token, the offered configuration, a valid
     key proof if any, and a credential neither revoked nor suspended. A refusal comes back
     in the outcome, so the nonce it used up stays used (commit, then raise)."""
-    row = store_of(repo).offer_by_token(secret_hash(token))
+    row = repo.openid.offer_by_token(secret_hash(token))
     if (
         row is None
         or row.issuer_id != issuer.id
@@ -513,7 +511,7 @@ def check_credential_request(
         raise OAuthError("invalid_token", "The access token is unknown, used or expired.", 401)
     if not isinstance(request, dict):
         raise OAuthError("invalid_credential_request", "Send a JSON object.")
-    credential = repo.credential(issuer.id, row.credential_id)
+    credential = repo.credentials.credential(issuer.id, row.credential_id)
     wanted = request.get("credential_configuration_id")
     if wanted != configuration_id(credential):
         raise OAuthError(
@@ -532,7 +530,7 @@ def check_credential_request(
                 "The provider has revoked or suspended this credential: it is not issued.",
             )
         )
-    key_name = repo.active_key(issuer.id).key_name
+    key_name = repo.providers.active_key(issuer.id).key_name
     return Outcome(CredentialGrant(row, credential, issuer, key_name, holder))
 
 
@@ -558,11 +556,11 @@ def bound_credential(
     )[0]
 
 
-def deliver(repo: Repository, *, grant: CredentialGrant, token: str, now: datetime) -> None:
+def deliver(repo: Repositories, *, grant: CredentialGrant, token: str, now: datetime) -> None:
     """Spend the offer (once): a second request with the same token is refused."""
-    if not store_of(repo).deliver(secret_hash(token), holder_did=grant.holder, now=now):
+    if not repo.openid.deliver(secret_hash(token), holder_did=grant.holder, now=now):
         raise OAuthError("invalid_token", "The access token was used already.", 401)
-    repo.audit(
+    repo.audit.record(
         actor="wallet",
         action="credential_offer.deliver",
         now=now,
@@ -600,5 +598,4 @@ __all__ = [
     "new_nonce",
     "read_offer",
     "secret_hash",
-    "store_of",
 ]

@@ -27,9 +27,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from service.errors import InputError, OAuthError, PresentationRequestNotFound
-from service.store import Repository
+from service.store import Repositories
 from service.store.models import PresentationRequestRow
-from service.store.repositories.oid4vci import OpenIdRepository
 from service.strict_json import loads_strict
 
 REQUEST_LIFETIME = timedelta(minutes=10)
@@ -84,7 +83,7 @@ def _link(base_url: str, *, state: str, nonce: str) -> str:
     return f"{SCHEME}?{urlencode(params)}"
 
 
-def create_request(repo: Repository, *, now: datetime) -> str:
+def create_request(repo: Repositories, *, now: datetime) -> str:
     """A new presentation request; returns its ``state``, which also names the employer's
     page (whoever sees that page sees the QR code, which holds the state anyway)."""
     state = secrets.token_urlsafe(32)
@@ -95,7 +94,7 @@ def create_request(repo: Repository, *, now: datetime) -> str:
         created_at=now,
         expires_at=now + REQUEST_LIFETIME,
     )
-    OpenIdRepository(repo.session).add_presentation_request(row, now=now)
+    repo.openid.add_presentation_request(row, now=now)
     return state
 
 
@@ -109,8 +108,8 @@ class RequestView:
     verdict: Mapping[str, Any] | None
 
 
-def request_view(repo: Repository, *, state: str, base_url: str, now: datetime) -> RequestView:
-    row = OpenIdRepository(repo.session).presentation_request_by_state(_hash(state))
+def request_view(repo: Repositories, *, state: str, base_url: str, now: datetime) -> RequestView:
+    row = repo.openid.presentation_request_by_state(_hash(state))
     if row is None:
         raise PresentationRequestNotFound(
             "No such presentation request: start a new one on the /verify page."
@@ -128,15 +127,11 @@ class Answer:
     presentation: Mapping[str, Any]
 
 
-def read_response(repo: Repository, *, form: Mapping[str, str], now: datetime) -> Answer:
+def read_response(repo: Repositories, *, form: Mapping[str, str], now: datetime) -> Answer:
     """The direct_post response (§8.2): its ``state`` names a live, unanswered request and its
     ``vp_token`` holds one presentation for our query."""
     state = form.get("state")
-    row = (
-        OpenIdRepository(repo.session).presentation_request_by_state(_hash(state))
-        if state
-        else None
-    )
+    row = repo.openid.presentation_request_by_state(_hash(state)) if state else None
     if row is None or row.expires_at <= now:
         raise OAuthError(
             "invalid_request", "Unknown or expired state: the employer should start a new request."
@@ -180,12 +175,10 @@ def holder_bound(holder: str | None, credentials: Sequence[Mapping[str, Any] | N
 
 
 def record_verdict(
-    repo: Repository, *, answer: Answer, verdict: dict[str, Any], now: datetime
+    repo: Repositories, *, answer: Answer, verdict: dict[str, Any], now: datetime
 ) -> None:
     """Keep the verdict for the employer's page; a second answer is refused."""
-    if not OpenIdRepository(repo.session).answer_presentation_request(
-        answer.request_id, verdict=verdict, now=now
-    ):
+    if not repo.openid.answer_presentation_request(answer.request_id, verdict=verdict, now=now):
         raise OAuthError("invalid_request", "This request was answered already.")
 
 

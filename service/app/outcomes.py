@@ -20,7 +20,7 @@ from typing import Any
 
 from service.app.disclosure import CountTable, DisclosurePolicy, PublishedTable, protect
 from service.errors import InputError
-from service.store.repositories import Repository
+from service.store.repositories import Repositories
 from service.store.repositories.outcomes import Counts, OutcomesRepository
 
 #: The longest period one report covers (the tables stay readable, the queries bounded).
@@ -171,7 +171,7 @@ def _label(data: dict[str, Any], fallback: str) -> str:
 
 
 def provider_outcomes(
-    repo: Repository,
+    repo: Repositories,
     *,
     issuer_slug: str,
     period: Period,
@@ -180,11 +180,13 @@ def provider_outcomes(
 ) -> OutcomesReport:
     """One provider's indicators over ``period`` (raises NotFoundError for an unknown slug;
     callers check the caller may see it)."""
-    issuer = repo.issuer_by_slug(issuer_slug)
-    modules = {row.id: _label(row.data, row.id[:8]) for row in repo.modules(issuer.id)}
-    programmes = {row.id: _label(row.data, row.id[:8]) for row in repo.programmes(issuer.id)}
+    issuer = repo.providers.issuer_by_slug(issuer_slug)
+    modules = {row.id: _label(row.data, row.id[:8]) for row in repo.catalogue.modules(issuer.id)}
+    programmes = {
+        row.id: _label(row.data, row.id[:8]) for row in repo.catalogue.programmes(issuer.id)
+    }
     indicators = _indicators(
-        OutcomesRepository.of(repo),
+        repo.outcomes,
         issuer_id=issuer.id,
         period=period,
         policy=policy,
@@ -202,12 +204,12 @@ def provider_outcomes(
 
 
 def operator_outcomes(
-    repo: Repository, *, period: Period, policy: DisclosurePolicy, now: datetime
+    repo: Repositories, *, period: Period, policy: DisclosurePolicy, now: datetime
 ) -> OutcomesReport:
     """Every provider's indicators side by side (columns: providers by slug)."""
-    providers = {row.id: row.slug for row in repo.issuers()}
+    providers = {row.id: row.slug for row in repo.providers.issuers()}
     indicators = _indicators(
-        OutcomesRepository.of(repo),
+        repo.outcomes,
         issuer_id=None,
         period=period,
         policy=policy,

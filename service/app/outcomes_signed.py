@@ -16,9 +16,10 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from service.app.issuing import IssueSetup, Repositories, issue_vcapi
+from service.app.issuing import IssueSetup, Transactions
 from service.app.outcomes import OutcomesReport
 from service.app.outcomes_formats import to_csv
+from service.app.vcapi_issuing import issue_vcapi
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -29,7 +30,7 @@ def digest_sri(data: bytes) -> str:
 
 
 def sign_report(
-    repositories: Repositories,
+    repositories: Transactions,
     setup: IssueSetup,
     *,
     issuer_id: str,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from service.app.issuing import IssueSetup, Repositories
+from service.app.issuing import IssueSetup, Transactions
 from service.app.status_lists import change_status, reserve_entries
 from service.credentials import IssuerProfile, build_achievement, credential_status, validate
 from service.credentials.completion import Held, evaluate
@@ -41,10 +41,10 @@ from service.credentials.qualification import (
 from service.dates import format_utc
 from service.errors import ConflictError, NotFoundError
 from service.proofs import DEFAULT_CRYPTOSUITE
-from service.store import Repository
-from service.store.models import IssuerRow, ProgrammeRow
+from service.store import Repositories
+from service.store.records import Issuer, Programme
 from service.store.repositories import NewCredential, new_public_id
-from service.store.repositories.pathways import NewQualification, PathwaysRepository
+from service.store.repositories.pathways import NewQualification
 
 #: Marks an RPL credential's achievement subject (see ``service.credentials.rpl``).
 RPL_MARKER = "recognized through assessment of prior learning"
@@ -71,14 +71,14 @@ class Awarded:
 
 @dataclass(frozen=True)
 class _Candidate:
-    programme: ProgrammeRow
+    programme: Programme
     version: int
     link_id: str
     learner_name: str
     components: tuple[Component, ...]
 
 
-def programme_version(programme: ProgrammeRow) -> int:
+def programme_version(programme: Programme) -> int:
     return int(programme.data.get("version", 1))
 
 
@@ -108,7 +108,7 @@ def is_rpl(document: Mapping[str, Any]) -> bool:
 Holdings = tuple[list[Held], dict[str, Component], str]
 
 
-def holdings(repo: Repository, *, issuer: IssuerRow, link_id: str) -> Holdings:
+def holdings(repo: Repositories, *, issuer: Issuer, link_id: str) -> Holdings:
     """What a learner holds toward the provider's programmes: (rule inputs, the component for
     each credential id, the learner's name). Only live credentials count: a revoked or
     suspended module does not."""
@@ -116,11 +116,11 @@ def holdings(repo: Repository, *, issuer: IssuerRow, link_id: str) -> Holdings:
 
 
 def holdings_of(
-    repo: Repository, *, issuer: IssuerRow, link_ids: Iterable[str]
+    repo: Repositories, *, issuer: Issuer, link_ids: Iterable[str]
 ) -> dict[str, Holdings]:
     """:func:`holdings` for many learners at once (a cohort), in a few statements."""
-    pathways = PathwaysRepository.of(repo)
-    modules = {m.id: m.data for m in repo.modules(issuer.id)}
+    pathways = repo.pathways
+    modules = {m.id: m.data for m in repo.catalogue.modules(issuer.id)}
     ids = sorted(set(link_ids))
     taught = pathways.module_credentials_of(ids)
     external = pathways.external_credentials_of(ids)
@@ -177,17 +177,17 @@ class Progress:
         return self.names.get(language) or self.names.get(self.default_language) or ""
 
 
-def learner_progress(repo: Repository, *, issuer: IssuerRow, link_id: str) -> list[Progress]:
+def learner_progress(repo: Repositories, *, issuer: Issuer, link_id: str) -> list[Progress]:
     """Each of the provider's programmes the learner has started or completed: modules done
     toward the cheapest way to complete it, and whether the qualification was awarded (and
     is under review)."""
     held, _, _ = holdings(repo, issuer=issuer, link_id=link_id)
     awarded = {
         (q.programme_id, q.programme_version): q
-        for q in PathwaysRepository.of(repo).qualifications_of_links([link_id])
+        for q in repo.pathways.qualifications_of_links([link_id])
     }
     out = []
-    for programme in repo.programmes(issuer.id):
+    for programme in repo.catalogue.programmes(issuer.id):
         completion = programme.data.get("completion")
         if not completion:
             continue
@@ -208,22 +208,22 @@ def learner_progress(repo: Repository, *, issuer: IssuerRow, link_id: str) -> li
     return out
 
 
-def accepts_external(repo: Repository, *, issuer: IssuerRow) -> bool:
+def accepts_external(repo: Repositories, *, issuer: Issuer) -> bool:
     """Whether a programme of the provider counts modules from other providers."""
     return any(
         p.data.get("recognizedProviders") and p.data.get("completion")
-        for p in repo.programmes(issuer.id)
+        for p in repo.catalogue.programmes(issuer.id)
     )
 
 
-def _candidates(repo: Repository, issuer: IssuerRow, link_ids: Iterable[str]) -> list[_Candidate]:
-    programmes = [p for p in repo.programmes(issuer.id) if p.data.get("completion")]
+def _candidates(repo: Repositories, issuer: Issuer, link_ids: Iterable[str]) -> list[_Candidate]:
+    programmes = [p for p in repo.catalogue.programmes(issuer.id) if p.data.get("completion")]
     if not programmes:
         return []
     ids = sorted(set(link_ids))
     awarded = {
         (q.programme_id, q.programme_version, q.wallet_link_id)
-        for q in PathwaysRepository.of(repo).qualifications_of_links(ids)
+        for q in repo.pathways.qualifications_of_links(ids)
     }
     out: list[_Candidate] = []
     for link_id, (held, components, name) in holdings_of(repo, issuer=issuer, link_ids=ids).items():
@@ -240,7 +240,7 @@ def _candidates(repo: Repository, issuer: IssuerRow, link_ids: Iterable[str]) ->
     return out
 
 
-def programme_achievement(base_url: str, issuer: IssuerRow, programme: ProgrammeRow) -> Any:
+def programme_achievement(base_url: str, issuer: Issuer, programme: Programme) -> Any:
     data = {"achievementType": "Certificate", **programme.data}
     return build_achievement(
         data,
@@ -249,7 +249,7 @@ def programme_achievement(base_url: str, issuer: IssuerRow, programme: Programme
 
 
 def qualify(
-    repositories: Repositories,
+    repositories: Transactions,
     setup: IssueSetup,
     *,
     issuer_id: str,
@@ -263,11 +263,11 @@ def qualify(
     store each qualification with its two credentials in a savepoint of one transaction (a
     learner whose qualification a concurrent request stored first is skipped)."""
     with repositories() as repo:
-        issuer = repo.issuer(issuer_id)
+        issuer = repo.providers.issuer(issuer_id)
         candidates = _candidates(repo, issuer, link_ids)
         if not candidates:
             return []
-        key_name = repo.active_key(issuer.id).key_name
+        key_name = repo.providers.active_key(issuer.id).key_name
     ids = [(new_public_id(), new_public_id()) for _ in candidates]
     with repositories() as repo:
         reservations = reserve_entries(
@@ -314,7 +314,7 @@ def qualify(
     )
     awarded: list[Awarded] = []
     with repositories() as repo:
-        pathways = PathwaysRepository.of(repo)
+        pathways = repo.pathways
         for candidate, (qid, cid), document, clr in zip(
             candidates, ids, signed, signed_clrs, strict=True
         ):
@@ -328,7 +328,7 @@ def qualify(
             )
             if not stored:
                 continue
-            repo.audit(
+            repo.audit.record(
                 actor=actor,
                 action="qualification.award",
                 now=now,
@@ -340,7 +340,7 @@ def qualify(
     return awarded
 
 
-def _record(issuer: IssuerRow, candidate: _Candidate, qid: str, cid: str) -> NewQualification:
+def _record(issuer: Issuer, candidate: _Candidate, qid: str, cid: str) -> NewQualification:
     relied_on = [
         {
             "id": c.id,
@@ -386,9 +386,9 @@ def describe(row: Any) -> dict[str, Any]:
 
 
 def review_qualification(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     qualification_id: str,
     data: Mapping[str, Any],
     actor: str,
@@ -398,7 +398,7 @@ def review_qualification(
     ``keep`` lifts the flag, ``revoke`` revokes the qualification and its transcript. Either
     way the decision and its reason stay on the record and in the audit log."""
     validate("qualification-review", data, what="review")
-    row = PathwaysRepository.of(repo).qualification(issuer.id, qualification_id)
+    row = repo.pathways.qualification(issuer.id, qualification_id)
     if row is None:
         raise NotFoundError(f"No qualification {qualification_id!r}.")
     if row.flagged_at is None:
@@ -415,12 +415,12 @@ def review_qualification(
                 actor=actor,
                 now=now,
             )
-        row = PathwaysRepository.of(repo).qualification(issuer.id, qualification_id) or row
+        row = repo.pathways.qualification(issuer.id, qualification_id) or row
         row.review_reason = f"revoked after review ({now:%Y-%m-%d}): {reason}"[:1000]
     else:
         row.review_reason = f"kept after review ({now:%Y-%m-%d}): {reason}"[:1000]
         row.flagged_at = None
-    repo.audit(
+    repo.audit.record(
         actor=actor,
         action=f"qualification.review.{decision}",
         now=now,
@@ -431,17 +431,15 @@ def review_qualification(
 
 
 def list_qualifications(
-    repo: Repository, *, issuer: IssuerRow, flagged: bool | None, limit: int, offset: int
+    repo: Repositories, *, issuer: Issuer, flagged: bool | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """The provider's qualifications, newest first (``flagged=True``: those awaiting review)."""
-    rows = PathwaysRepository.of(repo).qualifications(
-        issuer.id, flagged=flagged, limit=limit, offset=offset
-    )
+    rows = repo.pathways.qualifications(issuer.id, flagged=flagged, limit=limit, offset=offset)
     return [describe(r) for r in rows]
 
 
-def get_qualification(repo: Repository, *, issuer: IssuerRow, qualification_id: str) -> Any:
-    row = PathwaysRepository.of(repo).qualification(issuer.id, qualification_id)
+def get_qualification(repo: Repositories, *, issuer: Issuer, qualification_id: str) -> Any:
+    row = repo.pathways.qualification(issuer.id, qualification_id)
     if row is None:
         raise NotFoundError(f"No qualification {qualification_id!r}.")
     return describe(row)

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service.app.issuing import IssueSetup, Repositories
+from service.app.issuing import IssueSetup, Transactions
 from service.app.pathways import Awarded, qualify
 from service.app.wallet import open_wallet
 from service.credentials.completion import modules_of
 from service.errors import ValidationFailed
-from service.store.repositories.pathways import PathwaysRepository
 from service.verification.pipeline import VerificationResult
 
 Verify = Callable[[Mapping[str, Any]], VerificationResult]
@@ -93,7 +92,7 @@ def _failed(result: VerificationResult) -> str | None:
 
 
 def present(
-    repositories: Repositories,
+    repositories: Transactions,
     setup: IssueSetup,
     *,
     token: str,
@@ -109,7 +108,7 @@ def present(
         names = {_norm(c.learner_name) for c in wallet.credentials if c.learner_name}
         accepted_dids: set[str] = set()
         achievements: set[str] = set()
-        for programme in repo.programmes(issuer.id):
+        for programme in repo.catalogue.programmes(issuer.id):
             completion = programme.data.get("completion")
             if completion and programme.data.get("recognizedProviders"):
                 accepted_dids |= set(programme.data["recognizedProviders"])
@@ -137,7 +136,7 @@ def present(
         outcomes.append(Outcome(document_id, reason is None, reason or "verified and counted"))
     if keep:
         with repositories() as repo:
-            pathways = PathwaysRepository.of(repo)
+            pathways = repo.pathways
             for document, issuer_did in keep:
                 _row, new = pathways.add_external_credential(
                     issuer_id=issuer.id,
@@ -147,7 +146,7 @@ def present(
                     now=now,
                 )
                 if new:
-                    repo.audit(
+                    repo.audit.record(
                         actor="learner",
                         action="external_credential.accept",
                         now=now,
@@ -162,13 +161,13 @@ def present(
 
 
 def recheck(
-    repositories: Repositories, *, issuer_id: str, verify: Verify, actor: str, now: datetime
+    repositories: Transactions, *, issuer_id: str, verify: Verify, actor: str, now: datetime
 ) -> dict[str, Any]:
     """Verify again every external credential the provider's qualifications relied on;
     flag for review each qualification resting on one that no longer verifies (revoked,
     suspended, expired, its issuer withdrawn from the registry)."""
     with repositories() as repo:
-        documents = PathwaysRepository.of(repo).relied_on_external(issuer_id)
+        documents = repo.pathways.relied_on_external(issuer_id)
     failing: dict[str, str] = {}
     for document_id, document in documents.items():
         reason = _failed(verify(document))
@@ -176,7 +175,7 @@ def recheck(
             failing[document_id] = reason
     flagged: list[str] = []
     with repositories() as repo:
-        pathways = PathwaysRepository.of(repo)
+        pathways = repo.pathways
         for document_id, reason in failing.items():
             rows = pathways.flag_relying_on(
                 [document_id],

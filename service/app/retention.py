@@ -25,18 +25,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.app.issuing import Transactions
 from service.config import Settings
-from service.store import Repository
-from service.store.repositories.retention import RetentionRepository
 
 log = logging.getLogger("tessera.retention")
-
-Repositories = Callable[[], AbstractContextManager[Repository]]
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def _cutoff(now: datetime, days: int) -> datetime | None:
 
 
 def run_retention(
-    repositories: Repositories, *, policy: RetentionPolicy, now: datetime, batch: int = 500
+    repositories: Transactions, *, policy: RetentionPolicy, now: datetime, batch: int = 500
 ) -> RetentionReport:
     """Apply ``policy`` as of ``now`` (see the module docstring) and audit one
     ``retention.run`` event with the counts."""
@@ -91,7 +87,7 @@ def run_retention(
     cutoff = _cutoff(now, policy.credential_days)
     while cutoff is not None:
         with repositories() as repo:
-            data = RetentionRepository(repo.session)
+            data = repo.retention
             found = data.credential_ids_issued_before(cutoff, limit=batch)
             for issuer_id in sorted({i for i, _ in found}):
                 ids = [c for i, c in found if i == issuer_id]
@@ -106,7 +102,7 @@ def run_retention(
     cutoff = _cutoff(now, policy.wallet_link_days)
     while cutoff is not None:
         with repositories() as repo:
-            data = RetentionRepository(repo.session)
+            data = repo.retention
             stale = data.stale_link_ids(cutoff, limit=batch)
             for issuer_id in sorted({i for i, _ in stale}):
                 done = data.erase(
@@ -118,7 +114,7 @@ def run_retention(
         if len(stale) < batch:
             break
     with repositories() as repo:
-        data = RetentionRepository(repo.session)
+        data = repo.retention
         cutoff = _cutoff(now, policy.cohort_days)
         if cutoff is not None:
             cohort = data.delete_idempotency_before(cutoff)
@@ -128,7 +124,7 @@ def run_retention(
             audit = data.delete_audit_before(cutoff, now=now)
         expired = data.delete_expired_requests(now)
         report = RetentionReport(credentials, links, cohort, audit, expired)
-        repo.audit(
+        repo.audit.record(
             actor="retention",
             action="retention.run",
             now=now,
@@ -143,7 +139,7 @@ class RetentionSchedule:
 
     def __init__(
         self,
-        repositories: Repositories,
+        repositories: Transactions,
         *,
         policy: RetentionPolicy,
         interval: timedelta,

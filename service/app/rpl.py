@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from service.app.issuing import IssueSetup, Repositories, keys_are_dev
+from service.app.issuing import IssueSetup, Transactions
 from service.app.pathways import Awarded, qualify
+from service.app.providers import keys_are_dev
 from service.app.status_lists import reserve_entries
 from service.app.wallet import WalletAward, link_awards
 from service.credentials import IssuerProfile, build_achievement, credential_status, validate
@@ -30,14 +31,14 @@ from service.dates import format_utc
 from service.errors import ConflictError, ValidationFailed
 from service.keys import KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE
-from service.store import Repository
-from service.store.models import IssuerRow, RplAssessorRow, RplCaseRow
+from service.store import Repositories
+from service.store.models import RplAssessorRow, RplCaseRow
+from service.store.records import Issuer
 from service.store.repositories import NewCredential, new_public_id
-from service.store.repositories.rpl import RplRepository
 
 
 def add_assessor(
-    repo: Repository, keys: KeyStore, *, issuer: IssuerRow, name: str, actor: str, now: datetime
+    repo: Repositories, keys: KeyStore, *, issuer: Issuer, name: str, actor: str, now: datetime
 ) -> RplAssessorRow:
     """Register an assessor with a new key of their own under the provider's did:web DID."""
     validate("rpl-assessor", {"name": name}, what="assessor")
@@ -46,7 +47,7 @@ def add_assessor(
             f"Provider {issuer.slug!r} is a did:key ({issuer.did}), which is one key: assessors "
             "need keys of their own under a did:web provider's DID document."
         )
-    rpl = RplRepository.of(repo)
+    rpl = repo.rpl
     key_name = f"{issuer.slug}-assessor-{len(rpl.assessors(issuer.id)) + 1}"[:63]
     info = keys.generate(
         key_name, did_web=issuer.did.removeprefix("did:web:"), dev=keys_are_dev(keys)
@@ -59,18 +60,20 @@ def add_assessor(
         public_key_multibase=info.public_key_multibase,
         now=now,
     )
-    repo.audit(actor=actor, action="rpl.assessor.add", now=now, issuer_id=issuer.id, subject=row.id)
+    repo.audit.record(
+        actor=actor, action="rpl.assessor.add", now=now, issuer_id=issuer.id, subject=row.id
+    )
     return row
 
 
 def open_case(
-    repo: Repository, *, issuer: IssuerRow, data: Mapping[str, Any], actor: str, now: datetime
+    repo: Repositories, *, issuer: Issuer, data: Mapping[str, Any], actor: str, now: datetime
 ) -> RplCaseRow:
     """Open a case (``schemas/rpl-case.schema.json``); modules must be the provider's own."""
     validate("rpl-case", data, what="RPL case")
-    local = {m.id for m in repo.modules(issuer.id)}
+    local = {m.id for m in repo.catalogue.modules(issuer.id)}
     if "programmeId" in data:
-        completion = repo.programme(issuer.id, data["programmeId"]).data.get("completion")
+        completion = repo.catalogue.programme(issuer.id, data["programmeId"]).data.get("completion")
         if not completion:
             raise ValidationFailed("This programme has no completion rules to assess against.")
         scope = sorted(m for m in modules_of(completion["rule"]) if m in local)
@@ -83,7 +86,7 @@ def open_case(
             f"The provider has no module {unknown[0]!r}: assess against your own modules.",
             [{"path": "$.moduleIds", "message": f"unknown module {m}"} for m in unknown],
         )
-    row = RplRepository.of(repo).add_case(
+    row = repo.rpl.add_case(
         issuer_id=issuer.id,
         learner_name=data["learnerName"].strip(),
         learner_ref=data.get("learnerId"),
@@ -97,21 +100,23 @@ def open_case(
         },
         now=now,
     )
-    repo.audit(actor=actor, action="rpl.case.open", now=now, issuer_id=issuer.id, subject=row.id)
+    repo.audit.record(
+        actor=actor, action="rpl.case.open", now=now, issuer_id=issuer.id, subject=row.id
+    )
     return row
 
 
-def _open(repo: Repository, issuer: IssuerRow, case_id: str) -> RplCaseRow:
-    row = RplRepository.of(repo).case(issuer.id, case_id, lock=True)
+def _open(repo: Repositories, issuer: Issuer, case_id: str) -> RplCaseRow:
+    row = repo.rpl.case(issuer.id, case_id, lock=True)
     if row.status != "open":
         raise ConflictError(f"RPL case {case_id} is {row.status}: open a new case to reassess.")
     return row
 
 
 def add_evidence(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     case_id: str,
     data: Mapping[str, Any],
     actor: str,
@@ -124,8 +129,8 @@ def add_evidence(
     if outside:
         raise ValidationFailed(f"Module {outside[0]} is not assessed in this case.")
     row.record["evidence"].append({**data, "recordedAt": now.isoformat()})
-    RplRepository.of(repo).save(row)
-    repo.audit(
+    repo.rpl.save(row)
+    repo.audit.record(
         actor=actor,
         action="rpl.evidence.add",
         now=now,
@@ -137,7 +142,7 @@ def add_evidence(
 
 
 def decide(
-    repositories: Repositories,
+    repositories: Transactions,
     setup: IssueSetup,
     *,
     issuer_id: str,
@@ -152,9 +157,9 @@ def decide(
     Returns (the case, the signed RPL credentials, qualifications awarded)."""
     validate("rpl-decision", data, what="decision")
     with repositories() as repo:
-        issuer = repo.issuer(issuer_id)
+        issuer = repo.providers.issuer(issuer_id)
         case = _open(repo, issuer, case_id)
-        rpl = RplRepository.of(repo)
+        rpl = repo.rpl
         assessors = [rpl.assessor(issuer.id, a) for a in data["assessorIds"]]
         outcomes = list(data["outcomes"])
         problems = _outcome_problems(case, outcomes)
@@ -163,7 +168,7 @@ def decide(
                 problems[0], [{"path": "$.outcomes", "message": p} for p in problems]
             )
         recognized = [o for o in outcomes if o["outcome"] == "recognized"]
-        modules = {m.id: m for m in repo.modules(issuer.id)}
+        modules = {m.id: m for m in repo.catalogue.modules(issuer.id)}
         if recognized and not case.record["evidence"]:
             raise ValidationFailed(
                 "Record the evidence first: a recognition rests on what was seen."
@@ -210,7 +215,7 @@ def decide(
         )
     with repositories() as repo:
         case = _open(repo, issuer, case_id)  # still open: a concurrent decision lost
-        repo.add_credentials(
+        repo.credentials.add_credentials(
             issuer_id=issuer.id,
             credentials=[
                 NewCredential(cid, outcome["moduleId"], learner, learner_ref, document)
@@ -234,8 +239,8 @@ def decide(
         case.record["decidedOn"] = data["decidedOn"]
         case.status = "decided"
         case.decided_at = now
-        RplRepository.of(repo).save(case)
-        repo.audit(
+        repo.rpl.save(case)
+        repo.audit.record(
             actor=actor,
             action="rpl.case.decide",
             now=now,
@@ -243,7 +248,7 @@ def decide(
             subject=case.id,
             detail=f"recognized={len(recognized)} of {len(outcomes)}; assessors={len(assessors)}",
         )
-        repo.audit_many(
+        repo.audit.record_many(
             actor=actor, action="credential.issue", now=now, issuer_id=issuer.id, subjects=ids
         )
     awarded = qualify(
@@ -298,17 +303,17 @@ def describe_case(row: RplCaseRow) -> dict[str, Any]:
 
 
 def list_cases(
-    repo: Repository, *, issuer: IssuerRow, status: str | None, limit: int, offset: int
+    repo: Repositories, *, issuer: Issuer, status: str | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """The provider's cases, newest first; ``status="open"``: the ones awaiting a decision."""
     if status not in (None, "open", "decided"):
         raise ValidationFailed(f"status {status!r}: use open or decided.")
-    rows = RplRepository.of(repo).cases(issuer.id, status=status, limit=limit, offset=offset)
+    rows = repo.rpl.cases(issuer.id, status=status, limit=limit, offset=offset)
     return [describe_case(r) for r in rows]
 
 
-def get_case(repo: Repository, *, issuer: IssuerRow, case_id: str) -> dict[str, Any]:
-    return describe_case(RplRepository.of(repo).case(issuer.id, case_id))
+def get_case(repo: Repositories, *, issuer: Issuer, case_id: str) -> dict[str, Any]:
+    return describe_case(repo.rpl.case(issuer.id, case_id))
 
 
 def describe_assessor(row: RplAssessorRow) -> dict[str, Any]:

@@ -11,45 +11,33 @@ How it stays correct under concurrency (several processes, one PostgreSQL databa
   ``version = version + 1``. The published bits are derived from the entry rows, so
   concurrent revocations on one list cannot overwrite each other.
 * A revocation is committed before the call returns; the served list is rebuilt whenever
-  its ``version`` moved, so the next list served shows it.
+  its ``version`` moved, so the next list served shows it
+  (:class:`service.app.status_publishing.ListPublisher`).
+
+The statements that give these guarantees are in
+:class:`service.store.repositories.status_lists.StatusListRepository` (``repo.status_lists``).
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-
-from service.app.signing import BatchSigner
-from service.app.telemetry import observe_publication_lag
-from service.dates import format_utc
 from service.errors import ConflictError, NotFoundError, ValidationFailed
 from service.status.bitstring import (
     DEFAULT_LIST_BITS,
-    bitstring,
-    encode_list,
     entry_json,
-    list_credential,
 )
-from service.store import Repository
-from service.store.models import IssuerRow, StatusEntryRow, StatusListRow
-from service.store.repositories import new_id
-from service.store.repositories.pathways import PathwaysRepository
+from service.store import Repositories
+from service.store.records import Issuer
+from service.store.repositories.status_lists import StatusList
 
 #: A list is closed for new entries at half capacity, so a random free index is found fast
 #: and every list stays sparse enough that an index says little about issue order.
 FILL_LIMIT = DEFAULT_LIST_BITS // 2
-#: How long a served status list credential is valid (its ``validUntil``). Online verifiers
-#: and caches refresh far sooner (``Cache-Control: max-age``), and a status change re-signs the
-#: list at once; this bounds how long a *saved* copy serves offline checks (a border office
-#: that fetched it this morning). Ten minutes made the README's offline flow fail the same day.
-LIST_TTL = timedelta(hours=24)
 
 
 def list_url(base_url: str, list_id: str) -> str:
@@ -64,49 +52,26 @@ class Reservation:
     entries: list[dict[str, str]]
 
 
-def purposes_for(issuer: IssuerRow) -> tuple[str, ...]:
+def purposes_for(issuer: Issuer) -> tuple[str, ...]:
     return ("revocation", "suspension") if issuer.suspension_enabled else ("revocation",)
 
 
 def _open_list(
-    repo: Repository, issuer: IssuerRow, purpose: str, needed: int, now: datetime
-) -> StatusListRow:
-    session = repo.session
-    rows = session.scalars(
-        select(StatusListRow)
-        .where(StatusListRow.issuer_id == issuer.id, StatusListRow.purpose == purpose)
-        .order_by(StatusListRow.created_at.desc())
-        .with_for_update()
-    ).all()
-    for row in rows:
-        used = (
-            session.scalar(
-                select(func.count())
-                .select_from(StatusEntryRow)
-                .where(StatusEntryRow.list_id == row.id)
-            )
-            or 0
-        )
-        if used + needed <= FILL_LIMIT:
-            return row
-    row = StatusListRow(
-        id=new_id(),
-        issuer_id=issuer.id,
-        purpose=purpose,
-        size=DEFAULT_LIST_BITS,
-        version=0,
-        created_at=now,
-        updated_at=now,
+    repo: Repositories, issuer: Issuer, purpose: str, needed: int, now: datetime
+) -> StatusList:
+    """The newest list with room for ``needed`` more entries (locked), or a new one."""
+    for status_list in repo.status_lists.lock_lists(issuer.id, purpose):
+        if repo.status_lists.entry_count(status_list.id) + needed <= FILL_LIMIT:
+            return status_list
+    return repo.status_lists.add_list(
+        issuer_id=issuer.id, purpose=purpose, size=DEFAULT_LIST_BITS, now=now
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def reserve_entries(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     credential_ids: Sequence[str],
     base_url: str,
     now: datetime,
@@ -120,30 +85,17 @@ def reserve_entries(
     per_credential: dict[str, list[dict[str, str]]] = {cid: [] for cid in credential_ids}
     for purpose in purposes_for(issuer):
         status_list = _open_list(repo, issuer, purpose, len(credential_ids), now)
-        taken = set(
-            repo.session.scalars(
-                select(StatusEntryRow.position).where(StatusEntryRow.list_id == status_list.id)
-            )
-        )
+        taken = repo.status_lists.taken_positions(status_list.id)
         chosen: list[int] = []
         while len(chosen) < len(credential_ids):
             index = secrets.randbelow(status_list.size)
             if index not in taken:
                 taken.add(index)
                 chosen.append(index)
-        repo.session.bulk_insert_mappings(
-            StatusEntryRow,
-            [
-                {
-                    "list_id": status_list.id,
-                    "position": index,
-                    "credential_id": cid,
-                    "is_set": False,
-                    "reason": None,
-                    "updated_at": now,
-                }
-                for cid, index in zip(credential_ids, chosen, strict=True)
-            ],
+        repo.status_lists.add_entries(
+            list_id=status_list.id,
+            allocations=zip(credential_ids, chosen, strict=True),
+            now=now,
         )
         url = list_url(base_url, status_list.id)
         for cid, index in zip(credential_ids, chosen, strict=True):
@@ -176,21 +128,13 @@ class CredentialStatus:
         }
 
 
-def _entries(repo: Repository, credential_id: str) -> list[tuple[StatusEntryRow, StatusListRow]]:
-    rows = repo.session.execute(
-        select(StatusEntryRow, StatusListRow)
-        .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
-        .where(StatusEntryRow.credential_id == credential_id)
-    ).all()
-    return [(entry, status_list) for entry, status_list in rows]
-
-
 def credential_status(
-    repo: Repository, *, issuer: IssuerRow, credential_id: str
+    repo: Repositories, *, issuer: Issuer, credential_id: str
 ) -> CredentialStatus:
-    repo.credential(issuer.id, credential_id)
+    repo.credentials.credential(issuer.id, credential_id)
     flags = {
-        status_list.purpose: entry.is_set for entry, status_list in _entries(repo, credential_id)
+        status_list.purpose: entry.is_set
+        for entry, status_list in repo.status_lists.entries_of(credential_id)
     }
     return CredentialStatus(
         credential_id, flags.get("revocation", False), flags.get("suspension", False)
@@ -198,9 +142,9 @@ def credential_status(
 
 
 def change_status(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     credential_id: str,
     action: str,
     reason: str | None,
@@ -217,8 +161,8 @@ def change_status(
             f"Unknown status action {action!r}; use revoke, suspend or unsuspend."
         )
     purpose, value = ACTIONS[action]
-    repo.credential(issuer.id, credential_id)  # 404 for anyone else's
-    entries = _entries(repo, credential_id)
+    repo.credentials.credential(issuer.id, credential_id)  # 404 for anyone else's
+    entries = repo.status_lists.entries_of(credential_id)
     by_purpose = {status_list.purpose: (entry, status_list) for entry, status_list in entries}
     revocation = by_purpose.get("revocation")
     if revocation and revocation[0].is_set and action in ("suspend", "unsuspend"):
@@ -235,21 +179,13 @@ def change_status(
             )
         )
     entry, status_list = by_purpose[purpose]
-    # Conditional on the bit still being the other way: of concurrent requests making the
-    # same change, the others wait for the first one's row lock, then match nothing (READ
-    # COMMITTED re-checks the condition), so the change is counted and audited once.
-    changed = entry.is_set != value and (
-        repo.session.execute(
-            update(StatusEntryRow)
-            .where(StatusEntryRow.id == entry.id, StatusEntryRow.is_set.is_(not value))
-            .values(is_set=value, reason=(reason or None) if value else None, updated_at=now)
-            .returning(StatusEntryRow.id)
-            .execution_options(synchronize_session=False)
-        ).first()
-        is not None
+    # Conditional on the bit still being the other way, so concurrent identical changes are
+    # counted and audited once (see StatusListRepository.set_entry).
+    changed = entry.is_set != value and repo.status_lists.set_entry(
+        entry.id, value=value, reason=reason, now=now
     )
     if changed:
-        repo.audit(
+        repo.audit.record(
             actor=actor,
             action=f"credential.{action}",
             now=now,
@@ -258,31 +194,26 @@ def change_status(
         )
         if value:  # revoked or suspended: a qualification resting on it is never silently valid
             _flag_qualifications(repo, issuer, credential_id, action, actor=actor, now=now)
-    repo.session.expire_all()
     status = credential_status(repo, issuer=issuer, credential_id=credential_id)
     if changed:
         # Last: every change to one list bumps its one row, so that row's lock serializes
         # concurrent changes (across processes) until commit; taken last, it is held for
         # the commit only, not for the audit, the qualification check and the reads above.
-        repo.session.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == status_list.id)
-            .values(version=StatusListRow.version + 1, updated_at=now)
-        )
+        repo.status_lists.bump_version(status_list.id, now=now)
     return status
 
 
 def _flag_qualifications(
-    repo: Repository,
-    issuer: IssuerRow,
+    repo: Repositories,
+    issuer: Issuer,
     credential_id: str,
     action: str,
     *,
     actor: str,
     now: datetime,
 ) -> None:
-    document_id = str(repo.credential(issuer.id, credential_id).document.get("id", ""))
-    PathwaysRepository.of(repo).flag_relying_on(
+    document_id = str(repo.credentials.credential(issuer.id, credential_id).document.get("id", ""))
+    repo.pathways.flag_relying_on(
         [document_id],
         reason=f"relied-on credential {document_id} was {action}d by {issuer.name}",
         actor=actor,
@@ -297,7 +228,7 @@ def unrevoke_refused() -> ConflictError:
 
 
 def apply_vcapi_update(
-    repo: Repository, *, issuer: IssuerRow, request: Mapping[str, Any], actor: str, now: datetime
+    repo: Repositories, *, issuer: Issuer, request: Mapping[str, Any], actor: str, now: datetime
 ) -> CredentialStatus:
     """W3C VC-API ``POST /credentials/status``.
 
@@ -345,17 +276,17 @@ def apply_vcapi_update(
     return result
 
 
-def _record_id(repo: Repository, issuer: IssuerRow, credential_id: str) -> str:
+def _record_id(repo: Repositories, issuer: Issuer, credential_id: str) -> str:
     """The record id behind a VC-API ``credentialId``: our own id URL or uuid, else whatever
     id the client chose when it issued the credential (404 if none)."""
     candidate = credential_id.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:")
     try:
-        row = repo.credential(issuer.id, candidate)
+        row = repo.credentials.credential(issuer.id, candidate)
     except NotFoundError:
         row = None
     if row is not None and credential_id in (row.id, f"urn:uuid:{row.id}", row.document.get("id")):
         return row.id
-    return repo.credential_by_document_id(issuer.id, credential_id).id
+    return repo.credentials.credential_by_document_id(issuer.id, credential_id).id
 
 
 def _action_of(item: Mapping[str, Any]) -> str:
@@ -383,126 +314,15 @@ def _action_of(item: Mapping[str, Any]) -> str:
     )
 
 
-# -- publishing lists -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedList:
-    """A signed status list credential and the version it reflects."""
-
-    list_id: str
-    version: int
-    document: dict[str, Any]
-    valid_until: datetime
-
-
-def list_snapshot(repo: Repository, list_id: str) -> tuple[StatusListRow, IssuerRow, bytes]:
-    """The list row, its issuer and its current bitstring (from the entry rows)."""
-    row = repo.session.get(StatusListRow, list_id)
-    if row is None:
-        raise NotFoundError(f"No status list {list_id!r}.")
-    issuer = repo.issuer(row.issuer_id)
-    positions = repo.session.scalars(
-        select(StatusEntryRow.position).where(
-            StatusEntryRow.list_id == list_id, StatusEntryRow.is_set.is_(True)
-        )
-    ).all()
-    return row, issuer, bitstring(row.size, positions)
-
-
-def unsigned_list(
-    *, base_url: str, row: StatusListRow, issuer: IssuerRow, bits: bytes, now: datetime
-) -> dict[str, Any]:
-    return list_credential(
-        list_url=list_url(base_url, row.id),
-        issuer=issuer.did,
-        purpose=row.purpose,
-        encoded=encode_list(bits),
-        valid_from=format_utc(now),
-        valid_until=format_utc(now + LIST_TTL),
-    )
-
-
-class ListPublisher:
-    """Signs and caches this service's status list credentials.
-
-    A list is re-signed when its ``version`` moved (a status changed) or when less than half
-    of its validity is left; otherwise every request gets the cached document, so serving a
-    list costs one indexed read.
-    """
-
-    def __init__(
-        self,
-        *,
-        repositories: Callable[[], AbstractContextManager[Repository]],
-        signer: BatchSigner,
-        base_url: str,
-    ) -> None:
-        self._repositories = repositories
-        self._signer = signer
-        self._base_url = base_url
-        self._cache: dict[str, PublishedList] = {}
-        self._lock = threading.Lock()
-
-    def current(self, list_id: str, *, now: datetime) -> PublishedList:
-        """The signed list as of now (raises :class:`NotFoundError` for an unknown id)."""
-        with self._repositories() as repo:
-            row = repo.session.get(StatusListRow, list_id)
-            if row is None:
-                raise NotFoundError(f"No status list {list_id!r}.")
-            version = row.version
-        with self._lock:
-            cached = self._cache.get(list_id)
-        if cached and cached.version == version and cached.valid_until - now > LIST_TTL / 2:
-            return cached
-        with self._repositories() as repo:
-            row, issuer, bits = list_snapshot(repo, list_id)
-            version = row.version
-            key_name = repo.active_key(issuer.id).key_name
-            document = unsigned_list(
-                base_url=self._base_url, row=row, issuer=issuer, bits=bits, now=now
-            )
-        signed = self._signer.sign_all(key_name, [document], created=now)[0]
-        if cached is not None and cached.version != version:
-            # A change this process saw published before (a first signing after start-up
-            # would count the time the process was not running).
-            changed = row.updated_at
-            observe_publication_lag(
-                changed_at=changed if changed.tzinfo else changed.replace(tzinfo=UTC),
-                signed_at=now,
-            )
-        published = PublishedList(
-            list_id=list_id, version=version, document=signed, valid_until=now + LIST_TTL
-        )
-        with self._lock:
-            self._cache[list_id] = published
-        return published
-
-    def by_url(self, url: str, *, now: datetime) -> dict[str, Any] | None:
-        """The document for one of this service's list URLs, or None if the URL is not ours."""
-        prefix = list_url(self._base_url, "")
-        if not url.startswith(prefix):
-            return None
-        try:
-            return self.current(url.removeprefix(prefix), now=now).document
-        except NotFoundError:
-            return None
-
-
 __all__ = [
     "ACTIONS",
     "FILL_LIMIT",
-    "LIST_TTL",
     "CredentialStatus",
-    "ListPublisher",
-    "PublishedList",
     "Reservation",
     "apply_vcapi_update",
     "change_status",
     "credential_status",
-    "list_snapshot",
     "list_url",
     "purposes_for",
     "reserve_entries",
-    "unsigned_list",
 ]

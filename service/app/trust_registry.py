@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service.store.models import TrustEntryRow
-from service.store.repositories import Repository
+from service.store.records import TrustRecord
+from service.store.repositories import Repositories
 from service.verification.trust import (
     TrustEntry,
     TrustRegistry,
@@ -33,7 +33,7 @@ class ImportSummary:
     removed: int
 
 
-def entry_from_row(row: TrustEntryRow) -> TrustEntry:
+def entry_from_row(row: TrustRecord) -> TrustEntry:
     """A :class:`TrustEntry` from its stored row."""
 
     def aware(moment: datetime | None) -> datetime | None:
@@ -54,29 +54,29 @@ def entry_from_row(row: TrustEntryRow) -> TrustEntry:
     )
 
 
-def list_entries(repo: Repository) -> list[TrustEntry]:
+def list_entries(repo: Repositories) -> list[TrustEntry]:
     """Every registry entry, by name."""
-    return TrustRegistry(entry_from_row(r) for r in repo.trust_entries()).entries
+    return TrustRegistry(entry_from_row(r) for r in repo.trust.trust_entries()).entries
 
 
-def service_registry(repo: Repository, *, trust_own_providers: bool) -> TrustRegistry:
+def service_registry(repo: Repositories, *, trust_own_providers: bool) -> TrustRegistry:
     """The registry this service's verifier uses: the operator's entries and, unless the
     operator turned it off (``TESSERA_VERIFY_TRUST_OWN_PROVIDERS=false``), every provider
     registered on this service (the operator vouched for them by registering them). An
     operator's own entry for a provider wins: it can end or withdraw the recognition."""
-    entries = [entry_from_row(r) for r in repo.trust_entries()]
+    entries = [entry_from_row(r) for r in repo.trust.trust_entries()]
     if trust_own_providers:
         listed = {e.did for e in entries}
         entries.extend(
             TrustEntry(did=issuer.did, name=issuer.name)
-            for issuer in repo.issuers()
+            for issuer in repo.providers.issuers()
             if issuer.did not in listed
         )
     return TrustRegistry(entries)
 
 
 def import_registry(
-    repo: Repository,
+    repo: Repositories,
     data: Any,
     *,
     replace: bool,
@@ -91,8 +91,8 @@ def import_registry(
         created = _put(repo, entry, now=now)
         added += created
         updated += not created
-    removed = repo.remove_trust_entries_except({e.did for e in entries}) if replace else 0
-    repo.audit(
+    removed = repo.trust.remove_trust_entries_except({e.did for e in entries}) if replace else 0
+    repo.audit.record(
         actor=actor,
         action="trust.import",
         now=now,
@@ -101,9 +101,9 @@ def import_registry(
     return ImportSummary(added=added, updated=updated, removed=removed)
 
 
-def _put(repo: Repository, entry: TrustEntry, *, now: datetime) -> bool:
+def _put(repo: Repositories, entry: TrustEntry, *, now: datetime) -> bool:
     """Store ``entry`` whole (matched by DID); True when it is new."""
-    return repo.put_trust_entry(
+    return repo.trust.put_trust_entry(
         did=entry.did,
         name=entry.name,
         country=entry.country,
@@ -116,28 +116,28 @@ def _put(repo: Repository, entry: TrustEntry, *, now: datetime) -> bool:
     )
 
 
-def add_entry(repo: Repository, raw: Mapping[str, Any], *, actor: str, now: datetime) -> bool:
+def add_entry(repo: Repositories, raw: Mapping[str, Any], *, actor: str, now: datetime) -> bool:
     """Add (or replace whole) one provider, given as a registry file's provider object;
     checked like a file of one. True when it is new."""
     entries, _ = registry_from_json({"providers": [dict(raw)]})
     entry = entries[0]
     created = _put(repo, entry, now=now)
-    repo.audit(actor=actor, action="trust.add", now=now, detail=entry.did)
+    repo.audit.record(actor=actor, action="trust.add", now=now, detail=entry.did)
     return created
 
 
-def remove_entry(repo: Repository, did: str, *, actor: str, now: datetime) -> bool:
+def remove_entry(repo: Repositories, did: str, *, actor: str, now: datetime) -> bool:
     """Remove the operator's entry for ``did`` (False: there was none). A provider of this
     service stays recognized while TESSERA_VERIFY_TRUST_OWN_PROVIDERS is on; to stop
     recognizing one, add an entry with ``withdrawnAt`` instead."""
-    removed = repo.remove_trust_entry(did)
+    removed = repo.trust.remove_trust_entry(did)
     if removed:
-        repo.audit(actor=actor, action="trust.remove", now=now, detail=did)
+        repo.audit.record(actor=actor, action="trust.remove", now=now, detail=did)
     return removed
 
 
 def export_registry(
-    repo: Repository, *, now: datetime, own_did_documents: Mapping[str, JsonObject]
+    repo: Repositories, *, now: datetime, own_did_documents: Mapping[str, JsonObject]
 ) -> JsonObject:
     """The registry as a file for offline verifiers. Listed providers without a saved DID
     document get this service's live one when they are its own; the service's other providers

@@ -34,9 +34,9 @@ from service.errors import (
 )
 from service.export.binary import crockford_decode, crockford_encode
 from service.i18n import supported
-from service.store import Repository
-from service.store.models import CredentialRow, IssuerRow, WalletLinkRow
-from service.store.repositories import new_id
+from service.store import Repositories
+from service.store.records import Credential, Issuer, WalletLink
+from service.store.repositories import NewLink, new_id
 
 TOKEN_BITS = 160
 TOKEN_LENGTH = TOKEN_BITS // 5  # 32 characters
@@ -107,23 +107,23 @@ class IssuedLink:
 
 
 def _create(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     learner_ref: str | None,
     language: str | None,
     actor: str,
     now: datetime,
-) -> tuple[WalletLinkRow, str]:
+) -> tuple[WalletLink, str]:
     token = new_token()
-    row = repo.add_wallet_link(
+    row = repo.wallet.add_wallet_link(
         issuer_id=issuer.id,
         token_hash=_hash_of_new(token),
         learner_ref=learner_ref,
         language=_language(language),
         now=now,
     )
-    repo.audit(
+    repo.audit.record(
         actor=actor, action="wallet_link.create", now=now, issuer_id=issuer.id, subject=row.id
     )
     return row, token
@@ -137,9 +137,9 @@ def _hash_of_new(token: str) -> str:
 
 
 def link_awards(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     awards: Sequence[WalletAward],
     base_url: str,
     actor: str,
@@ -155,14 +155,16 @@ def link_awards(
     refs = {a.learner_ref.strip() for a in awards if a.learner_ref and a.learner_ref.strip()}
     names_of: dict[str, list[str]] = {}
     ref_of: dict[str, str] = {}
-    for live_id, live_ref, name in repo.live_wallet_links_of(issuer.id, refs) if refs else []:
+    for live_id, live_ref, name in (
+        repo.wallet.live_wallet_links_of(issuer.id, refs) if refs else []
+    ):
         names_of.setdefault(live_id, []).append(name)
         ref_of[live_id] = live_ref
     existing: dict[str, str] = {}  # learner ref -> live link id (the oldest that fits)
     for live_id, names in names_of.items():
         if ref_of[live_id] not in existing and all(_same_name(n, names[0]) for n in names):
             existing[ref_of[live_id]] = live_id
-    new_rows: list[WalletLinkRow] = []
+    new_rows: list[NewLink] = []
     tokens: dict[str, str] = {}  # new link id -> token
     by_learner: dict[tuple[str, str], str] = {}  # (ref, name) -> link id, this batch
     links: dict[str, IssuedLink] = {}
@@ -177,7 +179,7 @@ def link_awards(
                 link_id = candidate
         if link_id is None:
             token = new_token()
-            row = WalletLinkRow(
+            row = NewLink(
                 id=new_id(),
                 token_hash=_hash_of_new(token),
                 learner_ref=ref or None,
@@ -195,16 +197,16 @@ def link_awards(
             token=token_now,
             url=wallet_url(base_url, token_now) if token_now else None,
         )
-    repo.add_wallet_links(issuer_id=issuer.id, links=new_rows, now=now)
+    repo.wallet.add_wallet_links(issuer_id=issuer.id, links=new_rows, now=now)
     if new_rows:
-        repo.audit_many(
+        repo.audit.record_many(
             actor=actor,
             action="wallet_link.create",
             now=now,
             issuer_id=issuer.id,
             subjects=[r.id for r in new_rows],
         )
-    repo.attach_to_wallet_links(issuer.id, assignments)
+    repo.wallet.attach_to_wallet_links(issuer.id, assignments)
     return links
 
 
@@ -215,15 +217,15 @@ def link_awards(
 class NewWalletLink:
     """A link made or renewed now: the token is shown this once."""
 
-    row: WalletLinkRow
+    row: WalletLink
     token: str
     url: str
 
 
 def create_wallet_link(
-    repo: Repository,
+    repo: Repositories,
     *,
-    issuer: IssuerRow,
+    issuer: Issuer,
     credential_ids: Sequence[str],
     language: str | None,
     learner_ref: str | None,
@@ -234,14 +236,14 @@ def create_wallet_link(
     """A new link holding ``credential_ids`` (the provider's own, in no live link yet)."""
     if not credential_ids or len(credential_ids) > 500:
         raise ValidationFailed("Send 1 to 500 credentialIds for the new wallet link.")
-    rows = repo.credentials_by_ids(issuer.id, list(dict.fromkeys(credential_ids)))
+    rows = repo.credentials.credentials_by_ids(issuer.id, list(dict.fromkeys(credential_ids)))
     found = {r.id for r in rows}
     missing = [c for c in credential_ids if c not in found]
     if missing:
         raise NotFoundError(f"No credential {missing[0]!r} for this provider.")
     for row in rows:
         if row.wallet_link_id is not None:
-            current = repo.wallet_link(issuer.id, row.wallet_link_id)
+            current = repo.wallet.wallet_link(issuer.id, row.wallet_link_id)
             if current.revoked_at is None:
                 raise ConflictError(
                     f"Credential {row.id} is already in the live wallet link {current.id}: "
@@ -250,46 +252,44 @@ def create_wallet_link(
     link, token = _create(
         repo, issuer=issuer, learner_ref=learner_ref, language=language, actor=actor, now=now
     )
-    repo.attach_to_wallet_links(issuer.id, {r.id: link.id for r in rows})
+    repo.wallet.attach_to_wallet_links(issuer.id, {r.id: link.id for r in rows})
     return NewWalletLink(row=link, token=token, url=wallet_url(base_url, token))
 
 
 def renew_wallet_link(
-    repo: Repository, *, issuer: IssuerRow, link_id: str, base_url: str, actor: str, now: datetime
+    repo: Repositories, *, issuer: Issuer, link_id: str, base_url: str, actor: str, now: datetime
 ) -> NewWalletLink:
     """A new token for the same link: the old address stops working at once."""
-    row = repo.wallet_link(issuer.id, link_id)
+    row = repo.wallet.wallet_link(issuer.id, link_id)
     if row.revoked_at is not None:
         raise ConflictError("This wallet link is revoked; create a new one for its credentials.")
     token = new_token()
-    row.token_hash = _hash_of_new(token)
-    repo.session.flush()
-    repo.audit(
+    row = repo.wallet.set_token_hash(issuer.id, row.id, _hash_of_new(token))
+    repo.audit.record(
         actor=actor, action="wallet_link.renew", now=now, issuer_id=issuer.id, subject=row.id
     )
     return NewWalletLink(row=row, token=token, url=wallet_url(base_url, token))
 
 
 def revoke_wallet_link(
-    repo: Repository, *, issuer: IssuerRow, link_id: str, actor: str, now: datetime
-) -> WalletLinkRow:
+    repo: Repositories, *, issuer: Issuer, link_id: str, actor: str, now: datetime
+) -> WalletLink:
     """Revoke a link (idempotent). Its credentials stay valid and can get a new link."""
-    row = repo.wallet_link(issuer.id, link_id)
-    if row.revoked_at is None:
-        row.revoked_at = now
-        repo.audit(
+    row, revoked = repo.wallet.revoke_wallet_link(issuer.id, link_id, now=now)
+    if revoked:
+        repo.audit.record(
             actor=actor, action="wallet_link.revoke", now=now, issuer_id=issuer.id, subject=row.id
         )
     return row
 
 
-def describe(repo: Repository, row: WalletLinkRow) -> dict[str, Any]:
+def describe(repo: Repositories, row: WalletLink) -> dict[str, Any]:
     """A link as the provider's API shows it: never the token or its hash."""
     return {
         "id": row.id,
         "learnerRef": row.learner_ref,
         "language": row.language,
-        "credentialIds": [c.id for c in repo.wallet_credentials(row.id)],
+        "credentialIds": [c.id for c in repo.wallet.wallet_credentials(row.id)],
         "createdAt": row.created_at.isoformat(),
         "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
     }
@@ -302,43 +302,43 @@ def describe(repo: Repository, row: WalletLinkRow) -> dict[str, Any]:
 class Wallet:
     """An open wallet: the link, its provider and its credentials (oldest first)."""
 
-    link: WalletLinkRow
-    issuer: IssuerRow
-    credentials: tuple[CredentialRow, ...]
+    link: WalletLink
+    issuer: Issuer
+    credentials: tuple[Credential, ...]
     #: module id -> the module's catalogue data, for the credentials' modules
     modules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def credential(self, credential_id: str) -> CredentialRow:
+    def credential(self, credential_id: str) -> Credential:
         for row in self.credentials:
             if row.id == credential_id:
                 return row
         raise NotFoundError("No such credential in this wallet.")
 
-    def catalogue(self, row: CredentialRow) -> Mapping[str, Any] | None:
+    def catalogue(self, row: Credential) -> Mapping[str, Any] | None:
         """The catalogue entry (module data) ``row`` was issued from, if any."""
         return self.modules.get(row.module_id) if row.module_id else None
 
 
-def catalogue_entry(repo: Repository, row: CredentialRow) -> Mapping[str, Any] | None:
+def catalogue_entry(repo: Repositories, row: Credential) -> Mapping[str, Any] | None:
     """The module data a stored credential was issued from (None for VC-API credentials).
 
     Modules are never edited once defined, so this is what the provider stated when it
     issued; pages read from it what Open Badges has no term for (learning hours)."""
     if not row.module_id:
         return None
-    return dict(repo.module(row.issuer_id, row.module_id).data)
+    return dict(repo.catalogue.module(row.issuer_id, row.module_id).data)
 
 
-def open_wallet(repo: Repository, token: str) -> Wallet:
+def open_wallet(repo: Repositories, token: str) -> Wallet:
     """The wallet behind ``token``. Unknown -> :class:`WalletNotFound`; revoked ->
     :class:`WalletLinkRevoked`."""
     digest = token_hash(token)
-    row = repo.wallet_link_by_token_hash(digest) if digest else None
+    row = repo.wallet.wallet_link_by_token_hash(digest) if digest else None
     if row is None:
         raise WalletNotFound("No wallet at this address.")
     if row.revoked_at is not None:
         raise WalletLinkRevoked("This wallet link was revoked by the provider.")
-    credentials = tuple(repo.wallet_credentials(row.id))
+    credentials = tuple(repo.wallet.wallet_credentials(row.id))
     modules: dict[str, Mapping[str, Any]] = {}
     for credential in credentials:  # one read per module, however many credentials share it
         if credential.module_id and credential.module_id not in modules:
@@ -347,7 +347,7 @@ def open_wallet(repo: Repository, token: str) -> Wallet:
                 modules[credential.module_id] = entry
     return Wallet(
         link=row,
-        issuer=repo.issuer(row.issuer_id),
+        issuer=repo.providers.issuer(row.issuer_id),
         credentials=credentials,
         modules=modules,
     )

@@ -29,8 +29,9 @@ from typing import Any
 
 import procrastinate
 
-from service.app.issuing import IssueSetup, Repositories
+from service.app.issuing import IssueSetup, Transactions
 from service.app.jobs import ISSUE_CHUNK_TASK, run_chunk
+from service.store.db import libpq_url
 from service.store.repositories.jobs import QUEUE
 
 log = logging.getLogger("tessera.worker")
@@ -39,13 +40,6 @@ log = logging.getLogger("tessera.worker")
 HEARTBEAT_SECONDS = 2.0
 STALLED_AFTER_SECONDS = 10.0
 STALL_CHECK_SECONDS = 3.0
-
-
-def libpq_url(sqlalchemy_url: str) -> str:
-    """``postgresql+psycopg://…`` (SQLAlchemy) as the ``postgresql://…`` libpq reads."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
 #: The retention job's periodic task and when it runs (UTC; daily, off the hour).
@@ -93,7 +87,7 @@ async def _requeue_stalled(app: procrastinate.App) -> None:
 def run_worker(
     *,
     database_url: str,
-    repositories: Repositories,
+    repositories: Transactions,
     setup: IssueSetup,
     name: str | None = None,
     wait: bool = True,
@@ -133,4 +127,4 @@ def run_worker(
     asyncio.run(main())
 
 
-__all__ = ["RETENTION_CRON", "RETENTION_TASK", "libpq_url", "queue_app", "run_worker"]
+__all__ = ["RETENTION_CRON", "RETENTION_TASK", "queue_app", "run_worker"]

@@ -92,6 +92,11 @@ def _parse_url(url: str) -> URL:
     return parsed
 
 
+def libpq_url(sqlalchemy_url: str) -> str:
+    """``postgresql+psycopg://…`` (SQLAlchemy) as the ``postgresql://…`` libpq reads."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
+
+
 def _one_line(exc: BaseException) -> str:
     """The driver's own reason, without the hints psycopg adds on further lines."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -200,6 +205,11 @@ class Database:
         finally:
             raw.close()
 
+    def ping(self) -> None:
+        """Raises if the database does not answer ``SELECT 1`` (no transaction, no lock)."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -217,4 +227,4 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-__all__ = ["Database", "database_url_from"]
+__all__ = ["Database", "database_url_from", "libpq_url"]

@@ -20,8 +20,7 @@ from datetime import datetime
 from typing import Literal
 
 from service.dates import format_utc
-from service.store import Database, Repository
-from service.store.repositories.outcomes import OutcomesRepository
+from service.store import Database, Repositories
 from service.verification.pipeline import VerificationResult
 
 Verdict = Literal["valid", "invalid", "incomplete"]
@@ -90,9 +89,9 @@ class VerificationCounter:
             return
         try:
             with self._database.transaction() as session:
-                repo = Repository(session)
-                repo.add_verification_counts(pending)
-                OutcomesRepository.of(repo).add_engagement(engagement)
+                repo = Repositories(session)
+                repo.counters.add_verification_counts(pending)
+                repo.outcomes.add_engagement(engagement)
         except Exception:
             with self._lock:
                 for key, n in pending.items():

@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from service.app.issuing import did_document
+from service.app.providers import did_document
 from service.app.trust_registry import service_registry
 from service.dids import StaticResolver, VerificationMethod, did_key_document, method_from_document
 from service.errors import DidResolutionError, InputError
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.checks import Check
 from service.verification.trust import TrustRegistry
 
@@ -63,7 +63,7 @@ class ServiceDirectory:
             return cached[1]
         with self._database.transaction() as session:
             registry = service_registry(
-                Repository(session), trust_own_providers=self._trust_own_providers
+                Repositories(session), trust_own_providers=self._trust_own_providers
             )
         with self._lock:
             self._registry = (now + self._ttl, registry)
@@ -71,8 +71,8 @@ class ServiceDirectory:
 
     def _load(self, controller: str) -> JsonObject | None:
         with self._database.transaction() as session:
-            repo = Repository(session)
-            issuer = repo.issuer_by_did(controller)
+            repo = Repositories(session)
+            issuer = repo.providers.issuer_by_did(controller)
             if issuer is not None:
                 return did_document(repo, issuer)
         entry = self.registry().entry(controller)

@@ -32,7 +32,7 @@ from service.app.wallet import catalogue_entry
 from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
 from service.proofs.limits import cpu_budget
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.counters import (
     Verdict,
     VerificationCounter,
@@ -146,7 +146,7 @@ class PublicVerification:
         """The credential this service stores under ``credential_id`` as issued, if it is
         still held (it is gone once erased)."""
         with self.database.transaction() as session:
-            row = Repository(session).public_credential(credential_id)
+            row = Repositories(session).credentials.public_credential(credential_id)
             return dict(row.document) if row is not None else None
 
     def catalogue_of(
@@ -160,8 +160,8 @@ class PublicVerification:
         if own is None:
             return None
         with self.database.transaction() as session:
-            repo = Repository(session)
-            row = repo.public_credential(own)
+            repo = Repositories(session)
+            row = repo.credentials.public_credential(own)
             if row is None or row.document != credential:
                 return None
             return catalogue_entry(repo, row)

@@ -13,8 +13,8 @@ from conftest import Provider, award_data, cohort, served_status_lists, verify_o
 from sqlalchemy import text
 
 from service.app.engine import Engine
-from service.app.issuing import rotate_key
-from service.store import Database, Repository
+from service.app.providers import rotate_key
+from service.store import Database, Repositories
 
 
 def audit_rows(db: Database) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ def test_issue_key_and_api_key_events_are_recorded_with_actor_and_time(
         headers=provider.headers,
     ).json()["credentialIds"]
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         new_vm = rotate_key(
             repo, service_engine.keys(), issuer=provider.issuer, actor="cli", now=datetime.now(UTC)
         )
@@ -147,7 +147,7 @@ def test_after_rotation_new_credentials_use_the_new_key_and_old_ones_still_verif
     old_document = client.get(f"/issuers/{provider.slug}/did.json").json()
     with db.transaction() as session:
         new_vm = rotate_key(
-            Repository(session),
+            Repositories(session),
             service_engine.keys(),
             issuer=provider.issuer,
             actor="cli",
@@ -185,7 +185,7 @@ def test_the_reference_verifier_accepts_credentials_from_before_a_rotation(
     old_vc = award(client, provider, module)
     with db.transaction() as session:
         rotate_key(
-            Repository(session),
+            Repositories(session),
             service_engine.keys(),
             issuer=provider.issuer,
             actor="cli",
@@ -229,7 +229,7 @@ def test_a_key_declared_compromised_fails_what_it_signed_since_and_only_that(
     with db.transaction() as session:
         old_key = next(
             k.key_name
-            for k in Repository(session).issuer_keys(provider.issuer.id)
+            for k in Repositories(session).providers.issuer_keys(provider.issuer.id)
             if k.verification_method == old_vm
         )
     since = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)

@@ -19,7 +19,7 @@ from conftest import (
 )
 
 from service.app.engine import Engine
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 CREDENTIAL_KEYS = {
     "@context",
@@ -81,7 +81,7 @@ def test_the_credential_is_an_open_badge_with_server_set_fields(
 
     proof = vc["proof"]
     with db.transaction() as session:
-        key = Repository(session).active_key(provider.issuer.id)
+        key = Repositories(session).providers.active_key(provider.issuer.id)
     assert proof["type"] == "DataIntegrityProof"
     assert proof["cryptosuite"] == "eddsa-rdfc-2022"
     assert proof["proofPurpose"] == "assertionMethod"
@@ -278,7 +278,9 @@ def test_the_credential_says_only_name_achievement_provider_and_dates(
     assert "ENR-4711-SECRET" not in json.dumps(vc)
 
     with db.transaction() as session:
-        (row,) = Repository(session).credentials(provider.issuer.id, limit=5, offset=0)
+        (row,) = Repositories(session).credentials.credentials(
+            provider.issuer.id, limit=5, offset=0
+        )
     assert row.learner_ref == "ENR-4711-SECRET"
     assert row.learner_name == "Amina Haddad"
     assert row.module_id == module["id"]

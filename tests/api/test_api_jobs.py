@@ -22,7 +22,7 @@ from service.app.issuing import IssueSetup, issue_awards
 from service.app.jobs import run_chunk
 from service.app.signing import LocalSigner
 from service.config import Settings
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 THRESHOLD = 5
 SLICE = 4
@@ -191,7 +191,7 @@ def test_a_slice_run_again_or_after_a_crash_issues_nothing_twice(
     names = credential_names(db)
     assert len(names) == len(set(names)) == THRESHOLD + 3
     with db.transaction() as session:
-        audit = Repository(session).audit_log(provider.issuer.id, limit=100)
+        audit = Repositories(session).audit.log(provider.issuer.id, limit=100)
         assert sum(1 for a in audit if a.action == "credential.issue") == THRESHOLD + 3
 
 

@@ -10,9 +10,9 @@ import pytest
 from conftest import SERVICE_HOST, Provider
 
 from service.app.engine import Engine
-from service.app.issuing import issuer_did
+from service.app.providers import issuer_did
 from service.errors import ConflictError
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 
 def test_a_provider_gets_a_did_web_under_the_service_origin(
@@ -23,7 +23,7 @@ def test_a_provider_gets_a_did_web_under_the_service_origin(
     assert provider.slug == "kammer-fur-handwerk-koln"
     assert provider.did == f"did:web:{SERVICE_HOST}:issuers:kammer-fur-handwerk-koln"
     with db.transaction() as session:
-        (key,) = Repository(session).issuer_keys(provider.issuer.id)
+        (key,) = Repositories(session).providers.issuer_keys(provider.issuer.id)
     stored = service_engine.keys().info(key.key_name)
     assert stored.controller == provider.did
     assert stored.encrypted and not stored.development
@@ -52,7 +52,7 @@ def test_did_document_lists_the_key_under_assertion_method(
     assert response.headers["content-type"] == "application/did+json"
     document = response.json()
     with db.transaction() as session:
-        key = Repository(session).active_key(provider.issuer.id)
+        key = Repositories(session).providers.active_key(provider.issuer.id)
     assert document["id"] == provider.did
     assert document["@context"][0] == "https://www.w3.org/ns/did/v1"
     assert document["verificationMethod"] == [

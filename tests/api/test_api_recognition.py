@@ -150,8 +150,8 @@ def test_recheck_flags_what_no_longer_verifies(client: Any, make_provider: Any) 
     from service.store.models import QualificationRow
 
     state = client.app.state.tessera
-    with state.repository() as repo:
-        [row] = repo.session.query(QualificationRow).all()
+    with state.database.transaction() as session:
+        [row] = session.query(QualificationRow).all()
         assert row.flagged_at is not None
         row.flagged_at = None
         row.review_reason = None

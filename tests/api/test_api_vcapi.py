@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from service.app.engine import Engine
 from service.dids import StaticResolver
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.pipeline import verify_credential
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -91,7 +91,9 @@ def test_issue_returns_201_with_the_signed_credential(
     )
     assert result.verified, [c.to_json() for c in result.checks]
     with db.transaction() as session:
-        (row,) = Repository(session).credentials(provider.issuer.id, limit=5, offset=0)
+        (row,) = Repositories(session).credentials.credentials(
+            provider.issuer.id, limit=5, offset=0
+        )
     assert row.document == vc
     assert row.learner_name == "Amina Haddad"
 

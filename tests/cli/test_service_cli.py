@@ -22,10 +22,10 @@ from conftest import SERVICE_BASE_URL, postgres_schema, verify_offline
 from sqlalchemy import inspect, text
 from typer.testing import Result
 
+from service.app.access import authenticate
 from service.app.engine import build_engine
-from service.app.issuing import authenticate
 from service.config import Settings
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import Base
 
 BASE_URL = SERVICE_BASE_URL
@@ -86,9 +86,9 @@ def test_issuers_create_prints_the_did_and_an_api_key_once(cli: Cli, db: Databas
     assert slug == "acme-welding-gmbh"
     assert did == "did:web:credentials.example.org:issuers:acme-welding-gmbh"
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         key = authenticate(repo, token)
-        issuer = repo.issuer_by_slug(slug)
+        issuer = repo.providers.issuer_by_slug(slug)
         assert key.issuer_id == issuer.id
         assert set(key.scopes.split()) == {"issue", "revoke", "admin"}
         assert issuer.url == "https://acme.example/"
@@ -116,9 +116,9 @@ def test_a_provider_without_a_domain_gets_a_did_key(cli: Cli, db: Database) -> N
     assert did and did.group(1).startswith("did:key:z6Mk")
     assert "did.json" not in result.output  # nothing to publish: the DID is the key
     with db.transaction() as session:
-        repo = Repository(session)
-        issuer = repo.issuer_by_slug("mobile-training-team")
-        key = repo.active_key(issuer.id)
+        repo = Repositories(session)
+        issuer = repo.providers.issuer_by_slug("mobile-training-team")
+        key = repo.providers.active_key(issuer.id)
     assert issuer.did == did.group(1)
     assert key.verification_method == f"{did.group(1)}#{did.group(1).removeprefix('did:key:')}"
 
@@ -133,7 +133,9 @@ def test_a_provider_without_a_domain_gets_a_did_key(cli: Cli, db: Database) -> N
 def test_keys_rotate(cli: Cli, db: Database) -> None:
     slug, did, _ = created(cli("issuers", "create", "--name", "Acme"))
     with db.transaction() as session:
-        first = Repository(session).active_key(Repository(session).issuer_by_slug(slug).id)
+        first = Repositories(session).providers.active_key(
+            Repositories(session).providers.issuer_by_slug(slug).id
+        )
 
     result = cli("keys", "rotate", slug)
 
@@ -141,11 +143,11 @@ def test_keys_rotate(cli: Cli, db: Database) -> None:
     new_vm = re.search(r"new signing key (\S+)", result.output)
     assert new_vm and new_vm.group(1).startswith(f"{did}#z6Mk")
     with db.transaction() as session:
-        repo = Repository(session)
-        keys = repo.issuer_keys(repo.issuer_by_slug(slug).id)
+        repo = Repositories(session)
+        keys = repo.providers.issuer_keys(repo.providers.issuer_by_slug(slug).id)
         assert [k.verification_method for k in keys] == [first.verification_method, new_vm.group(1)]
-        assert repo.active_key(keys[0].issuer_id).verification_method == new_vm.group(1)
-        actions = [(a.action, a.actor) for a in repo.audit_log(keys[0].issuer_id, limit=1)]
+        assert repo.providers.active_key(keys[0].issuer_id).verification_method == new_vm.group(1)
+        actions = [(a.action, a.actor) for a in repo.audit.log(keys[0].issuer_id, limit=1)]
     assert actions == [("key.create", "cli")]
 
     unknown = cli("keys", "rotate", "no-such-provider")

@@ -26,7 +26,7 @@ from PIL import Image, ImageChops
 from service.api.limits import PublicPolicy, build_public_endpoint
 from service.app.trust_registry import import_registry
 from service.i18n import LANGUAGES, translate
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import CredentialRow
 
 NARROW = {"width": 320, "height": 720}
@@ -64,7 +64,7 @@ class Site:
         stranger: Provider = make_provider("Unlisted Academy", slug="unlisted")
         with db.transaction() as session:
             import_registry(
-                Repository(session),
+                Repositories(session),
                 {"providers": [{"did": known.did, "name": "BBZ Hamburg", "country": "DE"}]},
                 replace=False,
                 actor="test",

@@ -20,7 +20,7 @@ from conftest import Provider, award_data, module_data
 
 from service.api.limits import PublicPolicy, build_public_endpoint
 from service.app.trust_registry import import_registry
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import CredentialRow
 from service.verification.pipeline import Check
 
@@ -55,7 +55,7 @@ def test_the_verdicts_in_a_real_browser(
     unknown: Provider = make_provider("Unlisted Academy", slug="unlisted")
     with db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {
                 "providers": [
                     {

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from service.app.retention import RetentionPolicy, run_retention
 from service.app.wallet import token_hash
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import AuditRow
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
@@ -173,6 +173,6 @@ def _repository(db: Database) -> Any:
     @contextmanager
     def opened() -> Any:
         with db.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     return opened()

@@ -16,7 +16,7 @@ from learner_support import search_database
 
 from service.app.retention import RetentionPolicy, run_retention
 from service.config import Settings
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 NAME = "Leyla Aranda-Okafor"
 REF = "COH-4412"
@@ -30,9 +30,9 @@ def service_settings(service_settings: Settings) -> Settings:
 
 
 @contextmanager
-def _repository(db: Database) -> Iterator[Repository]:
+def _repository(db: Database) -> Iterator[Repositories]:
     with db.transaction() as session:
-        yield Repository(session)
+        yield Repositories(session)
 
 
 def run_cohort(client: Any, provider: Provider, module: dict[str, Any]) -> None:

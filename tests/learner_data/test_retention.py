@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from service.app.retention import RetentionPolicy, RetentionSchedule, run_retention
 from service.config import Settings
 from service.status.bitstring import decode_list
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 NAME = "Farida Oyelaran-Novak"
 REF = "STU-90211"
@@ -31,9 +31,9 @@ REF = "STU-90211"
 
 def repositories(db: Database) -> Any:
     @contextmanager
-    def opened() -> Iterator[Repository]:
+    def opened() -> Iterator[Repositories]:
         with db.transaction() as session:
-            yield Repository(session)
+            yield Repositories(session)
 
     return opened
 
@@ -239,7 +239,7 @@ def test_expired_presentation_requests_go_whatever_the_settings(db: Database) ->
 
     now = datetime.now(UTC)
     with db.transaction() as session:
-        create_request(Repository(session), now=now)
+        create_request(Repositories(session), now=now)
     kept = run_retention(repositories(db), policy=RetentionPolicy(0, 0, 0, 0), now=now)
     assert kept.expired_requests == 0 and table_counts(db)["presentation_requests"] == 1
     later = now + REQUEST_LIFETIME + timedelta(seconds=1)

@@ -18,7 +18,7 @@ from service.app.learner_data import Selection, erase
 from service.app.status_lists import reserve_entries
 from service.errors import NotFoundError, ValidationFailed
 from service.status.bitstring import DEFAULT_LIST_BITS, decode_list
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import StatusEntryRow, StatusListRow
 from service.store.repositories import new_id
 
@@ -30,7 +30,7 @@ def reserve(db: Database, provider: Provider, count: int) -> list[tuple[str, int
     """Reserve ``count`` entries in one transaction; (list id, index) of each."""
     with db.transaction() as session:
         reservations = reserve_entries(
-            Repository(session),
+            Repositories(session),
             issuer=provider.issuer,
             credential_ids=[new_id() for _ in range(count)],
             base_url=BASE_URL,
@@ -149,16 +149,16 @@ def test_an_erased_credentials_index_is_never_handed_out_again(
     for credential in (erased, revoked_then_erased):
         with db.transaction() as session:
             erase(
-                Repository(session),
+                Repositories(session),
                 issuer=provider.issuer,
                 selection=Selection.of(credential_ids=[uuid_of(credential)]),
                 actor="test",
                 now=NOW,
             )
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         with pytest.raises(NotFoundError):
-            repo.credential(provider.issuer.id, uuid_of(erased))
+            repo.credentials.credential(provider.issuer.id, uuid_of(erased))
         detached = session.scalars(
             select(StatusEntryRow.position).where(StatusEntryRow.credential_id.is_(None))
         ).all()

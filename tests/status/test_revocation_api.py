@@ -37,7 +37,7 @@ from service.keys import Ed25519Signer, generate_seed, public_key_from_seed
 from service.keys import encode_public_multikey as multikey
 from service.proofs import sign
 from service.status.bitstring import MIN_LIST_BITS, decode_list, read_list_credential
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import IssuerRow, StatusEntryRow
 from service.verification.pipeline import VerificationResult, verify_credential
 from service.verification.public import status_checker
@@ -610,7 +610,7 @@ def trust(db: Database, did: str, name: str, document: dict[str, Any] | None = N
         provider["didDocument"] = document
     with db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {"providers": [provider]},
             replace=False,
             actor="test",

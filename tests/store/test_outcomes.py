@@ -11,7 +11,7 @@ from outcomes_support import NOW, seed
 
 from service.app.disclosure import DisclosurePolicy
 from service.app.outcomes import Period, operator_outcomes, provider_outcomes
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.repositories.outcomes import OutcomesRepository
 
 YEAR = Period.parse("2025-01", "2025-12")
@@ -52,7 +52,7 @@ def test_the_report_withholds_every_small_figure(
     seed(db, provider)
     with db.transaction() as session:
         report = provider_outcomes(
-            Repository(session),
+            Repositories(session),
             issuer_slug=provider.slug,
             period=YEAR,
             policy=DisclosurePolicy(),
@@ -94,7 +94,7 @@ def test_the_operator_sees_providers_side_by_side(
     seed(db, b)
     with db.transaction() as session:
         report = operator_outcomes(
-            Repository(session), period=YEAR, policy=DisclosurePolicy(), now=NOW
+            Repositories(session), period=YEAR, policy=DisclosurePolicy(), now=NOW
         )
     issued = report.indicators[0].table
     assert issued.columns == ("alpha", "beta")

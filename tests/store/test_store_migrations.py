@@ -17,7 +17,7 @@ from conftest import postgres_schema
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.db import MIGRATIONS
 from service.store.models import Base
 
@@ -82,7 +82,7 @@ def test_upgrade_on_an_empty_database_creates_every_table(empty_database: Databa
 def test_upgrade_twice_is_a_no_op(empty_database: Database) -> None:
     empty_database.migrate()
     with empty_database.transaction() as session:
-        Repository(session).audit(actor="test", action="probe", now=datetime.now(UTC))
+        Repositories(session).audit.record(actor="test", action="probe", now=datetime.now(UTC))
 
     empty_database.migrate()
 
@@ -112,7 +112,7 @@ def test_migrated_schema_matches_the_models(empty_database: Database) -> None:
 )
 def test_audit_log_refuses_update_and_delete(db: Database, statement: str) -> None:
     with db.transaction() as session:
-        Repository(session).audit(
+        Repositories(session).audit.record(
             actor="api-key:k1", action="credential.issue", now=datetime.now(UTC), subject="c1"
         )
 
@@ -127,9 +127,9 @@ def test_audit_log_refuses_update_and_delete(db: Database, statement: str) -> No
 def test_audit_log_still_accepts_new_events(db: Database) -> None:
     now = datetime.now(UTC)
     with db.transaction() as session:
-        repo = Repository(session)
-        repo.audit(actor="cli", action="issuer.create", now=now)
-        repo.audit_many(
+        repo = Repositories(session)
+        repo.audit.record(actor="cli", action="issuer.create", now=now)
+        repo.audit.record_many(
             actor="api-key:k1",
             action="credential.issue",
             now=now,
@@ -137,7 +137,7 @@ def test_audit_log_still_accepts_new_events(db: Database) -> None:
             subjects=["a", "b"],
         )
     with db.transaction() as session:
-        log = Repository(session).audit_log(limit=10)
+        log = Repositories(session).audit.log(limit=10)
     assert [(a.action, a.subject) for a in log] == [
         ("credential.issue", "b"),
         ("credential.issue", "a"),

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from conftest import Provider, table_counts
 
+from service.app.catalogue import create_module, create_programme
 from service.app.engine import Engine
-from service.app.issuing import create_module, create_programme, rotate_key
+from service.app.providers import rotate_key
 from service.errors import ConflictError, NotFoundError
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.repositories import NewCredential, new_id
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ def test_a_provider_never_reads_another_providers_records(
     b = make_provider("Beta Academy")
     credential_id = new_id()
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         programme = create_programme(
             repo,
             issuer=a.issuer,
@@ -42,28 +43,28 @@ def test_a_provider_never_reads_another_providers_records(
             actor="test",
             now=NOW,
         )
-        repo.add_credentials(
+        repo.credentials.add_credentials(
             issuer_id=a.issuer.id,
             credentials=[NewCredential(credential_id, module.id, "Amina", None, {"id": "x"})],
             batch_id=None,
             now=NOW,
         )
-        a_key = repo.api_keys(a.issuer.id)[0]
+        a_key = repo.access.api_keys(a.issuer.id)[0]
 
     with db.transaction() as session:
-        repo = Repository(session)
-        assert repo.module(a.issuer.id, module.id).id == module.id
+        repo = Repositories(session)
+        assert repo.catalogue.module(a.issuer.id, module.id).id == module.id
         for read in (
-            lambda: repo.module(b.issuer.id, module.id),
-            lambda: repo.programme(b.issuer.id, programme.id),
-            lambda: repo.credential(b.issuer.id, credential_id),
-            lambda: repo.api_key(b.issuer.id, a_key.id),
+            lambda: repo.catalogue.module(b.issuer.id, module.id),
+            lambda: repo.catalogue.programme(b.issuer.id, programme.id),
+            lambda: repo.credentials.credential(b.issuer.id, credential_id),
+            lambda: repo.access.api_key(b.issuer.id, a_key.id),
         ):
             with pytest.raises(NotFoundError):
                 read()
-        assert repo.modules(b.issuer.id) == []
-        assert repo.credentials(b.issuer.id, limit=10, offset=0) == []
-        assert repo.credentials_by_ids(b.issuer.id, [credential_id]) == []
+        assert repo.catalogue.modules(b.issuer.id) == []
+        assert repo.credentials.credentials(b.issuer.id, limit=10, offset=0) == []
+        assert repo.credentials.credentials_by_ids(b.issuer.id, [credential_id]) == []
 
 
 def test_a_taken_slug_is_a_conflict_and_writes_nothing(
@@ -82,15 +83,15 @@ def test_rotation_leaves_exactly_one_active_key(
     db: Database, provider: Provider, service_engine: Engine
 ) -> None:
     with db.transaction() as session:
-        repo = Repository(session)
-        first = repo.active_key(provider.issuer.id)
+        repo = Repositories(session)
+        first = repo.providers.active_key(provider.issuer.id)
         new_vm = rotate_key(
             repo, service_engine.keys(), issuer=provider.issuer, actor="cli", now=datetime.now(UTC)
         )
     with db.transaction() as session:
-        repo = Repository(session)
-        keys = repo.issuer_keys(provider.issuer.id)
-        active = repo.active_key(provider.issuer.id)
+        repo = Repositories(session)
+        keys = repo.providers.issuer_keys(provider.issuer.id)
+        active = repo.providers.active_key(provider.issuer.id)
     assert [k.active for k in keys] == [False, True]
     assert active.verification_method == new_vm != first.verification_method
     assert keys[0].retired_at is not None and keys[1].retired_at is None
@@ -104,7 +105,7 @@ def test_idempotency_claim_race_has_exactly_one_winner(db: Database, provider: P
 
     def claim(ids: list[str]) -> bool:
         with db.transaction() as session:
-            return Repository(session).remember_idempotent(
+            return Repositories(session).credentials.remember_idempotent(
                 issuer_id=issuer_id, key="retry-1", request_hash="h", credential_ids=ids, now=NOW
             )
 
@@ -115,7 +116,7 @@ def test_idempotency_claim_race_has_exactly_one_winner(db: Database, provider: P
             outcome["second"] = exc
 
     with db.transaction() as session:
-        assert Repository(session).remember_idempotent(
+        assert Repositories(session).credentials.remember_idempotent(
             issuer_id=issuer_id, key="retry-1", request_hash="h", credential_ids=["first"], now=NOW
         )
         thread = threading.Thread(target=loser)
@@ -126,7 +127,7 @@ def test_idempotency_claim_race_has_exactly_one_winner(db: Database, provider: P
 
     assert outcome["second"] is False
     with db.transaction() as session:
-        row = Repository(session).idempotent_result(issuer_id, "retry-1")
+        row = Repositories(session).credentials.idempotent_result(issuer_id, "retry-1")
     assert row is not None and row.credential_ids == {"ids": ["first"]}
     assert table_counts(db)["idempotency_keys"] == 1
 
@@ -141,14 +142,14 @@ def test_signed_documents_come_back_exactly(db: Database, provider: Provider) ->
     }
     cid = new_id()
     with db.transaction() as session:
-        Repository(session).add_credentials(
+        Repositories(session).credentials.add_credentials(
             issuer_id=provider.issuer.id,
             credentials=[NewCredential(cid, None, "ليلى حداد", "E-7", document)],
             batch_id=None,
             now=NOW,
         )
     with db.transaction() as session:
-        row = Repository(session).credential(provider.issuer.id, cid)
+        row = Repositories(session).credentials.credential(provider.issuer.id, cid)
     assert row.document == document
     assert list(row.document) == list(document)
     assert (row.learner_name, row.learner_ref) == ("ليلى حداد", "E-7")
@@ -163,13 +164,13 @@ def test_a_taken_credential_id_is_a_conflict_and_writes_nothing(
     cid = new_id()
     record = NewCredential(cid, None, "Amina Haddad", None, {"id": f"urn:uuid:{cid}"})
     with db.transaction() as session:
-        Repository(session).add_credentials(
+        Repositories(session).credentials.add_credentials(
             issuer_id=provider.issuer.id, credentials=[record], batch_id=None, now=NOW
         )
     before = table_counts(db)
 
     with pytest.raises(ConflictError, match="new id"), db.transaction() as session:
-        Repository(session).add_credentials(
+        Repositories(session).credentials.add_credentials(
             issuer_id=provider.issuer.id, credentials=[record], batch_id=None, now=NOW
         )
 
@@ -182,9 +183,9 @@ def test_times_read_back_in_utc(db: Database, provider: Provider) -> None:
 
     berlin = datetime(2025, 6, 30, 14, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     with db.transaction() as session:
-        Repository(session).audit(actor="cli", action="probe", now=berlin)
+        Repositories(session).audit.record(actor="cli", action="probe", now=berlin)
     with db.transaction() as session:
-        (event,) = Repository(session).audit_log(limit=1)
+        (event,) = Repositories(session).audit.log(limit=1)
     assert event.at == NOW
     assert event.at.tzinfo is not None and event.at.utcoffset().total_seconds() == 0
 

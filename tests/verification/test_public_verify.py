@@ -19,7 +19,7 @@ from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.errors import RateLimited, VerifierBusy
 from service.proofs import Canonicalizer, verification_suites
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.counters import VerificationCounter, verdict_of
 from service.verification.memo import HashMemo
 from service.verification.pipeline import Check, VerificationResult, Verifier, verify_credential
@@ -134,13 +134,16 @@ def test_counts_are_aggregated_per_day_and_verdict(db: Database) -> None:
     for verdict in ("valid", "valid", "invalid"):
         counter.record(verdict, NOW)  # type: ignore[arg-type]
     with db.transaction() as session:
-        assert Repository(session).verification_counts() == []  # not yet flushed
+        assert Repositories(session).counters.verification_counts() == []  # not yet flushed
     clock.now += 61
     counter.record("incomplete", datetime(2025, 6, 2, 0, 30, tzinfo=UTC))
     counter.record("valid", NOW)
     counter.flush()
     with db.transaction() as session:
-        rows = {(r.day, r.outcome): r.count for r in Repository(session).verification_counts()}
+        rows = {
+            (r.day, r.outcome): r.count
+            for r in Repositories(session).counters.verification_counts()
+        }
     assert rows == {
         ("2025-06-01", "valid"): 3,
         ("2025-06-01", "invalid"): 1,

@@ -22,7 +22,7 @@ from conftest import Provider, award_data, save_status_lists
 from verification_support import TEST_POLICY, UNLISTED_POLICY, make_public  # noqa: F401
 
 from service.export import qr
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.intake import qr_texts
 
 STATES = ("genuine", "revoked", "suspended")
@@ -188,7 +188,7 @@ def test_the_cli_reaches_the_same_verdict(
 
         with db.transaction() as session:
             add_entry(
-                Repository(session),
+                Repositories(session),
                 {"did": provider.did, "name": "Centre de formation Lyon"},
                 actor="test",
                 now=datetime.now(UTC),

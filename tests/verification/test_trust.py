@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from conftest import Provider
 
-from service.app.issuing import did_document
+from service.app.providers import did_document
 from service.app.trust_registry import export_registry, import_registry, list_entries
 from service.dids import controller_document
 from service.errors import ValidationFailed
 from service.keys import Ed25519Signer
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.verification.trust import (
     TrustEntry,
     TrustRegistry,
@@ -178,16 +178,16 @@ def test_import_adds_updates_and_replaces_and_is_audited(db: Database) -> None:
         ]
     }
     with db.transaction() as session:
-        summary = import_registry(Repository(session), first, replace=False, actor="cli", now=NOW)
+        summary = import_registry(Repositories(session), first, replace=False, actor="cli", now=NOW)
     assert (summary.added, summary.updated, summary.removed) == (2, 0, 0)
     second = {"providers": [{"did": DID, "name": "VTC Hamburg", "withdrawnAt": "2025-12-01"}]}
     with db.transaction() as session:
-        summary = import_registry(Repository(session), second, replace=True, actor="cli", now=NOW)
+        summary = import_registry(Repositories(session), second, replace=True, actor="cli", now=NOW)
     assert (summary.added, summary.updated, summary.removed) == (0, 1, 1)
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         entries = list_entries(repo)
-        audit = [(a.action, a.detail) for a in repo.audit_log()]
+        audit = [(a.action, a.detail) for a in repo.audit.log()]
     assert [(e.did, e.country, e.withdrawn_at) for e in entries] == [(DID, None, at("2025-12-01"))]
     assert ("trust.import", "added=0 updated=1 removed=1") in audit
 
@@ -195,14 +195,14 @@ def test_import_adds_updates_and_replaces_and_is_audited(db: Database) -> None:
 def test_a_bad_file_writes_nothing(db: Database) -> None:
     with pytest.raises(ValidationFailed), db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {"providers": [{"did": DID, "name": "ok"}, {"did": "bad", "name": "x"}]},
             replace=False,
             actor="cli",
             now=NOW,
         )
     with db.transaction() as session:
-        assert list_entries(Repository(session)) == []
+        assert list_entries(Repositories(session)) == []
 
 
 def test_export_carries_the_services_own_did_documents_without_trusting_them(
@@ -211,7 +211,7 @@ def test_export_carries_the_services_own_did_documents_without_trusting_them(
     listed: Provider = make_provider("Listed Provider", slug="listed")
     unlisted: Provider = make_provider("Unlisted Provider", slug="unlisted")
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         import_registry(
             repo,
             {"providers": [{"did": listed.did, "name": "Listed"}]},
@@ -219,7 +219,7 @@ def test_export_carries_the_services_own_did_documents_without_trusting_them(
             actor="t",
             now=NOW,
         )
-        own = {i.did: did_document(repo, i) for i in repo.issuers()}
+        own = {i.did: did_document(repo, i) for i in repo.providers.issuers()}
         data = export_registry(repo, now=NOW, own_did_documents=own)
     assert [p["did"] for p in data["providers"]] == [listed.did]
     assert data["providers"][0]["didDocument"]["id"] == listed.did

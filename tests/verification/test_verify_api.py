@@ -23,7 +23,7 @@ from verification_support import (  # noqa: F401
 )
 
 from service.api.limits import PublicEndpoint, PublicPolicy
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import Base
 
 CHECKS = ["parse", "context", "proof", "issuer", "validity", "status", "trust"]
@@ -45,7 +45,7 @@ def trust_provider(db: Database, provider: Provider, **fields: Any) -> None:
     entry = {"did": provider.did, "name": "VTC Hamburg", "country": "DE", **fields}
     with db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {"providers": [entry]},
             replace=False,
             actor="test",
@@ -178,14 +178,14 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
     provider = make_provider("Lyon", slug="lyon")
     vc = award(who=provider, mod=_module_of(client, provider))
     with db.transaction() as session:
-        repo = Repository(session)
-        from service.app.issuing import did_document
+        repo = Repositories(session)
+        from service.app.providers import did_document
 
-        document = did_document(repo, repo.issuer_by_slug("lyon"))
+        document = did_document(repo, repo.providers.issuer_by_slug("lyon"))
         # The provider leaves this service; only the registry still knows its keys.
-        repo.session.execute(Base.metadata.tables["credentials"].delete())
+        session.execute(Base.metadata.tables["credentials"].delete())
     with db.transaction() as session:
-        Repository(session).session.execute(
+        session.execute(
             Base.metadata.tables["issuers"]
             .update()
             .values(did="did:web:gone.example:x")
@@ -198,7 +198,7 @@ def test_a_trust_registry_did_document_makes_a_foreign_issuer_resolvable(
 
     with db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {"providers": [trust_provider_doc]},
             replace=False,
             actor="t",
@@ -225,14 +225,14 @@ def test_a_rotated_key_is_found_without_waiting_for_the_cache(
 ) -> None:
     make_public(PublicPolicy(rate_per_second=1000, burst=1000, directory_seconds=3600))
     assert verify(client, award()).json()["verified"] is True  # caches the DID document
-    from service.app.issuing import rotate_key
+    from service.app.providers import rotate_key
 
     with db.transaction() as session:
-        repo = Repository(session)
+        repo = Repositories(session)
         rotate_key(
             repo,
             service_engine.keys(),
-            issuer=repo.issuer_by_slug(provider.slug),
+            issuer=repo.providers.issuer_by_slug(provider.slug),
             actor="t",
             now=datetime.now(UTC),
         )
@@ -356,7 +356,9 @@ def test_nothing_but_aggregate_counts_is_stored(
     changed = {t for t in before if before[t] != after[t]}
     assert changed == {"verification_counts"}
     with db.transaction() as session:
-        counts = {(r.outcome, r.count) for r in Repository(session).verification_counts()}
+        counts = {
+            (r.outcome, r.count) for r in Repositories(session).counters.verification_counts()
+        }
     assert counts == {("valid", 2), ("invalid", 1)}  # its own provider: recognized -> green
     dump = json.dumps(
         {

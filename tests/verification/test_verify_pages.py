@@ -28,7 +28,7 @@ from verification_support import (  # noqa: F401
 
 from service.api.limits import PublicEndpoint, PublicPolicy
 from service.i18n import LANGUAGES, catalog, direction
-from service.store import Database, Repository
+from service.store import Database, Repositories
 from service.store.models import CredentialRow
 
 
@@ -59,7 +59,7 @@ def trusted_public(
 
     with db.transaction() as session:
         import_registry(
-            Repository(session),
+            Repositories(session),
             {
                 "providers": [
                     {

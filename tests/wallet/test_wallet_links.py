@@ -14,7 +14,7 @@ from wallet_support import issue, path_of, uuid_of, wallet_url
 
 from service.app.wallet import WalletAward, link_awards, new_token, token_hash
 from service.app.wallet import wallet_url as make_url
-from service.store import Database, Repository
+from service.store import Database, Repositories
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -79,10 +79,10 @@ def test_a_learner_keeps_one_link_across_awards(
     # Only its hash is stored.
     token = first_url.rsplit("/", 1)[1]
     with db.transaction() as session:
-        repo = Repository(session)
-        row = repo.wallet_link(provider.issuer.id, link["id"])
+        repo = Repositories(session)
+        row = repo.wallet.wallet_link(provider.issuer.id, link["id"])
         assert row.token_hash == token_hash(token) != token
-        assert [c.id for c in repo.wallet_credentials(link["id"])] == [
+        assert [c.id for c in repo.wallet.wallet_credentials(link["id"])] == [
             uuid_of(first),
             uuid_of(second),
         ]
@@ -99,7 +99,7 @@ def test_link_awards_reuses_a_live_link_and_makes_new_ones(
     later, _ = award(client, provider, module, learner="Bohdan Kovalenko", learnerId="E-2")
     with db.transaction() as session:
         made = link_awards(
-            Repository(session),
+            Repositories(session),
             issuer=provider.issuer,
             awards=[
                 WalletAward(uuid_of(first), "Amina Haddad", "E-1", "ar"),

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from service.api.deps import CallerDep, StateDep, issuer_for
-from service.app.issuing import SCOPES, create_api_key, revoke_api_key, revoke_key
+from service.app.access import SCOPES, create_api_key, revoke_api_key
+from service.app.providers import revoke_key
 from service.errors import ValidationFailed
 from service.verification.pipeline import parse_datetime
 
@@ -58,7 +59,7 @@ def list_api_keys(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[
                 "createdAt": k.created_at.isoformat(),
                 "revokedAt": k.revoked_at.isoformat() if k.revoked_at else None,
             }
-            for k in repo.api_keys(issuer_for(repo, caller, issuer).id)
+            for k in repo.access.api_keys(issuer_for(repo, caller, issuer).id)
         ]
 
 
@@ -139,5 +140,5 @@ def get_audit(
                 "subject": a.subject,
                 "detail": a.detail,
             }
-            for a in repo.audit_log(issuer_for(repo, caller, issuer).id, limit=limit)
+            for a in repo.audit.log(issuer_for(repo, caller, issuer).id, limit=limit)
         ]

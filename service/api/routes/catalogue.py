@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from service.api.deps import CallerDep, StateDep, issuer_for
-from service.app.issuing import create_module, create_programme
+from service.app.catalogue import create_module, create_programme
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["catalogue"])
 Json = Annotated[dict[str, Any], Body(description="Validated against the JSON Schema in schemas/.")]
@@ -46,7 +46,9 @@ def post_programme(issuer: str, body: Json, state: StateDep, caller: CallerDep) 
 def list_programmes(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
     """The provider's programmes, with the modules each one stacks."""
     with state.repository() as repo:
-        return [_programme(r) for r in repo.programmes(issuer_for(repo, caller, issuer).id)]
+        return [
+            _programme(r) for r in repo.catalogue.programmes(issuer_for(repo, caller, issuer).id)
+        ]
 
 
 @router.get("/programmes/{programme_id}", summary="One programme")
@@ -55,7 +57,9 @@ def get_programme(
 ) -> dict[str, Any]:
     """One programme of this provider, with its modules (404 for another provider's)."""
     with state.repository() as repo:
-        return _programme(repo.programme(issuer_for(repo, caller, issuer).id, programme_id))
+        return _programme(
+            repo.catalogue.programme(issuer_for(repo, caller, issuer).id, programme_id)
+        )
 
 
 @router.post(
@@ -81,11 +85,11 @@ def post_module(issuer: str, body: Json, state: StateDep, caller: CallerDep) -> 
 def list_modules(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[str, Any]]:
     """The provider's modules, with their translations, hours, credits and alignments."""
     with state.repository() as repo:
-        return [_module(r) for r in repo.modules(issuer_for(repo, caller, issuer).id)]
+        return [_module(r) for r in repo.catalogue.modules(issuer_for(repo, caller, issuer).id)]
 
 
 @router.get("/modules/{module_id}", summary="One module")
 def get_module(issuer: str, module_id: str, state: StateDep, caller: CallerDep) -> dict[str, Any]:
     """One module of this provider, as defined (404 for another provider's)."""
     with state.repository() as repo:
-        return _module(repo.module(issuer_for(repo, caller, issuer).id, module_id))
+        return _module(repo.catalogue.module(issuer_for(repo, caller, issuer).id, module_id))

@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateDep, issuer_for
 from service.api.routes.jobs import job_json
-from service.app.issuing import Issued, issue_awards, issue_vcapi
+from service.app.issuing import Issued, issue_awards
 from service.app.jobs import MAX_JOB_ROWS, JobView, create_cohort_job
 from service.app.pathways import qualify
+from service.app.vcapi_issuing import issue_vcapi
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
 
@@ -234,7 +235,9 @@ def list_credentials(
     """The credentials this provider issued, newest first (`limit`, `offset`): ids, learner name,
     module and time; not the documents."""
     with state.repository() as repo:
-        rows = repo.credentials(issuer_for(repo, caller, issuer).id, limit=limit, offset=offset)
+        rows = repo.credentials.credentials(
+            issuer_for(repo, caller, issuer).id, limit=limit, offset=offset
+        )
         return [
             {
                 "id": r.id,
@@ -253,5 +256,5 @@ def get_credential(
 ) -> dict[str, Any]:
     """One issued credential: the signed document as stored."""
     with state.repository() as repo:
-        row = repo.credential(issuer_for(repo, caller, issuer).id, credential_id)
+        row = repo.credentials.credential(issuer_for(repo, caller, issuer).id, credential_id)
         return {"verifiableCredential": row.document}

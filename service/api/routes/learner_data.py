@@ -269,7 +269,9 @@ def export_learner(
     with state.repository() as repo:
         owner = issuer_for(repo, caller, issuer)
         record, rows = learner_record(repo, issuer=owner, selection=selection, now=state.now())
-        repo.audit(actor=caller.actor, action="learner.export", now=state.now(), issuer_id=owner.id)
+        repo.audit.record(
+            actor=caller.actor, action="learner.export", now=state.now(), issuer_id=owner.id
+        )
     return _zip(bundle(record, rows), "learner-data.zip")
 
 

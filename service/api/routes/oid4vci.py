@@ -42,8 +42,8 @@ def credential_issuer_metadata(issuer: str, state: StateDep) -> dict[str, Any]:
     """The provider's OID4VCI Credential Issuer Metadata: an `ldp_vc` configuration per
     catalogue module with its name in every catalogue language."""
     with state.repository() as repo:
-        row = repo.issuer_by_slug(issuer)
-        modules = [{"id": m.id, "data": dict(m.data)} for m in repo.modules(row.id)]
+        row = repo.providers.issuer_by_slug(issuer)
+        modules = [{"id": m.id, "data": dict(m.data)} for m in repo.catalogue.modules(row.id)]
         return oid4vci.issuer_metadata(
             issuer=row, modules=modules, base_url=state.settings.base_url
         )
@@ -58,7 +58,7 @@ def authorization_server_metadata(issuer: str, state: StateDep) -> dict[str, Any
     """RFC 8414 metadata: the provider's token endpoint for the pre-authorized code grant."""
     with state.repository() as repo:
         return oid4vci.authorization_server_metadata(
-            issuer=repo.issuer_by_slug(issuer), base_url=state.settings.base_url
+            issuer=repo.providers.issuer_by_slug(issuer), base_url=state.settings.base_url
         )
 
 
@@ -70,7 +70,7 @@ def credential_offer(issuer: str, ref: str, state: StateDep) -> JSONResponse:
         return _json(
             oid4vci.read_offer(
                 repo,
-                issuer=repo.issuer_by_slug(issuer),
+                issuer=repo.providers.issuer_by_slug(issuer),
                 ref=ref,
                 base_url=state.settings.base_url,
                 now=state.now(),
@@ -92,7 +92,7 @@ async def token(issuer: str, request: Request, state: StateDep) -> JSONResponse:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     with state.repository() as repo:
         outcome = oid4vci.exchange_code(
-            repo, issuer=repo.issuer_by_slug(issuer), form=fields, now=state.now()
+            repo, issuer=repo.providers.issuer_by_slug(issuer), form=fields, now=state.now()
         )
     return _json(outcome.result())  # a refusal is raised after its count was committed
 
@@ -101,7 +101,7 @@ async def token(issuer: str, request: Request, state: StateDep) -> JSONResponse:
 def nonce(issuer: str, state: StateDep) -> JSONResponse:
     """A single-use nonce (5 minutes) for the wallet's key proof."""
     with state.repository() as repo:
-        repo.issuer_by_slug(issuer)
+        repo.providers.issuer_by_slug(issuer)
         return _json(oid4vci.new_nonce(repo, now=state.now()))
 
 
@@ -124,7 +124,7 @@ async def credential(
     with state.repository() as repo:
         outcome = oid4vci.check_credential_request(
             repo,
-            issuer=repo.issuer_by_slug(issuer),
+            issuer=repo.providers.issuer_by_slug(issuer),
             token=access,
             request=request_body,
             base_url=state.settings.base_url,

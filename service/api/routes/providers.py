@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header
 
 from service.api.deps import StateDep
-from service.app.issuing import create_issuer
+from service.app.providers import create_issuer
 from service.credentials import validate
 from service.errors import AuthenticationError, PermissionDeniedError
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from service.api.deps import StateDep
-from service.app.issuing import did_document
+from service.app.providers import did_document
 from service.contexts import BUNDLED_DIR
-from service.store.repositories.operations import OperationsRepository
 
 router = APIRouter(tags=["public"])
 
@@ -21,7 +20,7 @@ def get_did_document(issuer: str, state: StateDep) -> Response:
     """The provider's did:web DID document: its public keys, which verifiers resolve to check
     signatures."""
     with state.repository() as repo:
-        document = did_document(repo, repo.issuer_by_slug(issuer))
+        document = did_document(repo, repo.providers.issuer_by_slug(issuer))
     return Response(
         json.dumps(document, indent=2),
         media_type="application/did+json",
@@ -33,7 +32,7 @@ def get_did_document(issuer: str, state: StateDep) -> Response:
 def get_issuer_profile(issuer: str, state: StateDep) -> dict[str, Any]:
     """The provider's public Open Badges profile: DID, name and website."""
     with state.repository() as repo:
-        row = repo.issuer_by_slug(issuer)
+        row = repo.providers.issuer_by_slug(issuer)
         return {
             "id": row.did,
             "type": ["Profile"],
@@ -60,6 +59,5 @@ def get_tessera_context() -> Response:
 @router.get("/healthz", summary="Liveness and database reachability")
 def health(state: StateDep) -> dict[str, str]:
     """Liveness: answers `ok` with the database dialect when the database answers a query."""
-    with state.database.transaction() as session:
-        OperationsRepository(session).ping()
+    state.database.ping()
     return {"status": "ok", "database": state.database.dialect}

@@ -18,7 +18,6 @@ from service.app.rpl import (
     list_cases,
     open_case,
 )
-from service.store.repositories.rpl import RplRepository
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["rpl"])
 Json = Annotated[dict[str, Any], Body(description="Validated against the JSON Schema in schemas/.")]
@@ -48,7 +47,7 @@ def get_assessors(issuer: str, state: StateDep, caller: CallerDep) -> list[dict[
     """The provider's assessors and their verification methods."""
     with state.repository() as repo:
         found = issuer_for(repo, caller, issuer)
-        return [describe_assessor(a) for a in RplRepository.of(repo).assessors(found.id)]
+        return [describe_assessor(a) for a in repo.rpl.assessors(found.id)]
 
 
 @router.post("/rpl/cases", status_code=201, summary="Open a recognition of prior learning case")

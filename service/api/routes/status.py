@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Header
 from fastapi.responses import Response
 
 from service.api.deps import CallerDep, StateDep, issuer_for
-from service.app.status_lists import LIST_TTL, apply_vcapi_update, change_status, credential_status
+from service.app.status_lists import apply_vcapi_update, change_status, credential_status
+from service.app.status_publishing import LIST_TTL
 
 router = APIRouter(tags=["status"])
 Json = Annotated[dict[str, Any], Body()]
@@ -115,7 +116,7 @@ def post_vcapi_status(body: Json, state: StateDep, caller: CallerDep) -> dict[st
     with state.repository() as repo:
         result = apply_vcapi_update(
             repo,
-            issuer=repo.issuer(caller.issuer_id),
+            issuer=repo.providers.issuer(caller.issuer_id),
             request=body,
             actor=caller.actor,
             now=state.now(),

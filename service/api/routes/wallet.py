@@ -45,8 +45,8 @@ from service.export.offline_qr import encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import format_number, negotiate, supported, translate, translate_plural
 from service.keys import Signer
-from service.store import Repository
-from service.store.models import CredentialRow
+from service.store import Repositories
+from service.store.records import Credential
 
 router = APIRouter(tags=["wallet"])
 
@@ -94,7 +94,7 @@ def _signer_for(state: AppState) -> Callable[[str], Signer]:
     return local.signer
 
 
-def _status(repo: Repository, wallet: Wallet, row: CredentialRow) -> tuple[bool, bool]:
+def _status(repo: Repositories, wallet: Wallet, row: Credential) -> tuple[bool, bool]:
     """(revoked, suspended) from the provider's status lists."""
     from service.app.status_lists import credential_status
 
@@ -115,7 +115,7 @@ def _download(body: bytes | str, media_type: str, file_name: str | None) -> Resp
 
 
 @contextmanager
-def _opened(state: AppState, token: str) -> Iterator[tuple[Repository, Wallet]]:
+def _opened(state: AppState, token: str) -> Iterator[tuple[Repositories, Wallet]]:
     with state.repository() as repo:
         yield repo, open_wallet(repo, token)
 
@@ -136,7 +136,7 @@ def _gone_page(request: Request, error: TesseraError, status: int) -> Response:
 
 @dataclass(frozen=True)
 class _Item:
-    row: CredentialRow
+    row: Credential
     view: CredentialView
     code: str
     revoked: bool
@@ -145,7 +145,7 @@ class _Item:
     issued: str
 
 
-def _find(wallet: Wallet, code: str) -> CredentialRow:
+def _find(wallet: Wallet, code: str) -> Credential:
     try:
         wanted = str(qr.uuid_from_short_id(code))
     except InputError:
@@ -239,7 +239,7 @@ def wallet_bundle(token: str, request: Request, state: StateDep) -> Response:
 def wallet_credential(token: str, code: str, request: Request, state: StateDep) -> Response:
     """One credential file (JSON), exactly as signed, to import into a digital wallet."""
 
-    def make(_repo: Repository, _wallet: Wallet, row: CredentialRow) -> Response:
+    def make(_repo: Repositories, _wallet: Wallet, row: Credential) -> Response:
         view = CredentialView.of(row.document, "en")
         return _download(
             json.dumps(row.document, ensure_ascii=False, indent=2),
@@ -264,20 +264,20 @@ def wallet_verify_qr(
     if image not in ("png", "svg"):
         raise NotFoundError("QR codes come as .png or .svg.")
 
-    def make(_repo: Repository, _wallet: Wallet, row: CredentialRow) -> Response:
+    def make(_repo: Repositories, _wallet: Wallet, row: Credential) -> Response:
         url = qr.verification_url(state.settings.base_url, row.id)
         return _qr_response(qr.link_qr(url), "verification link", image)
 
     return _credential_response(request, state, token, code, make)
 
 
-def _offline_text(state: AppState, repo: Repository, wallet: Wallet, row: CredentialRow) -> str:
+def _offline_text(state: AppState, repo: Repositories, wallet: Wallet, row: Credential) -> str:
     revoked, suspended = _status(repo, wallet, row)
     if revoked or suspended:
         raise ConflictError(
             "This credential is revoked or suspended: no new offline QR or certificate is made."
         )
-    key = repo.active_key(wallet.issuer.id)
+    key = repo.providers.active_key(wallet.issuer.id)
     return encode_offline(row.document, signer=_signer_for(state)(key.key_name))
 
 
@@ -289,7 +289,7 @@ def wallet_offline_qr(
     if image not in ("png", "svg"):
         raise NotFoundError("QR codes come as .png or .svg.")
 
-    def make(repo: Repository, wallet: Wallet, row: CredentialRow) -> Response:
+    def make(repo: Repositories, wallet: Wallet, row: Credential) -> Response:
         text = _offline_text(state, repo, wallet, row)
         return _qr_response(qr.make_qr(text), "offline credential", image)
 
@@ -297,7 +297,7 @@ def wallet_offline_qr(
 
 
 def _printed_offer(
-    state: AppState, repo: Repository, wallet: Wallet, row: CredentialRow
+    state: AppState, repo: Repositories, wallet: Wallet, row: Credential
 ) -> tuple[str, datetime]:
     """A wallet-app offer for the certificate's second page: once, for 30 days (each read of
     it makes a fresh 10-minute code)."""
@@ -327,7 +327,7 @@ def wallet_certificate(
     """The printable certificate (PDF, tagged) in A4 or US Letter (`paper`) and the learner's
     language (`lang`), with the link QR code large and the offline one labelled."""
 
-    def make(repo: Repository, wallet: Wallet, row: CredentialRow) -> Response:
+    def make(repo: Repositories, wallet: Wallet, row: Credential) -> Response:
         lang = _language(request, wallet.link.language)
         data = CertificateInput(
             credential=row.document,

@@ -70,7 +70,9 @@ def list_wallet_links(
     tokens."""
     with state.repository() as repo:
         owner = issuer_for(repo, caller, issuer)
-        rows = repo.wallet_links(owner.id, learner_ref=learner_ref, limit=limit, offset=offset)
+        rows = repo.wallet.wallet_links(
+            owner.id, learner_ref=learner_ref, limit=limit, offset=offset
+        )
         return [describe(repo, row) for row in rows]
 
 
@@ -80,7 +82,7 @@ def get_wallet_link(
 ) -> dict[str, Any]:
     """One wallet link: its credentials, language and state (never its token)."""
     with state.repository() as repo:
-        return describe(repo, repo.wallet_link(issuer_for(repo, caller, issuer).id, link_id))
+        return describe(repo, repo.wallet.wallet_link(issuer_for(repo, caller, issuer).id, link_id))
 
 
 @router.post(

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session
 
 from service.errors import NotFoundError
 from service.store.models import JobChunkRow, JobRow
+from service.store.records import Job, JobChunk, record
+from service.store.repositories._base import SessionRepository
 
 #: The Procrastinate queue Tessera's workers listen on.
 QUEUE = "tessera"
@@ -32,11 +33,8 @@ class Progress:
     first_error: str | None
 
 
-class JobsRepository:
-    """Jobs in the caller's transaction (``session``)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class JobsRepository(SessionRepository):
+    """Background jobs and their chunks (``repo.jobs``), in the caller's transaction."""
 
     def add_job(
         self,
@@ -52,7 +50,7 @@ class JobsRepository:
         now: datetime,
     ) -> None:
         total = sum(len(c) for c in chunks)
-        self.session.add(
+        self._session.add(
             JobRow(
                 id=job_id,
                 issuer_id=issuer_id,
@@ -65,7 +63,7 @@ class JobsRepository:
                 created_at=now,
             )
         )
-        self.session.flush()
+        self._session.flush()
         first = 1
         values = []
         for position, chunk in enumerate(chunks):
@@ -84,38 +82,39 @@ class JobsRepository:
                 }
             )
             first += len(chunk)
-        self.session.execute(insert(JobChunkRow), values)
+        self._session.execute(insert(JobChunkRow), values)
 
-    def job(self, issuer_id: str, job_id: str) -> JobRow:
-        row = self.session.get(JobRow, job_id)
+    def job(self, issuer_id: str, job_id: str) -> Job:
+        row = self._session.get(JobRow, job_id)
         if row is None or row.issuer_id != issuer_id:
             raise NotFoundError(f"No job {job_id!r} for this provider.")
-        return row
+        return record(Job, row)
 
-    def job_by_id(self, job_id: str) -> JobRow:
-        row = self.session.get(JobRow, job_id)
+    def job_by_id(self, job_id: str) -> Job:
+        row = self._session.get(JobRow, job_id)
         if row is None:
             raise NotFoundError(f"No job {job_id!r}.")
-        return row
+        return record(Job, row)
 
-    def job_by_key(self, issuer_id: str, key: str) -> JobRow | None:
-        return self.session.scalars(
+    def job_by_key(self, issuer_id: str, key: str) -> Job | None:
+        row = self._session.scalars(
             select(JobRow).where(JobRow.issuer_id == issuer_id, JobRow.idempotency_key == key)
         ).first()
+        return None if row is None else record(Job, row)
 
-    def chunk(self, job_id: str, position: int, *, for_update: bool = False) -> JobChunkRow:
+    def chunk(self, job_id: str, position: int, *, for_update: bool = False) -> JobChunk:
         query = select(JobChunkRow).where(
             JobChunkRow.job_id == job_id, JobChunkRow.position == position
         )
         if for_update:
             query = query.with_for_update()
-        row = self.session.scalars(query).first()
+        row = self._session.scalars(query).first()
         if row is None:
             raise NotFoundError(f"No slice {position} of job {job_id!r}.")
-        return row
+        return record(JobChunk, row)
 
     def start_chunk(self, job_id: str, position: int, now: datetime) -> None:
-        self.session.execute(
+        self._session.execute(
             update(JobChunkRow)
             .where(JobChunkRow.job_id == job_id, JobChunkRow.position == position)
             .values(attempts=JobChunkRow.attempts + 1, updated_at=now)
@@ -125,7 +124,7 @@ class JobsRepository:
         self, job_id: str, position: int, *, issued: int, error: str | None, now: datetime
     ) -> None:
         """Mark a slice done (``error`` None) or failed; a done slice stays done."""
-        self.session.execute(
+        self._session.execute(
             update(JobChunkRow)
             .where(
                 JobChunkRow.job_id == job_id,
@@ -141,7 +140,7 @@ class JobsRepository:
         )
 
     def progress(self, job_id: str) -> Progress:
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(
                 JobChunkRow.state,
                 func.count(),
@@ -153,7 +152,7 @@ class JobsRepository:
         ).all()
         counts = {state: (int(n), int(issued or 0)) for state, n, issued, _ in rows}
         failed_rows = sum(int(size or 0) for state, _, _, size in rows if state == "failed")
-        error = self.session.scalars(
+        error = self._session.scalars(
             select(JobChunkRow.error)
             .where(JobChunkRow.job_id == job_id, JobChunkRow.state == "failed")
             .order_by(JobChunkRow.position)
@@ -170,7 +169,7 @@ class JobsRepository:
 
     def unfinished_chunks(self) -> list[tuple[str, int]]:
         """(job, position) of every slice not done yet, oldest first (in-process resumption)."""
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(JobChunkRow.job_id, JobChunkRow.position)
             .where(JobChunkRow.state == "queued")
             .order_by(JobChunkRow.updated_at, JobChunkRow.job_id, JobChunkRow.position)
@@ -179,7 +178,7 @@ class JobsRepository:
 
     def counts_by_state(self) -> dict[str, int]:
         """Slices per state across all jobs (for /metrics)."""
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(JobChunkRow.state, func.count()).group_by(JobChunkRow.state)
         ).all()
         return {str(state): int(n) for state, n in rows}
@@ -188,7 +187,7 @@ class JobsRepository:
         """Queue one Procrastinate job per argument object, in this transaction (PostgreSQL)."""
         if not arguments:
             return
-        self.session.execute(
+        self._session.execute(
             text(
                 "SELECT procrastinate_defer_jobs_v1(ARRAY("
                 " SELECT ROW(:queue, :task, 0, NULL, NULL, a, NULL)::procrastinate_job_to_defer_v1"

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.orm import Session
 
 from service.errors import NotFoundError
 from service.store.models import (
@@ -36,7 +35,7 @@ from service.store.models import (
     StatusListRow,
     WalletLinkRow,
 )
-from service.store.repositories import new_id
+from service.store.repositories._base import SessionRepository, new_id
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,8 @@ class Erased:
     status_entries_detached: int
 
 
-class LearnerDataRepository:
+class LearnerDataRepository(SessionRepository):
     """Learner data in the caller's transaction (``session``)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
     # -- finding a learner's records ------------------------------------------------------
 
@@ -72,7 +68,7 @@ class LearnerDataRepository:
         if not link_ids:
             return []
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(CredentialRow)
                 .where(
                     CredentialRow.issuer_id == issuer_id,
@@ -86,7 +82,7 @@ class LearnerDataRepository:
         if not ids:
             return []
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(CredentialRow)
                 .where(CredentialRow.issuer_id == issuer_id, CredentialRow.id.in_(sorted(ids)))
                 .order_by(CredentialRow.issued_at, CredentialRow.id)
@@ -102,12 +98,12 @@ class LearnerDataRepository:
         made = select(QualificationRow.credential_id, QualificationRow.clr_id).where(
             QualificationRow.wallet_link_id.in_(sorted(link_ids))
         )
-        ids = {str(i) for row in self.session.execute(made).all() for i in row}
+        ids = {str(i) for row in self._session.execute(made).all() for i in row}
         return self.credentials_in_ids(issuer_id, ids)
 
     def credentials_of_ref(self, issuer_id: str, learner_ref: str) -> list[CredentialRow]:
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(CredentialRow)
                 .where(
                     CredentialRow.issuer_id == issuer_id, CredentialRow.learner_ref == learner_ref
@@ -118,7 +114,7 @@ class LearnerDataRepository:
 
     def links_of_ref(self, issuer_id: str, learner_ref: str) -> list[WalletLinkRow]:
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(WalletLinkRow)
                 .where(
                     WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.learner_ref == learner_ref
@@ -131,7 +127,7 @@ class LearnerDataRepository:
         if not link_ids:
             return []
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(WalletLinkRow)
                 .where(WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(sorted(link_ids)))
                 .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
@@ -141,7 +137,7 @@ class LearnerDataRepository:
     def status_facts(self, credential_ids: Collection[str]) -> list[StatusFact]:
         if not credential_ids:
             return []
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(
                 StatusEntryRow.credential_id,
                 StatusListRow.purpose,
@@ -158,7 +154,7 @@ class LearnerDataRepository:
         if not link_ids:
             return []
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(ExternalCredentialRow)
                 .where(ExternalCredentialRow.wallet_link_id.in_(sorted(link_ids)))
                 .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
@@ -170,14 +166,14 @@ class LearnerDataRepository:
         ids = self._rpl_cases_of(issuer_id, self._in_chunks_rows(list(credential_ids)))
         if not ids:
             return []
-        return list(self.session.scalars(select(RplCaseRow).where(RplCaseRow.id.in_(ids))))
+        return list(self._session.scalars(select(RplCaseRow).where(RplCaseRow.id.in_(ids))))
 
     def audit_events_about(self, issuer_id: str, subjects: Collection[str]) -> list[AuditRow]:
         """The provider's audit events whose subject is one of these record ids, oldest first."""
         if not subjects:
             return []
         return list(
-            self.session.scalars(
+            self._session.scalars(
                 select(AuditRow)
                 .where(AuditRow.issuer_id == issuer_id, AuditRow.subject.in_(sorted(subjects)))
                 .order_by(AuditRow.id)
@@ -208,7 +204,7 @@ class LearnerDataRepository:
                 WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(chunk)
             ),
         )
-        held = self.session.execute(
+        held = self._session.execute(
             select(CredentialRow.wallet_link_id, CredentialRow.id).where(
                 CredentialRow.wallet_link_id.in_(candidates)
             )
@@ -243,7 +239,7 @@ class LearnerDataRepository:
         detached = 0
         for start in range(0, len(ids), 500):
             detached += len(
-                self.session.execute(
+                self._session.execute(
                     update(StatusEntryRow)
                     .where(StatusEntryRow.credential_id.in_(ids[start : start + 500]))
                     .values(credential_id=None, reason=None)
@@ -255,14 +251,14 @@ class LearnerDataRepository:
         self._delete(RplCaseRow, RplCaseRow.id, self._rpl_cases_of(issuer_id, who))
         erased = self._delete(CredentialRow, CredentialRow.id, ids)
         gone = self._delete(WalletLinkRow, WalletLinkRow.id, links)
-        self.session.expire_all()
+        self._session.expire_all()
         return Erased(credentials=erased, wallet_links=gone, status_entries_detached=detached)
 
     def _in_chunks_rows(self, ids: Sequence[str]) -> set[tuple[str, str | None]]:
         """``(name, learner ref)`` of these credential records."""
         found: set[tuple[str, str | None]] = set()
         for start in range(0, len(ids), 500):
-            rows = self.session.execute(
+            rows = self._session.execute(
                 select(CredentialRow.learner_name, CredentialRow.learner_ref).where(
                     CredentialRow.id.in_(list(ids[start : start + 500]))
                 )
@@ -277,7 +273,7 @@ class LearnerDataRepository:
             return []
         names = {_norm(name) for name, _ in who}
         refs = {ref for _, ref in who if ref}
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(RplCaseRow.id, RplCaseRow.learner_name, RplCaseRow.learner_ref).where(
                 RplCaseRow.issuer_id == issuer_id
             )
@@ -295,7 +291,7 @@ class LearnerDataRepository:
             return
         names = {_norm(name) for name, _ in who}
         refs = {ref for _, ref in who if ref}
-        chunks = self.session.scalars(
+        chunks = self._session.scalars(
             select(JobChunkRow)
             .join(JobRow, JobRow.id == JobChunkRow.job_id)
             .where(JobRow.issuer_id == issuer_id, JobChunkRow.state != "queued")
@@ -314,21 +310,21 @@ class LearnerDataRepository:
             ]
             if kept != rows:
                 chunk.rows = {"rows": kept}
-        self.session.flush()
+        self._session.flush()
 
     def _in_chunks(
         self, values: Sequence[str], query: Callable[[list[str]], Select[Any]]
     ) -> list[str]:
         found: list[str] = []
         for start in range(0, len(values), 500):
-            found.extend(self.session.scalars(query(list(values[start : start + 500]))))
+            found.extend(self._session.scalars(query(list(values[start : start + 500]))))
         return found
 
     def _delete(self, table: type[Base], column: Any, values: Sequence[Any]) -> int:
         """Delete the rows of ``table`` whose ``column`` is one of ``values``; how many."""
         gone = 0
         for start in range(0, len(values), 500):
-            result = self.session.execute(
+            result = self._session.execute(
                 delete(table)
                 .where(column.in_(list(values[start : start + 500])))
                 .execution_options(synchronize_session=False)
@@ -350,12 +346,12 @@ class LearnerDataRepository:
             erased_at=None,
             credentials_erased=None,
         )
-        self.session.add(row)
-        self.session.flush()
+        self._session.add(row)
+        self._session.flush()
         return row
 
     def erasure_request(self, issuer_id: str, request_id: str) -> ErasureRequestRow:
-        row = self.session.get(ErasureRequestRow, request_id)
+        row = self._session.get(ErasureRequestRow, request_id)
         if row is None or row.issuer_id != issuer_id:
             raise NotFoundError(f"No erasure request {request_id!r}.")
         return row
@@ -366,14 +362,14 @@ class LearnerDataRepository:
         query = select(ErasureRequestRow).where(ErasureRequestRow.issuer_id == issuer_id)
         if pending_only:
             query = query.where(ErasureRequestRow.erased_at.is_(None))
-        return self.session.scalars(
+        return self._session.scalars(
             query.order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)
             .limit(limit)
             .offset(offset)
         ).all()
 
     def erasure_requests_for_link(self, link_id: str) -> Sequence[ErasureRequestRow]:
-        return self.session.scalars(
+        return self._session.scalars(
             select(ErasureRequestRow)
             .where(ErasureRequestRow.wallet_link_id == link_id)
             .order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from service.store.models import IssuerKeyRow
+from service.store.repositories._base import SessionRepository
 
 
-class OperationsRepository:
+class OperationsRepository(SessionRepository):
     """Queries an operator's probes need, in the caller's transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
     def ping(self) -> None:
         """Raises if the database does not answer a query."""
-        self.session.execute(text("SELECT 1"))
+        self._session.execute(text("SELECT 1"))
 
     def active_key_names(self) -> list[str]:
         """The key-store names of every provider's current signing key."""
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(IssuerKeyRow.key_name).where(IssuerKeyRow.active.is_(True))
         )
         return sorted(str(name) for name in rows.scalars())

@@ -6,8 +6,8 @@ Python. Each query answers sparse counts ``{(month, key): n}`` ("YYYY-MM", UTC).
 Windows are ``start <= t < end``. Nothing here reads a learner's name or any personal field:
 learners are told apart (for progression) only by their wallet link, inside the query.
 
-One :class:`OutcomesRepository` shares the session of a
-:class:`~service.store.repositories.Repository`: ``OutcomesRepository.of(repo)``.
+:class:`OutcomesRepository` is ``repo.outcomes`` of a
+:class:`~service.store.repositories.Repositories` bundle (one transaction).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from service.store.models import (
     CredentialRow,
@@ -41,24 +40,17 @@ from service.store.models import (
     StatusEntryRow,
     StatusListRow,
 )
-from service.store.repositories import Repository
+from service.store.repositories._base import SessionRepository
 
 Counts = dict[tuple[str, str], int]
 
 
-class OutcomesRepository:
+class OutcomesRepository(SessionRepository):
     """Aggregate queries for outcome indicators within one transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @classmethod
-    def of(cls, repo: Repository) -> OutcomesRepository:
-        return cls(repo.session)
 
     @property
     def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
+        return self._session.get_bind().dialect.name == "postgresql"
 
     def _month(self, column: Any) -> ColumnElement[Any]:
         """``column`` (a UTC timestamp) truncated to its month, in the database's dialect."""
@@ -71,7 +63,7 @@ class OutcomesRepository:
 
     def _counts(self, statement: Executable) -> Counts:
         counts: Counts = {}
-        for month, key, n in self.session.execute(statement):
+        for month, key, n in self._session.execute(statement):
             label = month.strftime("%Y-%m") if isinstance(month, datetime) else str(month)
             counts[(label, key or "")] = counts.get((label, key or ""), 0) + int(n)
         return counts
@@ -84,7 +76,7 @@ class OutcomesRepository:
             query = query.where(ModuleRow.issuer_id == issuer_id)
         levels = {
             module_id: data["eqfLevel"]
-            for module_id, data in self.session.execute(query)
+            for module_id, data in self._session.execute(query)
             if isinstance(data.get("eqfLevel"), int)
         }
         if not levels:
@@ -165,7 +157,7 @@ class OutcomesRepository:
             scope.append(CredentialRow.issuer_id == issuer_id)
         if self._postgres:
             # The window sorts one row per credential; keep that sort in memory.
-            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
+            self._session.execute(text("SET LOCAL work_mem = '64MB'"))
         # The window runs over the learner's whole history (before ``start`` too), so a
         # credential in the period is compared with everything earned before it.
         history = (
@@ -218,11 +210,13 @@ class OutcomesRepository:
         if not dids:
             return
         ids = dict(
-            self.session.execute(select(IssuerRow.did, IssuerRow.id).where(IssuerRow.did.in_(dids)))
+            self._session.execute(
+                select(IssuerRow.did, IssuerRow.id).where(IssuerRow.did.in_(dids))
+            )
             .tuples()
             .all()
         )
-        dialect = self.session.get_bind().dialect.name
+        dialect = self._session.get_bind().dialect.name
         insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for (did, month, country), n in sorted(counts.items()):
             if did not in ids:
@@ -234,7 +228,7 @@ class OutcomesRepository:
                 index_elements=["issuer_id", "month", "country"],
                 set_={"count": EngagementCountRow.count + statement.excluded.count},
             )
-            self.session.execute(statement)
+            self._session.execute(statement)
 
 
 __all__ = ["Counts", "OutcomesRepository"]

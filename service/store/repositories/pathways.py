@@ -1,8 +1,8 @@
 """Pathways data: which credentials a learner holds toward a programme, the qualifications
 awarded, what each one rests on, and module credentials presented from other providers.
 
-One :class:`PathwaysRepository` shares the session (the transaction) of a
-:class:`~service.store.repositories.Repository`: ``PathwaysRepository.of(repo)``.
+:class:`PathwaysRepository` is ``repo.pathways`` of a
+:class:`~service.store.repositories.Repositories` bundle (one transaction).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from service.store.models import (
     CredentialRow,
@@ -23,7 +22,10 @@ from service.store.models import (
     QualificationSourceRow,
     StatusEntryRow,
 )
-from service.store.repositories import NewCredential, Repository, new_id
+from service.store.repositories._base import SessionRepository, new_id
+from service.store.repositories.audit import AuditRepository
+from service.store.repositories.credentials import CredentialRepository, NewCredential
+from service.store.repositories.wallet import WalletRepository
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,8 @@ class NewQualification:
     sources: Sequence[str]  # the document ids of the credentials it rests on
 
 
-class PathwaysRepository:
+class PathwaysRepository(SessionRepository):
     """Data access for pathways within one transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @classmethod
-    def of(cls, repo: Repository) -> PathwaysRepository:
-        return cls(repo.session)
 
     # -- what a learner holds --------------------------------------------------------------
 
@@ -60,7 +55,7 @@ class PathwaysRepository:
         ids = sorted(set(link_ids))
         out: dict[str, list[CredentialRow]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
-            rows = self.session.scalars(
+            rows = self._session.scalars(
                 select(CredentialRow)
                 .where(
                     CredentialRow.wallet_link_id.in_(ids[start : start + 500]),
@@ -82,7 +77,7 @@ class PathwaysRepository:
         ids = sorted(set(link_ids))
         out: dict[str, list[ExternalCredentialRow]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
-            rows = self.session.scalars(
+            rows = self._session.scalars(
                 select(ExternalCredentialRow)
                 .where(ExternalCredentialRow.wallet_link_id.in_(ids[start : start + 500]))
                 .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
@@ -95,7 +90,7 @@ class PathwaysRepository:
         """Which of these credential records have a revocation or suspension bit set."""
         if not credential_ids:
             return set()
-        found = self.session.scalars(
+        found = self._session.scalars(
             select(StatusEntryRow.credential_id).where(
                 StatusEntryRow.credential_id.in_(credential_ids), StatusEntryRow.is_set
             )
@@ -113,7 +108,7 @@ class PathwaysRepository:
     ) -> tuple[ExternalCredentialRow, bool]:
         """Keep a verified external credential in a wallet; (row, False) if it is there already."""
         document_id = str(document["id"])
-        existing = self.session.scalar(
+        existing = self._session.scalar(
             select(ExternalCredentialRow).where(
                 ExternalCredentialRow.wallet_link_id == link_id,
                 ExternalCredentialRow.document_id == document_id,
@@ -132,10 +127,10 @@ class PathwaysRepository:
             created_at=now,
         )
         try:
-            with self.session.begin_nested():
-                self.session.add(row)
+            with self._session.begin_nested():
+                self._session.add(row)
         except IntegrityError:  # presented twice at once: the first one stays
-            found = self.session.scalar(
+            found = self._session.scalar(
                 select(ExternalCredentialRow).where(
                     ExternalCredentialRow.wallet_link_id == link_id,
                     ExternalCredentialRow.document_id == document_id,
@@ -153,7 +148,7 @@ class PathwaysRepository:
         found: list[QualificationRow] = []
         for start in range(0, len(ids), 500):
             found.extend(
-                self.session.scalars(
+                self._session.scalars(
                     select(QualificationRow).where(
                         QualificationRow.wallet_link_id.in_(ids[start : start + 500])
                     )
@@ -162,7 +157,7 @@ class PathwaysRepository:
         return found
 
     def qualification(self, issuer_id: str, qualification_id: str) -> QualificationRow | None:
-        row = self.session.get(QualificationRow, qualification_id)
+        row = self._session.get(QualificationRow, qualification_id)
         return row if row is not None and row.issuer_id == issuer_id else None
 
     def qualifications(
@@ -175,7 +170,7 @@ class PathwaysRepository:
                 if flagged
                 else QualificationRow.flagged_at.is_(None)
             )
-        return self.session.scalars(
+        return self._session.scalars(
             query.order_by(QualificationRow.created_at.desc(), QualificationRow.id)
             .limit(limit)
             .offset(offset)
@@ -188,16 +183,15 @@ class PathwaysRepository:
         qualification, in a savepoint. False, with nothing written, when this learner already
         has one for this programme version: a concurrent request won, and the unique
         constraint decided which."""
-        repo = Repository(self.session)
         try:
-            with self.session.begin_nested():
-                repo.add_credentials(
+            with self._session.begin_nested():
+                CredentialRepository(self._session).add_credentials(
                     issuer_id=new.issuer_id, credentials=credentials, batch_id=None, now=now
                 )
-                repo.attach_to_wallet_links(
+                WalletRepository(self._session).attach_to_wallet_links(
                     new.issuer_id, {c.id: new.wallet_link_id for c in credentials}
                 )
-                self.session.add(
+                self._session.add(
                     QualificationRow(
                         id=new.id,
                         issuer_id=new.issuer_id,
@@ -212,14 +206,14 @@ class PathwaysRepository:
                         created_at=now,
                     )
                 )
-                self.session.flush()
-                self.session.add_all(
+                self._session.flush()
+                self._session.add_all(
                     QualificationSourceRow(qualification_id=new.id, document_id=source)
                     for source in sorted(set(new.sources))
                 )
-                self.session.flush()
+                self._session.flush()
         except IntegrityError:
-            winner = self.session.scalar(
+            winner = self._session.scalar(
                 select(QualificationRow.id).where(
                     QualificationRow.programme_id == new.programme_id,
                     QualificationRow.programme_version == new.programme_version,
@@ -234,7 +228,7 @@ class PathwaysRepository:
     def relied_on_external(self, issuer_id: str) -> dict[str, dict[str, Any]]:
         """{document id: document} of the external credentials that the provider's
         qualifications not yet flagged rest on."""
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(ExternalCredentialRow.document_id, ExternalCredentialRow.document)
             .join(
                 QualificationSourceRow,
@@ -277,11 +271,11 @@ class PathwaysRepository:
         )
         if issuer_id is not None:
             query = query.where(QualificationRow.issuer_id == issuer_id)
-        rows = self.session.scalars(query).unique().all()
+        rows = self._session.scalars(query).unique().all()
         flagged = []
         for row in rows:
             # Conditional, so concurrent revocations flag (and audit) a qualification once.
-            changed = self.session.execute(
+            changed = self._session.execute(
                 update(QualificationRow)
                 .where(QualificationRow.id == row.id, QualificationRow.flagged_at.is_(None))
                 .values(flagged_at=now, review_reason=reason[:1000])
@@ -290,7 +284,7 @@ class PathwaysRepository:
             ).first()
             if changed is not None:
                 flagged.append(row)
-                Repository(self.session).audit(
+                AuditRepository(self._session).record(
                     actor=actor,
                     action="qualification.flag",
                     now=now,
@@ -298,7 +292,7 @@ class PathwaysRepository:
                     subject=row.id,
                     detail=reason[:200],
                 )
-        self.session.expire_all()
+        self._session.expire_all()
         return flagged
 
 

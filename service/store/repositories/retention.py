@@ -31,7 +31,7 @@ class RetentionRepository(LearnerDataRepository):
         self, cutoff: datetime, *, limit: int
     ) -> list[tuple[str, str]]:
         """``(issuer id, credential id)`` of records issued before ``cutoff``, oldest first."""
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(CredentialRow.issuer_id, CredentialRow.id)
             .where(CredentialRow.issued_at < cutoff)
             .order_by(CredentialRow.issued_at, CredentialRow.id)
@@ -43,7 +43,7 @@ class RetentionRepository(LearnerDataRepository):
         """``(issuer id, link id)`` of wallet links made before ``cutoff`` that are revoked or
         hold no credential any more."""
         held = select(CredentialRow.wallet_link_id).where(CredentialRow.wallet_link_id.is_not(None))
-        rows = self.session.execute(
+        rows = self._session.execute(
             select(WalletLinkRow.issuer_id, WalletLinkRow.id)
             .where(
                 WalletLinkRow.created_at < cutoff,
@@ -58,7 +58,7 @@ class RetentionRepository(LearnerDataRepository):
         """Forget cohort requests' replay records (which credentials a request made) made
         before ``cutoff``."""
         return len(
-            self.session.execute(
+            self._session.execute(
                 delete(IdempotencyRow)
                 .where(IdempotencyRow.created_at < cutoff)
                 .returning(IdempotencyRow.id)
@@ -71,7 +71,7 @@ class RetentionRepository(LearnerDataRepository):
         slices (the uploaded rows: names, learner ids)."""
         queued = select(JobChunkRow.job_id).where(JobChunkRow.state == "queued")
         ids = list(
-            self.session.scalars(
+            self._session.scalars(
                 select(JobRow.id).where(JobRow.created_at < cutoff, JobRow.id.not_in(queued))
             )
         )
@@ -85,7 +85,7 @@ class RetentionRepository(LearnerDataRepository):
         return self._delete_where(PresentationRequestRow, PresentationRequestRow.expires_at <= now)
 
     def _delete_where(self, table: type[Base], condition: Any) -> int:
-        result = self.session.execute(
+        result = self._session.execute(
             delete(table).where(condition).execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -93,10 +93,10 @@ class RetentionRepository(LearnerDataRepository):
     def delete_audit_before(self, cutoff: datetime, *, now: datetime) -> int:
         """Record ``cutoff`` as the audit log's retention boundary, then delete the events
         older than it: the only deletion the database allows on the log."""
-        self.session.add(AuditRetentionRow(cutoff=cutoff, at=now))
-        self.session.flush()
+        self._session.add(AuditRetentionRow(cutoff=cutoff, at=now))
+        self._session.flush()
         return len(
-            self.session.execute(
+            self._session.execute(
                 delete(AuditRow)
                 .where(AuditRow.at < cutoff)
                 .returning(AuditRow.id)

@@ -1,7 +1,7 @@
 """Recognition of prior learning data: assessors and cases, scoped by provider.
 
-``RplRepository.of(repo)`` shares the transaction of a
-:class:`~service.store.repositories.Repository`.
+``repo.rpl`` shares the transaction of a
+:class:`~service.store.repositories.Repositories`.
 """
 
 from __future__ import annotations
@@ -11,23 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from service.errors import NotFoundError
 from service.store.models import IssuerKeyRow, RplAssessorRow, RplCaseRow
-from service.store.repositories import Repository, new_id
+from service.store.repositories._base import SessionRepository, new_id
 
 
-class RplRepository:
+class RplRepository(SessionRepository):
     """Data access for RPL within one transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @classmethod
-    def of(cls, repo: Repository) -> RplRepository:
-        return cls(repo.session)
 
     def add_assessor(
         self,
@@ -41,7 +33,7 @@ class RplRepository:
     ) -> RplAssessorRow:
         """Record an assessor and publish their key in the provider's DID document as an
         assertion method, without making it the provider's signing key."""
-        self.session.add(
+        self._session.add(
             IssuerKeyRow(
                 id=new_id(),
                 issuer_id=issuer_id,
@@ -61,19 +53,19 @@ class RplRepository:
             verification_method=verification_method,
             created_at=now,
         )
-        self.session.add(row)
-        self.session.flush()
+        self._session.add(row)
+        self._session.flush()
         return row
 
     def assessors(self, issuer_id: str) -> Sequence[RplAssessorRow]:
-        return self.session.scalars(
+        return self._session.scalars(
             select(RplAssessorRow)
             .where(RplAssessorRow.issuer_id == issuer_id)
             .order_by(RplAssessorRow.created_at, RplAssessorRow.id)
         ).all()
 
     def assessor(self, issuer_id: str, assessor_id: str) -> RplAssessorRow:
-        row = self.session.get(RplAssessorRow, assessor_id)
+        row = self._session.get(RplAssessorRow, assessor_id)
         if row is None or row.issuer_id != issuer_id:
             raise NotFoundError(f"No assessor {assessor_id!r} at this provider.")
         return row
@@ -99,8 +91,8 @@ class RplRepository:
             opened_at=now,
             decided_at=None,
         )
-        self.session.add(row)
-        self.session.flush()
+        self._session.add(row)
+        self._session.flush()
         return row
 
     def case(self, issuer_id: str, case_id: str, *, lock: bool = False) -> RplCaseRow:
@@ -109,7 +101,7 @@ class RplRepository:
         query = select(RplCaseRow).where(RplCaseRow.id == case_id)
         if lock:
             query = query.with_for_update()
-        row = self.session.scalar(query)
+        row = self._session.scalar(query)
         if row is None or row.issuer_id != issuer_id:
             raise NotFoundError(f"No RPL case {case_id!r} at this provider.")
         return row
@@ -120,14 +112,14 @@ class RplRepository:
         query = select(RplCaseRow).where(RplCaseRow.issuer_id == issuer_id)
         if status is not None:
             query = query.where(RplCaseRow.status == status)
-        return self.session.scalars(
+        return self._session.scalars(
             query.order_by(RplCaseRow.opened_at.desc(), RplCaseRow.id).limit(limit).offset(offset)
         ).all()
 
     def save(self, row: RplCaseRow) -> None:
         """Write back a changed ``record`` (a JSON column changed in place)."""
         flag_modified(row, "record")
-        self.session.flush()
+        self._session.flush()
 
 
 __all__ = ["RplRepository"]

@@ -1,0 +1,199 @@
+"""Bitstring status lists and their entries (one allocated index per credential and purpose).
+
+The concurrency guarantees :mod:`service.app.status_lists` documents live here:
+:meth:`StatusListRepository.lock_lists` takes the provider's lists ``FOR UPDATE`` (PostgreSQL;
+SQLite serializes writers anyway), :meth:`~StatusListRepository.set_entry` changes a bit only
+if it is still the other way, and :meth:`~StatusListRepository.bump_version` is an atomic
+``version = version + 1``. Entry rows are never deleted, so an index is never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+
+from service.errors import NotFoundError
+from service.store.models import StatusEntryRow, StatusListRow
+from service.store.repositories._base import SessionRepository, new_id
+
+
+@dataclass(frozen=True)
+class StatusList:
+    """A provider's list: ``size`` bits derived from its entries; ``version`` moves on
+    every change."""
+
+    id: str
+    issuer_id: str
+    purpose: str
+    size: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One allocated index; ``credential_id`` is None once the credential is erased."""
+
+    id: int
+    list_id: str
+    position: int
+    credential_id: str | None
+    is_set: bool
+
+
+def _list(row: StatusListRow) -> StatusList:
+    return StatusList(
+        id=row.id,
+        issuer_id=row.issuer_id,
+        purpose=row.purpose,
+        size=row.size,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class StatusListRepository(SessionRepository):
+    """Lists, entries and the atomic writes that keep them consistent."""
+
+    def lock_lists(self, issuer_id: str, purpose: str) -> list[StatusList]:
+        """The provider's lists of this purpose, newest first, locked ``FOR UPDATE`` until
+        the transaction ends (so two allocations never pick the same index)."""
+        rows = self._session.scalars(
+            select(StatusListRow)
+            .where(StatusListRow.issuer_id == issuer_id, StatusListRow.purpose == purpose)
+            .order_by(StatusListRow.created_at.desc())
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        return [_list(row) for row in rows]
+
+    def entry_count(self, list_id: str) -> int:
+        """How many indices of the list are allocated (erased credentials' included)."""
+        count = self._session.scalar(
+            select(func.count())
+            .select_from(StatusEntryRow)
+            .where(StatusEntryRow.list_id == list_id)
+        )
+        return int(count or 0)
+
+    def add_list(self, *, issuer_id: str, purpose: str, size: int, now: datetime) -> StatusList:
+        row = StatusListRow(
+            id=new_id(),
+            issuer_id=issuer_id,
+            purpose=purpose,
+            size=size,
+            version=0,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _list(row)
+
+    def taken_positions(self, list_id: str) -> set[int]:
+        """Every allocated index of the list (never to be handed out again)."""
+        return set(
+            self._session.scalars(
+                select(StatusEntryRow.position).where(StatusEntryRow.list_id == list_id)
+            )
+        )
+
+    def add_entries(
+        self, *, list_id: str, allocations: Iterable[tuple[str, int]], now: datetime
+    ) -> None:
+        """Record ``(credential id, index)`` allocations, all unset, in one statement."""
+        values = [
+            {
+                "list_id": list_id,
+                "position": index,
+                "credential_id": credential_id,
+                "is_set": False,
+                "reason": None,
+                "updated_at": now,
+            }
+            for credential_id, index in allocations
+        ]
+        if values:
+            self._session.execute(insert(StatusEntryRow), values)
+
+    def entries_of(self, credential_id: str) -> list[tuple[StatusEntry, StatusList]]:
+        """The credential's entries with their lists, read fresh from the database."""
+        rows = self._session.execute(
+            select(StatusEntryRow, StatusListRow)
+            .join(StatusListRow, StatusListRow.id == StatusEntryRow.list_id)
+            .where(StatusEntryRow.credential_id == credential_id)
+            .execution_options(populate_existing=True)
+        ).all()
+        return [
+            (
+                StatusEntry(
+                    id=entry.id,
+                    list_id=entry.list_id,
+                    position=entry.position,
+                    credential_id=entry.credential_id,
+                    is_set=entry.is_set,
+                ),
+                _list(status_list),
+            )
+            for entry, status_list in rows
+        ]
+
+    def set_entry(self, entry_id: int, *, value: bool, reason: str | None, now: datetime) -> bool:
+        """Set the entry's bit to ``value`` if it is still the other way; whether it changed.
+
+        Of concurrent requests making the same change, the others wait for the first one's
+        row lock, then match nothing (READ COMMITTED re-checks the condition), so a change
+        is counted and audited once. The reason is kept only while the bit is set.
+        """
+        changed = self._session.execute(
+            update(StatusEntryRow)
+            .where(StatusEntryRow.id == entry_id, StatusEntryRow.is_set.is_(not value))
+            .values(is_set=value, reason=(reason or None) if value else None, updated_at=now)
+            .returning(StatusEntryRow.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return changed is not None
+
+    def bump_version(self, list_id: str, *, now: datetime) -> None:
+        """``version = version + 1`` in the database (atomic: no lost update)."""
+        self._session.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id)
+            .values(version=StatusListRow.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def status_list(self, list_id: str) -> StatusList:
+        """:class:`NotFoundError` for an unknown id."""
+        row = self._session.get(StatusListRow, list_id, populate_existing=True)
+        if row is None:
+            raise NotFoundError(f"No status list {list_id!r}.")
+        return _list(row)
+
+    def set_positions(self, list_id: str) -> list[int]:
+        """The indices whose bit is set."""
+        return list(
+            self._session.scalars(
+                select(StatusEntryRow.position).where(
+                    StatusEntryRow.list_id == list_id, StatusEntryRow.is_set.is_(True)
+                )
+            )
+        )
+
+    def detach_entries(self, credential_id: str) -> None:
+        """Keep the credential's entries (their indices stay used, a set bit stays published)
+        but forget which credential they were for."""
+        self._session.execute(
+            update(StatusEntryRow)
+            .where(StatusEntryRow.credential_id == credential_id)
+            .values(credential_id=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+__all__ = ["StatusEntry", "StatusList", "StatusListRepository"]
