@@ -119,10 +119,6 @@ class CredentialRepository(SessionRepository):
         by_id = {r.id: r for r in rows}
         return [record(Credential, by_id[i]) for i in ids if i in by_id]
 
-    def erase(self, issuer_id: str, credential_id: str) -> None:
-        """Delete the provider's credential record (:class:`NotFoundError` for anyone else's)."""
-        self._session.delete(self._row(issuer_id, credential_id))
-
     def public_credential(self, credential_id: str) -> Credential | None:
         """A credential by id alone, for the public verification link (whoever holds the
         link may see the credential; ids are random UUIDs)."""

@@ -185,15 +185,5 @@ class StatusListRepository(SessionRepository):
             )
         )
 
-    def detach_entries(self, credential_id: str) -> None:
-        """Keep the credential's entries (their indices stay used, a set bit stays published)
-        but forget which credential they were for."""
-        self._session.execute(
-            update(StatusEntryRow)
-            .where(StatusEntryRow.credential_id == credential_id)
-            .values(credential_id=None)
-            .execution_options(synchronize_session=False)
-        )
-
 
 __all__ = ["StatusEntry", "StatusList", "StatusListRepository"]
