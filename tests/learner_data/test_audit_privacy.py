@@ -59,14 +59,16 @@ AUDIT_EVENTS = {
 
 
 def _audited_actions() -> set[str]:
-    """The action of every ``.audit(...)``/``.audit_many(...)`` call in the service's code."""
+    """The action of every audit call in the service's code: ``repo.audit.record(...)`` /
+    ``.record_many(...)``, or ``AuditRepository(session).record(...)`` inside the store."""
     found: set[str] = set()
     for path in SERVICE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("audit", "audit_many")
+                and node.func.attr in ("record", "record_many")
+                and _is_audit_log(node.func.value)
             ):
                 continue
             action = next((k.value for k in node.keywords if k.arg == "action"), None)
@@ -77,6 +79,17 @@ def _audited_actions() -> set[str]:
             else:
                 raise AssertionError(f"{path}: an audit action that is not a literal")
     return found
+
+
+def _is_audit_log(target: ast.expr) -> bool:
+    """``<bundle>.audit`` or ``AuditRepository(...)``."""
+    if isinstance(target, ast.Attribute):
+        return target.attr == "audit"
+    return (
+        isinstance(target, ast.Call)
+        and isinstance(target.func, ast.Name)
+        and target.func.id == "AuditRepository"
+    )
 
 
 def test_every_audit_event_type_is_reviewed() -> None:
