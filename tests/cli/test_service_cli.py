@@ -90,7 +90,7 @@ def test_issuers_create_prints_the_did_and_an_api_key_once(cli: Cli, db: Databas
         key = authenticate(repo, token)
         issuer = repo.providers.issuer_by_slug(slug)
         assert key.issuer_id == issuer.id
-        assert set(key.scopes.split()) == {"issue", "revoke", "admin"}
+        assert set(key.scopes.split()) == {"issue", "revoke", "admin", "outcomes"}
         assert issuer.url == "https://acme.example/"
 
     listing = cli("issuers", "list")
