@@ -354,7 +354,8 @@ def test_nothing_but_aggregate_counts_is_stored(
     public.verification.counter.flush()
     after = table_counts(db)
     changed = {t for t in before if before[t] != after[t]}
-    assert changed == {"verification_counts"}
+    # Both aggregate: outcomes per day, and employer engagement per provider, month and country.
+    assert changed == {"verification_counts", "engagement_counts"}
     with db.transaction() as session:
         counts = {
             (r.outcome, r.count) for r in Repositories(session).counters.verification_counts()
