@@ -27,6 +27,19 @@ BUNDLE = Path(os.environ.get("TESSERA_SHARED_DIR", ROOT.parent / "shared")) / "c
 TESSERA = str(Path(sys.executable).with_name("tessera"))
 
 
+def create_provider(env: dict[str, str], name: str) -> tuple[str, str]:
+    """Create a provider with ``tessera issuers create``; return its slug and first API key."""
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    out = subprocess.run(
+        [TESSERA, "issuers", "create", "--name", name, "--slug", slug],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return slug, next(line.split()[-1] for line in out.splitlines() if "API key" in line)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,15 +62,7 @@ def run(store: str, database_url: str | None, learners: int) -> float:
     if database_url:
         env["TESSERA_DATABASE_URL"] = database_url
     subprocess.run([TESSERA, "contexts", "install"], env=env, check=True, capture_output=True)
-    slug = f"bench-{uuid.uuid4().hex[:8]}"
-    out = subprocess.run(
-        [TESSERA, "issuers", "create", "--name", "Benchmark Training Centre", "--slug", slug],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    token = next(line.split()[-1] for line in out.splitlines() if "API key" in line)
+    slug, token = create_provider(env, "Benchmark Training Centre")
     server = subprocess.Popen(
         [TESSERA, "serve", "--port", str(port)],
         env=env,

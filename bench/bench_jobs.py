@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from bench_issue_batch import BUNDLE, TESSERA, free_port
+from bench_issue_batch import BUNDLE, TESSERA, create_provider, free_port
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -59,15 +59,7 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
     try:
         subprocess.run([TESSERA, "contexts", "install"], env=env, check=True, capture_output=True)
         subprocess.run([TESSERA, "db", "upgrade"], env=env, check=True, capture_output=True)
-        slug = f"bench-{uuid.uuid4().hex[:8]}"
-        out = subprocess.run(
-            [TESSERA, "issuers", "create", "--name", "National Skills Agency", "--slug", slug],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        token = next(line.split()[-1] for line in out.splitlines() if "API key" in line)
+        slug, token = create_provider(env, "National Skills Agency")
         server = subprocess.Popen(
             [TESSERA, "serve", "--port", str(port)],
             env=env,

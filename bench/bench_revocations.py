@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from bench_issue_batch import BUNDLE, TESSERA, free_port
+from bench_issue_batch import BUNDLE, TESSERA, create_provider, free_port
 from bench_jobs import DEFAULT_POSTGRES, schema_url
 from sqlalchemy import create_engine, text
 
@@ -69,15 +69,7 @@ def main() -> None:
     try:
         subprocess.run([TESSERA, "contexts", "install"], env=env, check=True, capture_output=True)
         subprocess.run([TESSERA, "db", "upgrade"], env=env, check=True, capture_output=True)
-        slug = f"bench-{uuid.uuid4().hex[:8]}"
-        out = subprocess.run(
-            [TESSERA, "issuers", "create", "--name", "Revocation Bench Centre", "--slug", slug],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        token = next(line.split()[-1] for line in out.splitlines() if "API key" in line)
+        slug, token = create_provider(env, "Revocation Bench Centre")
         for port in ports:
             servers.append(
                 subprocess.Popen(
