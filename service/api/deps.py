@@ -3,11 +3,13 @@
 ``StateDep`` is the process's collaborators; ``PublicDep`` the public verifier (built on first
 use); ``CallerDep`` authenticates the bearer API key
 in its own short transaction; ``issuer_for`` resolves the ``{issuer}`` path segment and
-answers 404 (not 403) when it is not the caller's own, so ids of other providers leak nothing.
+answers 404 (not 403) when it is not the caller's own, so ids of other providers leak nothing;
+``require_operator`` checks the operator's token (``TESSERA_OPERATOR_TOKEN``).
 """
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +29,7 @@ from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue, run_chunk
 from service.app.signing import BatchSigner
 from service.app.status_publishing import ListPublisher
 from service.config import Settings
-from service.errors import NotFoundError, PermissionDeniedError
+from service.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from service.store import Database, Repositories
 from service.store.records import Issuer
 
@@ -103,10 +105,15 @@ class Caller:
             raise PermissionDeniedError(f"This API key lacks the {scope!r} scope.")
 
 
-def get_caller(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Caller:
-    token = None
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (None for any other)."""
     if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:]
+        return authorization[7:].strip()
+    return None
+
+
+def get_caller(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    token = bearer_token(authorization)
     with state.repository() as repo:
         key = authenticate(repo, token)
         return Caller(key_id=key.id, issuer_id=key.issuer_id, scopes=frozenset(key.scopes.split()))
@@ -124,6 +131,28 @@ def issuer_for(repo: Repositories, caller: Caller, slug: str) -> Issuer:
     if issuer.id != caller.issuer_id:
         raise NotFoundError(f"No provider {slug!r} for this API key.")
     return issuer
+
+
+def require_operator(
+    state: AppState, token: str | None, *, off: str, instead: str, other_keys: str
+) -> None:
+    """Let the operator in: ``token`` must equal ``TESSERA_OPERATOR_TOKEN`` (constant time).
+
+    With no token configured, a 403 says ``off`` ("Registering providers over the API") is
+    off and names the command to use ``instead``; a wrong token (a provider's API key, say)
+    is a 401 saying where ``other_keys`` belong."""
+    configured = state.settings.operator_token
+    if configured is None:
+        raise PermissionDeniedError(
+            f"{off} is off on this service: the operator sets TESSERA_OPERATOR_TOKEN to turn "
+            f"it on, or runs {instead}."
+        )
+    presented = (token or "").encode()
+    if not hmac.compare_digest(presented, configured.get_secret_value().encode()):
+        raise AuthenticationError(
+            f"Send the operator token: `Authorization: Bearer <TESSERA_OPERATOR_TOKEN>` "
+            f"({other_keys})."
+        )
 
 
 IdempotencyKey = Annotated[
@@ -178,8 +207,10 @@ __all__ = [
     "IdempotencyKey",
     "PublicDep",
     "StateDep",
+    "bearer_token",
     "get_caller",
     "get_public",
     "get_state",
     "issuer_for",
+    "require_operator",
 ]

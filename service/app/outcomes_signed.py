@@ -7,6 +7,10 @@ under disclosure control); the credential binds its exact bytes with a VC 2.0
 terms the VC 2.0 context defines, and any change to a figure breaks the match. It is issued
 through the same VC-API path as any other credential (schema checks, a status entry, the
 provider's active key): verify it anywhere, then compare the CSV's sha384 with the digest.
+
+Publishing is idempotent with an ``Idempotency-Key`` (:mod:`service.app.idempotency`, as
+for awards): the key records the request, which holds the CSV's digest, so a retry while the
+figures are unchanged gets the credential signed the first time and signs nothing again.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from service.app.idempotency import request_hash
 from service.app.issuing import IssueSetup, Transactions
 from service.app.outcomes import OutcomesReport
 from service.app.outcomes_formats import to_csv
 from service.app.vcapi_issuing import issue_vcapi
+from service.errors import ConflictError
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -38,9 +44,11 @@ def sign_report(
     report_url: str,
     actor: str,
     now: datetime,
+    idempotency_key: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The signed credential and the CSV it vouches for (``report_url``: where the CSV is
-    served, the resource's id)."""
+    served, the resource's id). With ``idempotency_key``, a retry answers the credential
+    signed the first time; :class:`ConflictError` when the figures changed since then."""
     csv_text = to_csv(report)
     policy = report.policy
     credential = {
@@ -63,13 +71,24 @@ def sign_report(
             }
         ],
     }
+    request = {"credential": credential}
+    if idempotency_key:
+        with repositories() as repo:
+            previous = repo.credentials.idempotent_result(issuer_id, idempotency_key)
+        if previous is not None and previous.request_hash != request_hash(request):
+            raise ConflictError(
+                "This Idempotency-Key was used for another request (a report for another "
+                "period, figures that changed since, or an issue request): send a new "
+                "Idempotency-Key to publish this report."
+            )
     signed = issue_vcapi(
         repositories,
         setup,
         issuer_id=issuer_id,
-        request={"credential": credential},
+        request=request,
         actor=actor,
         now=now,
+        idempotency_key=idempotency_key,
     )
     return signed, csv_text
 

@@ -189,3 +189,22 @@ def test_the_reference_javascript_verifier_accepts_a_signed_report(
     forged = copy.deepcopy(vc)
     forged["relatedResource"][0]["digestSRI"] = digest_sri(b"other figures")
     assert node.request({**verify, "credential": forged})["verified"] is False
+
+
+def test_a_retried_publish_signs_once(client: Any, db: Database, provider: Provider) -> None:
+    seed(db, provider)
+    url = f"/issuers/{provider.slug}/outcomes/signed"
+    headers = {**provider.headers, "Idempotency-Key": "funder-report-2025"}
+    first = client.post(url, params=YEAR, headers=headers)
+    retry = client.post(url, params=YEAR, headers=headers)
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.json() == first.json()  # the same credential, proof and all: signed once
+    listed = client.get(f"/issuers/{provider.slug}/credentials", headers=provider.headers).json()
+    vc_id = first.json()["verifiableCredential"]["id"]
+    assert [c["credentialId"] for c in listed].count(vc_id) == 1
+    other = client.post(url, params={"from": "2025-01", "to": "2025-06"}, headers=headers)
+    assert other.status_code == 409
+    assert "new Idempotency-Key" in other.json()["detail"]
+    fresh = client.post(url, params=YEAR, headers={**headers, "Idempotency-Key": "another"})
+    assert fresh.status_code == 201
+    assert fresh.json()["verifiableCredential"]["id"] != vc_id

@@ -5,34 +5,15 @@ Off unless the operator sets ``TESSERA_OPERATOR_TOKEN``; providers' own API keys
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header
 
-from service.api.deps import StateDep
+from service.api.deps import StateDep, bearer_token, require_operator
 from service.app.providers import create_issuer
 from service.credentials import validate
-from service.errors import AuthenticationError, PermissionDeniedError
 
 router = APIRouter(tags=["operator"])
-
-
-def _require_operator(state: StateDep, authorization: str | None) -> None:
-    configured = state.settings.operator_token
-    if configured is None:
-        raise PermissionDeniedError(
-            "Registering providers over the API is off on this service: the operator sets "
-            "TESSERA_OPERATOR_TOKEN to turn it on, or runs `tessera issuers create`."
-        )
-    presented = ""
-    if authorization and authorization.lower().startswith("bearer "):
-        presented = authorization[7:].strip()
-    if not hmac.compare_digest(presented.encode(), configured.get_secret_value().encode()):
-        raise AuthenticationError(
-            "Send the operator token: `Authorization: Bearer <TESSERA_OPERATOR_TOKEN>` "
-            "(a provider's API key cannot register providers)."
-        )
 
 
 @router.post(
@@ -51,7 +32,13 @@ def post_issuer(
     """Registers a training provider: creates its DID (did:web or did:key) and signing key and
     returns its first API key (shown once). Needs the operator token. Checked against
     `schemas/provider-create.schema.json`."""
-    _require_operator(state, authorization)
+    require_operator(
+        state,
+        bearer_token(authorization),
+        off="Registering providers over the API",
+        instead="`tessera issuers create`",
+        other_keys="a provider's API key cannot register providers",
+    )
     validate("provider-create", body, what="provider")
     with state.repository() as repo:
         issuer, key = create_issuer(
