@@ -23,7 +23,6 @@ NOT_YET_SPLIT = {
     "verification/trust.py",  # the trust registry (house-verify)
     "credentials/view.py",  # the credential view (house-verify)
     "api/limits.py",  # the public endpoint's limits (house-verify)
-    "keys.py",  # key store (house-api)
 }
 
 
