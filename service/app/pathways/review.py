@@ -13,10 +13,10 @@ from service.app.status_lists import change_status
 from service.credentials import validate
 from service.errors import ConflictError, NotFoundError
 from service.store import Repositories
-from service.store.records import Issuer
+from service.store.records import Issuer, Qualification
 
 
-def describe(row: Any) -> dict[str, Any]:
+def describe(row: Qualification) -> dict[str, Any]:
     """A qualification record as the provider's API shows it."""
     return {
         "id": row.id,
@@ -63,11 +63,13 @@ def review_qualification(
                 actor=actor,
                 now=now,
             )
-        row = repo.pathways.qualification(issuer.id, qualification_id) or row
-        row.review_reason = f"revoked after review ({now:%Y-%m-%d}): {reason}"[:1000]
-    else:
-        row.review_reason = f"kept after review ({now:%Y-%m-%d}): {reason}"[:1000]
-        row.flagged_at = None
+    verdict = "revoked" if decision == "revoke" else "kept"
+    row = repo.pathways.record_review(
+        issuer.id,
+        qualification_id,
+        reason=f"{verdict} after review ({now:%Y-%m-%d}): {reason}",
+        lift_flag=decision == "keep",
+    )
     repo.audit.record(
         actor=actor,
         action=f"qualification.review.{decision}",
@@ -86,7 +88,11 @@ def list_qualifications(
     return [describe(r) for r in rows]
 
 
-def get_qualification(repo: Repositories, *, issuer: Issuer, qualification_id: str) -> Any:
+def get_qualification(
+    repo: Repositories, *, issuer: Issuer, qualification_id: str
+) -> dict[str, Any]:
+    """One of the provider's qualifications as its API shows it (:class:`NotFoundError` for
+    an unknown one or another provider's)."""
     row = repo.pathways.qualification(issuer.id, qualification_id)
     if row is None:
         raise NotFoundError(f"No qualification {qualification_id!r}.")

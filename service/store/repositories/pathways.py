@@ -8,13 +8,14 @@ awarded, what each one rests on, and module credentials presented from other pro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from service.errors import NotFoundError
 from service.store.models import (
     CredentialRow,
     ExternalCredentialRow,
@@ -22,6 +23,7 @@ from service.store.models import (
     QualificationSourceRow,
     StatusEntryRow,
 )
+from service.store.records import Credential, ExternalCredential, Qualification, record
 from service.store.repositories._base import SessionRepository, new_id
 from service.store.repositories.audit import AuditRepository
 from service.store.repositories.credentials import CredentialRepository, NewCredential
@@ -49,11 +51,11 @@ class PathwaysRepository(SessionRepository):
 
     # -- what a learner holds --------------------------------------------------------------
 
-    def module_credentials_of(self, link_ids: Iterable[str]) -> dict[str, list[CredentialRow]]:
-        """:meth:`module_credentials` for many wallet links at once (a cohort): link id ->
-        live module credentials, a few statements per 500 links."""
+    def module_credentials_of(self, link_ids: Iterable[str]) -> dict[str, list[Credential]]:
+        """The live module credentials of many wallet links at once (a cohort): link id ->
+        credentials neither revoked nor suspended, a few statements per 500 links."""
         ids = sorted(set(link_ids))
-        out: dict[str, list[CredentialRow]] = {i: [] for i in ids}
+        out: dict[str, list[Credential]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
             rows = self._session.scalars(
                 select(CredentialRow)
@@ -68,14 +70,15 @@ class PathwaysRepository(SessionRepository):
                 withdrawn |= self.withdrawn([r.id for r in rows[chunk : chunk + 500]])
             for row in rows:
                 if row.id not in withdrawn and row.wallet_link_id is not None:
-                    out[row.wallet_link_id].append(row)
+                    out[row.wallet_link_id].append(record(Credential, row))
         return out
 
     def external_credentials_of(
         self, link_ids: Iterable[str]
-    ) -> dict[str, list[ExternalCredentialRow]]:
+    ) -> dict[str, list[ExternalCredential]]:
+        """Link id -> the other providers' credentials presented in that wallet, oldest first."""
         ids = sorted(set(link_ids))
-        out: dict[str, list[ExternalCredentialRow]] = {i: [] for i in ids}
+        out: dict[str, list[ExternalCredential]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
             rows = self._session.scalars(
                 select(ExternalCredentialRow)
@@ -83,7 +86,7 @@ class PathwaysRepository(SessionRepository):
                 .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
             ).all()
             for row in rows:
-                out[row.wallet_link_id].append(row)
+                out[row.wallet_link_id].append(record(ExternalCredential, row))
         return out
 
     def withdrawn(self, credential_ids: Sequence[str]) -> set[str]:
@@ -105,7 +108,7 @@ class PathwaysRepository(SessionRepository):
         document: dict[str, Any],
         issuer_did: str,
         now: datetime,
-    ) -> tuple[ExternalCredentialRow, bool]:
+    ) -> tuple[ExternalCredential, bool]:
         """Keep a verified external credential in a wallet; (row, False) if it is there already."""
         document_id = str(document["id"])
         existing = self._session.scalar(
@@ -115,7 +118,7 @@ class PathwaysRepository(SessionRepository):
             )
         )
         if existing is not None:
-            return existing, False
+            return record(ExternalCredential, existing), False
         row = ExternalCredentialRow(
             id=new_id(),
             issuer_id=issuer_id,
@@ -138,17 +141,19 @@ class PathwaysRepository(SessionRepository):
             )
             if found is None:
                 raise
-            return found, False
-        return row, True
+            return record(ExternalCredential, found), False
+        return record(ExternalCredential, row), True
 
     # -- qualifications --------------------------------------------------------------------
 
-    def qualifications_of_links(self, link_ids: Iterable[str]) -> list[QualificationRow]:
+    def qualifications_of_links(self, link_ids: Iterable[str]) -> list[Qualification]:
+        """Every qualification awarded to these wallet links."""
         ids = sorted(set(link_ids))
-        found: list[QualificationRow] = []
+        found: list[Qualification] = []
         for start in range(0, len(ids), 500):
             found.extend(
-                self._session.scalars(
+                record(Qualification, row)
+                for row in self._session.scalars(
                     select(QualificationRow).where(
                         QualificationRow.wallet_link_id.in_(ids[start : start + 500])
                     )
@@ -156,13 +161,38 @@ class PathwaysRepository(SessionRepository):
             )
         return found
 
-    def qualification(self, issuer_id: str, qualification_id: str) -> QualificationRow | None:
+    def qualification(self, issuer_id: str, qualification_id: str) -> Qualification | None:
+        """The provider's qualification; None for an unknown one or another provider's."""
         row = self._session.get(QualificationRow, qualification_id)
-        return row if row is not None and row.issuer_id == issuer_id else None
+        return (
+            record(Qualification, row) if row is not None and row.issuer_id == issuer_id else None
+        )
+
+    def record_review(
+        self, issuer_id: str, qualification_id: str, *, reason: str, lift_flag: bool
+    ) -> Qualification:
+        """Keep the provider's review decision on the qualification (``reason``, at most 1,000
+        characters) and, with ``lift_flag``, clear its review flag."""
+        values: dict[str, Any] = {"review_reason": reason[:1000]}
+        if lift_flag:
+            values["flagged_at"] = None
+        self._session.execute(
+            update(QualificationRow)
+            .where(QualificationRow.id == qualification_id, QualificationRow.issuer_id == issuer_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.expire_all()
+        found = self.qualification(issuer_id, qualification_id)
+        if found is None:
+            raise NotFoundError(f"No qualification {qualification_id!r}.")
+        return found
 
     def qualifications(
         self, issuer_id: str, *, flagged: bool | None, limit: int, offset: int
-    ) -> Sequence[QualificationRow]:
+    ) -> list[Qualification]:
+        """The provider's qualifications, newest first; ``flagged`` True or False keeps only
+        those awaiting review or only the others."""
         query = select(QualificationRow).where(QualificationRow.issuer_id == issuer_id)
         if flagged is not None:
             query = query.where(
@@ -170,11 +200,12 @@ class PathwaysRepository(SessionRepository):
                 if flagged
                 else QualificationRow.flagged_at.is_(None)
             )
-        return self._session.scalars(
+        rows = self._session.scalars(
             query.order_by(QualificationRow.created_at.desc(), QualificationRow.id)
             .limit(limit)
             .offset(offset)
         ).all()
+        return [record(Qualification, row) for row in rows]
 
     def add_qualification(
         self, new: NewQualification, *, credentials: Sequence[NewCredential], now: datetime
@@ -251,7 +282,7 @@ class PathwaysRepository(SessionRepository):
         actor: str,
         now: datetime,
         issuer_id: str | None = None,
-    ) -> list[QualificationRow]:
+    ) -> list[Qualification]:
         """Flag, for the provider's review, every qualification (of ``issuer_id``, or of any
         provider) resting on one of these credentials (by document id), each audited;
         returns those newly flagged."""
@@ -283,7 +314,9 @@ class PathwaysRepository(SessionRepository):
                 .execution_options(synchronize_session=False)
             ).first()
             if changed is not None:
-                flagged.append(row)
+                flagged.append(
+                    replace(record(Qualification, row), flagged_at=now, review_reason=reason[:1000])
+                )
                 AuditRepository(self._session).record(
                     actor=actor,
                     action="qualification.flag",
