@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from service.app.idempotency import request_hash
 from service.app.issuing import IssueSetup, Transactions, issue_awards
-from service.app.pathways import qualify
+from service.app.pathways import qualify_holders
 from service.app.telemetry import JOB_ROWS, JOBS_RUN
 from service.credentials import validate
 from service.dates import format_utc
@@ -283,12 +283,14 @@ def run_chunk(
         JOBS_RUN.labels(ISSUE_CHUNK_TASK, "failed").inc()
         return 0
     # As for a cohort in one request: a module that completes a learner's programme awards
-    # the qualification (one per learner and programme version, so a rerun adds none).
-    qualify(
+    # the qualification (one per learner and programme version, so a rerun adds none). The
+    # learners come from the store, so a slice replayed after its worker died between the
+    # commit above and this award still reaches them.
+    qualify_holders(
         repositories,
         setup,
         issuer_id=issuer_id,
-        link_ids=[link.link_id for link in issued.wallet_links.values()],
+        credentials=issued.credentials,
         actor=actor,
         now=now,
     )

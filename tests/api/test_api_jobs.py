@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest import Provider, award_data, cohort, table_counts
+from factories import module_data
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import text
 
@@ -20,7 +21,7 @@ from service.api.openapi.jobs import SCHEMAS
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, issue_awards
 from service.app.jobs import run_chunk
-from service.app.signing import LocalSigner
+from service.app.signing import BatchSigner, LocalSigner
 from service.config import Settings
 from service.store import Database, Repositories
 
@@ -193,6 +194,99 @@ def test_a_slice_run_again_or_after_a_crash_issues_nothing_twice(
     with db.transaction() as session:
         audit = Repositories(session).audit.log(provider.issuer.id, limit=100)
         assert sum(1 for a in audit if a.action == "credential.issue") == THRESHOLD + 3
+
+
+class WorkerKilled(BaseException):
+    """A worker's death (SIGKILL) at a chosen point: nothing after it runs, nothing is marked."""
+
+
+class DiesWhileAwarding:
+    """A signer that signs module credentials and dies on the first qualification."""
+
+    def __init__(self, signer: BatchSigner) -> None:
+        self._signer = signer
+
+    def sign_all(
+        self, key_name: str, documents: Sequence[Any], *, created: datetime, cryptosuite: str
+    ) -> list[Any]:
+        if any("/programmes/" in d["credentialSubject"]["achievement"]["id"] for d in documents):
+            raise WorkerKilled
+        return self._signer.sign_all(key_name, documents, created=created, cryptosuite=cryptosuite)
+
+    def close(self) -> None:
+        self._signer.close()
+
+
+def test_a_slice_whose_worker_died_before_the_award_still_awards_its_learners(
+    client: Any,
+    provider: Provider,
+    db: Database,
+    service_engine: Engine,
+    service_settings: Settings,
+) -> None:
+    """Issue 16: a worker killed after a slice's credentials committed but before the slice's
+    qualifications were awarded. The slice runs again (another worker takes it over): its
+    credentials are replayed, not issued again, and every learner of it who completed the
+    programme gets the qualification, once."""
+    modules = []
+    for code in ("A-1", "B-1"):
+        response = client.post(
+            f"/issuers/{provider.slug}/modules",
+            json=module_data(code=code, name={"en": f"Module {code}"}, defaultLanguage="en"),
+            headers=provider.headers,
+        )
+        assert response.status_code == 201, response.text
+        modules.append(response.json()["id"])
+    first, last = modules
+    response = client.post(
+        f"/issuers/{provider.slug}/programmes",
+        json={
+            "name": {"en": "Metal trades assistant"},
+            "defaultLanguage": "en",
+            "code": "MT-3",
+            "eqfLevel": 3,
+            "completion": {"rule": {"allOf": [first, last]}},
+        },
+        headers=provider.headers,
+    )
+    assert response.status_code == 201, response.text
+    learners = cohort(THRESHOLD + 1)
+    for rows in (learners[:3], learners[3:]):  # at the threshold or under: issued at once
+        assert post_cohort(client, provider, {"id": first}, rows).status_code == 201
+    state = client.app.state.tessera
+    state.jobs.close()  # nothing runs by itself: this test is the workers
+    job = post_cohort(client, provider, {"id": last}, learners).json()
+    assert job["progress"]["slices"] == 2
+    signer = LocalSigner(service_engine)
+    setup = IssueSetup(
+        base_url=service_settings.base_url,
+        signer=signer,
+        canonicalizer=service_engine.canonicalizer,
+    )
+    dying = IssueSetup(
+        base_url=setup.base_url,
+        signer=DiesWhileAwarding(signer),
+        canonicalizer=setup.canonicalizer,
+    )
+    now = datetime.now(UTC)
+    with pytest.raises(WorkerKilled):
+        run_chunk(state.repository, dying, job_id=job["id"], position=0, now=now)
+    assert len(credential_names(db)) == THRESHOLD + 1 + SLICE  # slice 0 committed
+    url = f"/issuers/{provider.slug}/qualifications"
+    assert client.get(url, headers=provider.headers).json() == []
+
+    for position in (0, 1):  # another worker takes the job over
+        run_chunk(state.repository, setup, job_id=job["id"], position=position, now=now)
+    assert wait_for(client, provider, job["url"])["result"] == {
+        "issued": THRESHOLD + 1,
+        "failedRows": 0,
+    }
+    awarded = client.get(url, headers=provider.headers).json()
+    assert len(awarded) == len({q["walletLinkId"] for q in awarded}) == THRESHOLD + 1
+    # Module credentials once each, plus one qualification and one transcript per learner.
+    assert len(credential_names(db)) == 2 * (THRESHOLD + 1) + 2 * (THRESHOLD + 1)
+    run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now)  # once more
+    assert len(client.get(url, headers=provider.headers).json()) == THRESHOLD + 1
 
 
 def test_a_cohort_above_the_job_limit_is_refused(

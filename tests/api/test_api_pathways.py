@@ -165,6 +165,51 @@ def test_the_last_module_awards_the_qualification_and_its_transcript_once(
     assert "qualifications" not in other
 
 
+def test_a_retried_award_whose_first_attempt_died_before_the_award_qualifies(
+    app: Any, client: Any, provider: Provider
+) -> None:
+    """The first attempt stored the last module credential and died before the award; the
+    retry with the same Idempotency-Key replays that credential and awards the qualification."""
+    from datetime import UTC, datetime
+
+    from service.app.issuing import issue_awards
+
+    m1, m2 = (define_module(client, provider, code) for code in ("A-1", "B-1"))
+    programme = programme_of(client, provider, {"rule": {"allOf": [m1, m2]}})
+    award(client, provider, m1)
+    body = {"moduleId": m2, **award_data("Amina Haddad", learnerId="ref-Amina Haddad")}
+    state = app.state.tessera
+    first = issue_awards(
+        state.repository,
+        state.issue_setup(),
+        issuer_id=provider.issuer.id,
+        module_id=m2,
+        awards=[body],
+        actor="test",
+        now=datetime.now(UTC),
+        idempotency_key="last-module",
+        idempotency_body=body,
+    )
+    retry = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json=body,
+        headers={**provider.headers, "Idempotency-Key": "last-module"},
+    )
+    assert retry.status_code == 201, retry.text
+    answer = retry.json()
+    assert answer["verifiableCredential"]["id"] == first.credentials[0]["id"]
+    [awarded] = answer["qualifications"]
+    assert awarded["programmeId"] == programme
+    again = client.post(
+        f"/issuers/{provider.slug}/awards",
+        json=body,
+        headers={**provider.headers, "Idempotency-Key": "last-module"},
+    )
+    assert "qualifications" not in again.json()
+    listed = client.get(f"/issuers/{provider.slug}/qualifications", headers=provider.headers)
+    assert len(listed.json()) == 1
+
+
 def stored(client: Any, provider: Provider, document_id: str) -> dict[str, Any]:
     record = document_id.rsplit("/", 1)[-1]
     response = client.get(

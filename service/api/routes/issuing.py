@@ -13,7 +13,7 @@ from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateD
 from service.api.routes.jobs import job_json
 from service.app.issuing import Issued, issue_awards
 from service.app.jobs import MAX_JOB_ROWS, JobView, create_cohort_job
-from service.app.pathways import qualify
+from service.app.pathways import qualify_holders
 from service.app.vcapi_issuing import issue_vcapi
 from service.credentials.cohort import parse_cohort_csv
 from service.errors import ValidationFailed
@@ -68,12 +68,13 @@ def post_award(
 def _qualify(
     state: AppState, caller: Caller, issuer_id: str, issued: Issued, result: dict[str, Any]
 ) -> None:
-    """The last module of a programme awards the qualification (and its CLR) at once."""
-    awarded = qualify(
+    """The last module of a programme awards the qualification (and its CLR) at once; a
+    retry under the same Idempotency-Key awards what a first attempt that died left undone."""
+    awarded = qualify_holders(
         state.repository,
         state.issue_setup(),
         issuer_id=issuer_id,
-        link_ids=[link.link_id for link in issued.wallet_links.values()],
+        credentials=issued.credentials,
         actor=caller.actor,
         now=state.now(),
     )

@@ -22,7 +22,7 @@ complete, the progress their wallet shows), :mod:`.award` (:func:`qualify`, the 
 case) and :mod:`.review` (the provider's list, and its decision on a flagged qualification).
 """
 
-from service.app.pathways.award import Awarded, programme_achievement, qualify
+from service.app.pathways.award import Awarded, programme_achievement, qualify, qualify_holders
 from service.app.pathways.holdings import (
     RPL_MARKER,
     Progress,
@@ -53,5 +53,6 @@ __all__ = [
     "programme_achievement",
     "programme_version",
     "qualify",
+    "qualify_holders",
     "review_qualification",
 ]

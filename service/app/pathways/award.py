@@ -145,6 +145,31 @@ def qualify(
     return awarded
 
 
+def qualify_holders(
+    repositories: Transactions,
+    setup: IssueSetup,
+    *,
+    issuer_id: str,
+    credentials: Iterable[Mapping[str, Any]],
+    actor: str,
+    now: datetime,
+) -> list[Awarded]:
+    """:func:`qualify` for the learners holding these module credentials, as issued or as
+    replayed under their Idempotency-Key.
+
+    The learners are found through the stored credentials, not through the answer that
+    issued them (a replay has no new wallet links): so when a process dies between a
+    slice's commit and its award, the slice run again still awards every learner of it, and
+    a learner awarded already gets nothing twice."""
+    # Ids this service gave: {base_url}/credentials/{record id}.
+    record_ids = [str(c.get("id", "")).rsplit("/", 1)[-1] for c in credentials]
+    with repositories() as repo:
+        links = repo.pathways.links_holding(issuer_id, record_ids)
+    if not links:
+        return []
+    return qualify(repositories, setup, issuer_id=issuer_id, link_ids=links, actor=actor, now=now)
+
+
 def _record(issuer: Issuer, candidate: Candidate, qid: str, cid: str) -> NewQualification:
     relied_on = [
         {
@@ -173,4 +198,4 @@ def _issuer_id(document: Mapping[str, Any]) -> str:
     return str(issuer.get("id") if isinstance(issuer, Mapping) else issuer)
 
 
-__all__ = ["Awarded", "programme_achievement", "qualify"]
+__all__ = ["Awarded", "programme_achievement", "qualify", "qualify_holders"]

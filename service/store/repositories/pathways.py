@@ -89,6 +89,23 @@ class PathwaysRepository(SessionRepository):
                 out[row.wallet_link_id].append(record(ExternalCredential, row))
         return out
 
+    def links_holding(self, issuer_id: str, credential_ids: Iterable[str]) -> set[str]:
+        """The wallet links that hold any of the provider's credential records ``credential_ids``."""
+        ids = sorted(set(credential_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(
+                link
+                for link in self._session.scalars(
+                    select(CredentialRow.wallet_link_id).where(
+                        CredentialRow.issuer_id == issuer_id,
+                        CredentialRow.id.in_(ids[start : start + 500]),
+                    )
+                ).all()
+                if link is not None
+            )
+        return found
+
     def withdrawn(self, credential_ids: Sequence[str]) -> set[str]:
         """Which of these credential records have a revocation or suspension bit set."""
         if not credential_ids:
