@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.app.disclosure import CountTable, DisclosurePolicy, PublishedTable, protect
+from service.app.outcomes_medians import PublishedMedians, publish_medians
 from service.errors import InputError
 from service.store.repositories import Repositories
 from service.store.repositories.outcomes import Counts, OutcomesRepository
@@ -106,6 +107,8 @@ class OutcomesReport:
     period: Period
     policy: DisclosurePolicy
     indicators: tuple[Indicator, ...]
+    #: Median days from a learner's first module credential of a programme to its award.
+    time_to_qualification: PublishedMedians
     generated_at: datetime
 
     def to_json(self) -> dict[str, Any]:
@@ -140,6 +143,7 @@ class OutcomesReport:
                 }
                 for ind in self.indicators
             ],
+            "timeToQualification": self.time_to_qualification.to_json(),
         }
 
 
@@ -192,6 +196,9 @@ def provider_outcomes(
         policy=policy,
         labels={"module": modules, "programme": programmes},
     )
+    medians = repo.outcomes.time_to_qualification(
+        issuer_id=issuer.id, start=period.start, end=period.end
+    )
     return OutcomesReport(
         scope=issuer.slug,
         scope_name=issuer.name,
@@ -199,6 +206,9 @@ def provider_outcomes(
         period=period,
         policy=policy,
         indicators=indicators,
+        time_to_qualification=publish_medians(
+            medians, months=period.months, labels=programmes, policy=policy
+        ),
         generated_at=now,
     )
 
@@ -215,6 +225,9 @@ def operator_outcomes(
         policy=policy,
         labels={"module": providers, "programme": providers},
     )
+    medians = repo.outcomes.time_to_qualification(
+        issuer_id=None, start=period.start, end=period.end
+    )
     return OutcomesReport(
         scope="operator",
         scope_name="All providers",
@@ -222,6 +235,9 @@ def operator_outcomes(
         period=period,
         policy=policy,
         indicators=indicators,
+        time_to_qualification=publish_medians(
+            medians, months=period.months, labels=providers, policy=policy
+        ),
         generated_at=now,
     )
 

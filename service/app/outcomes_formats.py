@@ -15,6 +15,9 @@ from typing import Any
 
 from service.app.outcomes import OutcomesReport
 
+#: The indicator id of the median days to a qualification in the flat formats.
+MEDIAN_DAYS = "medianDaysToQualification"
+
 #: SDMX dataflow id for these observations (agency:id(version)).
 DATAFLOW = "TESSERA:OUTCOMES(1.0)"
 TOTAL = "_T"
@@ -29,7 +32,9 @@ MEDIA_TYPES = {
 
 
 def observations(report: OutcomesReport) -> Iterator[tuple[str, str, str, int | None]]:
-    """``(indicator, month or _T, breakdown value or _T, value or None)`` for every figure."""
+    """``(indicator, month or _T, breakdown value or _T, value or None)`` for every figure;
+    the median days to a qualification come last (indicator ``MEDIAN_DAYS``, ``_T`` there
+    the median over every month or programme)."""
     for indicator in report.indicators:
         table = indicator.table
         for month, line, total in zip(table.rows, table.cells, table.row_totals, strict=True):
@@ -39,6 +44,14 @@ def observations(report: OutcomesReport) -> Iterator[tuple[str, str, str, int | 
         for column, value in zip(table.columns, table.column_totals, strict=True):
             yield indicator.id, TOTAL, column, value
         yield indicator.id, TOTAL, TOTAL, table.total
+    medians = report.time_to_qualification
+    for month, line, median in zip(medians.rows, medians.cells, medians.row_medians, strict=True):
+        for column, value in zip(medians.columns, line, strict=True):
+            yield MEDIAN_DAYS, month, column, value
+        yield MEDIAN_DAYS, month, TOTAL, median
+    for column, value in zip(medians.columns, medians.column_medians, strict=True):
+        yield MEDIAN_DAYS, TOTAL, column, value
+    yield MEDIAN_DAYS, TOTAL, TOTAL, medians.overall
 
 
 def _write(rows: list[list[str]]) -> str:
@@ -164,6 +177,7 @@ def to_datapackage(report: OutcomesReport) -> dict[str, Any]:
 __all__ = [
     "DATAFLOW",
     "FORMATS",
+    "MEDIAN_DAYS",
     "MEDIA_TYPES",
     "observations",
     "to_csv",

@@ -20,15 +20,19 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
+    String,
     and_,
     case,
     func,
     literal,
     select,
     text,
+    tuple_,
     union,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from service.store.models import (
     CredentialRow,
@@ -43,6 +47,9 @@ from service.store.models import (
 from service.store.repositories._base import SessionRepository
 
 Counts = dict[tuple[str, str], int]
+
+#: ``{(month or None, key or None): (learners, median days)}``; ``None``: every month (or key).
+Medians = dict[tuple[str | None, str | None], tuple[int, float]]
 
 
 class OutcomesRepository(SessionRepository):
@@ -191,6 +198,89 @@ class OutcomesRepository(SessionRepository):
         key = literal("progressed") if issuer_id else issuer
         return self._counts(select(month, key, func.count()).group_by(month, key))
 
+    def time_to_qualification(
+        self, *, issuer_id: str | None, start: datetime, end: datetime
+    ) -> Medians:
+        """The median days from a learner's first module credential of a programme (the
+        provider's own module of that programme, issued before the award) to the award of
+        the programme's qualification, per month of the award and programme (across
+        providers: per provider), per month, per programme and over the window, with the
+        number of learners behind each median. A qualification resting on recognized
+        credentials only has no start here and is left out."""
+        first = aliased(CredentialRow)
+        q = QualificationRow
+        started = (
+            select(func.min(first.issued_at))
+            .join(ModuleRow, ModuleRow.id == first.module_id)
+            .where(
+                first.issuer_id == q.issuer_id,
+                first.wallet_link_id == q.wallet_link_id,
+                ModuleRow.programme_id == q.programme_id,
+                first.issued_at <= q.created_at,
+            )
+            .scalar_subquery()
+        )
+        if self._postgres:
+            days = func.extract("epoch", q.created_at - started) / 86400.0
+        else:
+            days = func.julianday(q.created_at) - func.julianday(started)
+        scope = [q.created_at >= start, q.created_at < end]
+        if issuer_id:
+            scope.append(q.issuer_id == issuer_id)
+        key = q.programme_id if issuer_id else q.issuer_id
+        durations = (
+            select(self._month(q.created_at).label("month"), key.label("key"), days.label("d"))
+            .where(*scope)
+            .subquery()
+        )
+        month, key_, d = durations.c.month, durations.c.key, durations.c.d
+        kept = d.is_not(None)
+        if self._postgres:
+            median = func.percentile_cont(0.5).within_group(d)
+            statement: Executable = (
+                select(month, key_, func.count(), median)
+                .where(kept)
+                .group_by(func.grouping_sets(tuple_(month, key_), month, key_, tuple_()))
+            )
+        else:
+            statement = self._sqlite_medians(month, key_, d, kept)
+        medians: Medians = {}
+        for at, group, n, value in self._session.execute(statement):
+            if value is None:  # the empty grouping set () of no rows at all
+                continue
+            label = at.strftime("%Y-%m") if isinstance(at, datetime) else at
+            medians[(label, group)] = (int(n), float(value))
+        return medians
+
+    @staticmethod
+    def _sqlite_medians(
+        month: ColumnElement[Any], key: ColumnElement[Any], d: ColumnElement[Any], kept: Any
+    ) -> Executable:
+        """SQLite has no ``percentile_cont``: per group, number the durations in order and
+        average the middle one (odd count) or two (even), the same definition."""
+        none = literal(None, String)
+        groups = union_all(
+            *(
+                select(m.label("month"), k.label("key"), d.label("d")).where(kept)
+                for m, k in ((month, key), (month, none), (none, key), (none, none))
+            )
+        ).subquery()
+        ranked = select(
+            groups.c.month,
+            groups.c.key,
+            groups.c.d,
+            func.row_number()
+            .over(partition_by=(groups.c.month, groups.c.key), order_by=groups.c.d)
+            .label("rn"),
+            func.count().over(partition_by=(groups.c.month, groups.c.key)).label("n"),
+        ).subquery()
+        middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+        return (
+            select(ranked.c.month, ranked.c.key, func.max(ranked.c.n), func.avg(ranked.c.d))
+            .where(middle)
+            .group_by(ranked.c.month, ranked.c.key)
+        )
+
     def engagement(self, *, issuer_id: str | None, start: str, end: str) -> Counts:
         """Public verifications of the provider's credentials per month (``start <= month <=
         end``, ``YYYY-MM``) and verifier country (``""``: unknown)."""
@@ -231,4 +321,4 @@ class OutcomesRepository(SessionRepository):
             self._session.execute(statement)
 
 
-__all__ = ["Counts", "OutcomesRepository"]
+__all__ = ["Counts", "Medians", "OutcomesRepository"]
