@@ -200,6 +200,20 @@ def format_number(language: str, value: float) -> str:
     return str(format_decimal(value, locale=locale_of(language)))
 
 
+def format_month(language: str, month: str) -> str:
+    """A ``YYYY-MM`` month as people write it in ``language`` (CLDR: March 2025, März 2025)."""
+    from babel.dates import format_skeleton
+
+    day = date(int(month[:4]), int(month[5:7]), 1)
+    return str(format_skeleton("yMMMM", day, locale=locale_of(language)))
+
+
+def country_name(language: str, code: str) -> str | None:
+    """The name of the ISO 3166 country ``code`` in ``language`` (CLDR), None if unknown."""
+    name = locale_of(language).territories.get(code.upper())
+    return None if name is None else str(name)
+
+
 __all__ = [
     "CLDR_LOCALE",
     "DEFAULT_LANGUAGE",
@@ -207,8 +221,10 @@ __all__ = [
     "LOCALES",
     "RTL",
     "catalog",
+    "country_name",
     "direction",
     "format_date",
+    "format_month",
     "format_number",
     "is_rtl",
     "negotiate",

@@ -110,9 +110,11 @@ def to_sdmx_csv(report: OutcomesReport) -> str:
     return _write(rows)
 
 
-def to_pdf(report: OutcomesReport) -> bytes:
-    """The funder's report: a chart and a table per indicator (service/export/outcomes_pdf)."""
-    from service.export.outcomes_pdf import ChartData, outcomes_pdf
+def to_pdf(report: OutcomesReport, lang: str = "en") -> bytes:
+    """The funder's report: per indicator, the same charts as the provider's page and the
+    data table (service/export/outcomes_pdf)."""
+    from service.app.outcomes_view import report_view
+    from service.export.outcomes_pdf import Section, outcomes_pdf
 
     policy = report.policy
     return outcomes_pdf(
@@ -125,16 +127,9 @@ def to_pdf(report: OutcomesReport) -> bytes:
             f"multiple of {policy.rounding_base}, so totals need not add up.",
             f"Generated {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}.",
         ],
-        charts=[
-            ChartData(
-                title=ind.title,
-                months=ind.table.rows,
-                month_totals=ind.table.row_totals,
-                columns=ind.table.columns,
-                column_totals=ind.table.column_totals,
-                total=ind.table.total,
-            )
-            for ind in report.indicators
+        sections=[
+            Section(title=view.title, charts=view.charts, table=view.table)
+            for view in report_view(lang, report)
         ],
     )
 

@@ -1,8 +1,9 @@
-"""A funder's outcomes report as PDF (fpdf2): per indicator, a bar chart of the monthly
-totals with the same figures in a table beside it, and the totals per breakdown. Bytes out.
+"""A funder's outcomes report as PDF (fpdf2): per indicator, the same bar charts as the
+provider's page (:mod:`service.export.charts`: one chart model, drawn here natively from the
+same layout, scaled to the page) and the data table with the same figures. Bytes out.
 
 It draws only figures it is given, which have already passed disclosure control; a
-withheld figure is drawn as no bar and printed as "withheld", never as 0.
+withheld figure has an outlined stub instead of a bar and reads "withheld", never 0.
 """
 
 from __future__ import annotations
@@ -12,31 +13,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from service.export.charts import (
+    BAR_COLOUR,
+    ROW,
+    STUB_COLOUR,
+    WIDTH,
+    Chart,
+    Table,
+    height,
+    layout,
+    short,
+)
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent / "fonts"
-WITHHELD = "withheld"
+#: Millimetres of the A4 page's text width the charts fill (the SVG's 640 units).
+CHART_MM = 180.0
+SCALE = CHART_MM / WIDTH
+#: The chart's font size: the SVG's 13 units, scaled, in points.
+CHART_PT = 13 * SCALE * 72 / 25.4
 
 
 @dataclass(frozen=True)
-class ChartData:
-    """One indicator: its title, figures per month, and totals per breakdown value."""
+class Section:
+    """One indicator: its heading, its charts and its data table."""
 
     title: str
-    months: Sequence[str]
-    month_totals: Sequence[int | None]
-    columns: Sequence[str]
-    column_totals: Sequence[int | None]
-    total: int | None
+    charts: Sequence[Chart]
+    table: Table
 
 
-def _figure(value: int | None) -> str:
-    return WITHHELD if value is None else f"{value:,}"
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def outcomes_pdf(*, title: str, lines: Sequence[str], charts: Sequence[ChartData]) -> bytes:
-    """The report: a heading, ``lines`` of context (period, disclosure rule), then ``charts``."""
+def outcomes_pdf(*, title: str, lines: Sequence[str], sections: Sequence[Section]) -> bytes:
+    """The report: a heading, ``lines`` of context (period, disclosure rule), then each
+    section's charts and table."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -49,57 +64,74 @@ def outcomes_pdf(*, title: str, lines: Sequence[str], charts: Sequence[ChartData
     pdf.set_font("NotoSans", "", 9)
     for line in lines:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-    for chart in charts:
-        _chart(pdf, chart)
+    for section in sections:
+        pdf.ln(4)
+        _keep(pdf, 12 + (height(section.charts[0], scale=SCALE) if section.charts else 0))
+        pdf.set_font("NotoSans", "B", 12)
+        pdf.multi_cell(0, 6, section.title, new_x="LMARGIN", new_y="NEXT")
+        for chart in section.charts:
+            draw_chart(pdf, chart)
+        _table(pdf, section.table)
     return bytes(pdf.output())
 
 
-def _chart(pdf: FPDF, chart: ChartData) -> None:
-    height = 48 + 4.5 * max(len(chart.months), len(chart.columns))
-    if pdf.get_y() + min(height, 120) > pdf.h - 15:
+def _keep(pdf: FPDF, needed: float) -> None:
+    """Start a new page unless ``needed`` millimetres fit on this one."""
+    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
         pdf.add_page()
-    pdf.ln(4)
-    pdf.set_font("NotoSans", "B", 11)
-    pdf.multi_cell(
-        0, 6, f"{chart.title} (total: {_figure(chart.total)})", new_x="LMARGIN", new_y="NEXT"
-    )
-    top, left = pdf.get_y() + 2, pdf.l_margin
-    # Bars: one per month, scaled to the largest shown figure.
-    shown = [v for v in chart.month_totals if v is not None]
-    peak = max(shown, default=0) or 1
-    width, tall = 100.0, 40.0
-    bar = width / max(len(chart.months), 1)
-    pdf.set_draw_color(120, 120, 120)
-    pdf.line(left, top + tall, left + width, top + tall)
-    pdf.set_font("NotoSans", "", 6)
-    for i, (month, value) in enumerate(zip(chart.months, chart.month_totals, strict=True)):
-        x = left + i * bar
-        if value:
-            h = tall * value / peak
-            pdf.set_fill_color(31, 95, 139)
-            pdf.rect(x + bar * 0.15, top + tall - h, bar * 0.7, h, style="F")
-        pdf.set_xy(x, top + tall + 0.5)
-        pdf.cell(bar, 3, month[5:] if len(month) == 7 else month, align="C")
-    # The same figures as a table beside the chart (and the breakdown's totals below it).
-    x_table = left + width + 8
-    pdf.set_xy(x_table, top)
-    pdf.set_font("NotoSans", "B", 7)
-    pdf.cell(28, 4, "Month", border="B")
-    pdf.cell(28, 4, "Total", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("NotoSans", "", 7)
-    for month, value in zip(chart.months, chart.month_totals, strict=True):
-        pdf.set_x(x_table)
-        pdf.cell(28, 4, month)
-        pdf.cell(28, 4, _figure(value), align="R", new_x="LMARGIN", new_y="NEXT")
-    y = max(pdf.get_y(), top + tall + 6) + 2
-    pdf.set_xy(left, y)
-    pdf.set_font("NotoSans", "B", 7)
-    pdf.cell(70, 4, "Breakdown", border="B")
-    pdf.cell(28, 4, "Total", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("NotoSans", "", 7)
-    for column, value in zip(chart.columns, chart.column_totals, strict=True):
-        pdf.cell(70, 4, column)
-        pdf.cell(28, 4, _figure(value), align="R", new_x="LMARGIN", new_y="NEXT")
 
 
-__all__ = ["ChartData", "outcomes_pdf"]
+def draw_chart(pdf: FPDF, chart: Chart) -> None:
+    """``chart`` at the cursor, full text width, from :func:`service.export.charts.layout`."""
+    tall = height(chart, scale=SCALE)
+    _keep(pdf, tall + 7)
+    pdf.set_font("NotoSans", "", 9)
+    pdf.multi_cell(0, 5, chart.title, new_x="LMARGIN", new_y="NEXT")
+    top, left = pdf.get_y(), pdf.l_margin
+    row = ROW * SCALE
+    axis = left + (layout(chart, scale=SCALE)[0].start if chart.bars else 0)
+    pdf.set_draw_color(*_rgb(STUB_COLOUR))
+    pdf.line(axis, top + 1, axis, top + tall - 1)
+    pdf.set_font_size(CHART_PT)
+    for box in layout(chart, scale=SCALE):
+        y = top + box.top
+        label, shown = short(box.bar.label), box.bar.shown
+        # Labels meet the axis; figures follow the bar (both mirrored right to left).
+        label_w, shown_w = pdf.get_string_width(label) + 0.5, pdf.get_string_width(shown) + 0.5
+        pdf.set_xy(left + box.label_x - (0 if chart.rtl else label_w), y)
+        pdf.cell(label_w, row, label)
+        if box.stub:
+            pdf.set_dash_pattern(dash=0.8, gap=0.6)
+            pdf.rect(left + box.start, y + row * 0.2, box.length, row * 0.6, style="D")
+            pdf.set_dash_pattern()
+        elif box.length > 0:
+            pdf.set_fill_color(*_rgb(BAR_COLOUR))
+            pdf.rect(left + box.start, y + row * 0.15, box.length, row * 0.7, style="F")
+        pdf.set_xy(left + box.value_x - (shown_w if chart.rtl else 0), y)
+        pdf.cell(shown_w, row, shown)
+    pdf.set_xy(left, top + tall)
+
+
+def _table(pdf: FPDF, table: Table) -> None:
+    """The data table: the row label column, then the figures right-aligned."""
+    pdf.ln(2)
+    figures = len(table.headings) - 1
+    first = min(50.0, CHART_MM - 22.0 * figures)
+    rest = (CHART_MM - first) / max(figures, 1)
+    pdf.set_font("NotoSans", "B", 8)
+    _keep(pdf, 8)
+    for i, heading in enumerate(table.headings):
+        width = first if i == 0 else rest
+        pdf.cell(width, 5, short(heading, 30), border="B", align="L" if i == 0 else "R")
+    pdf.ln(5)
+    lines = [*table.rows, *([table.totals] if table.totals else [])]
+    for n, (label, cells) in enumerate(lines):
+        bold = table.totals is not None and n == len(lines) - 1
+        pdf.set_font("NotoSans", "B" if bold else "", 8)
+        pdf.cell(first, 4.5, short(label, 30), border="T" if bold else 0)
+        for cell in cells:
+            pdf.cell(rest, 4.5, cell.text, align="R", border="T" if bold else 0)
+        pdf.ln(4.5)
+
+
+__all__ = ["Section", "draw_chart", "outcomes_pdf"]

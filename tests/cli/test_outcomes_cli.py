@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,19 @@ from cli_support import Cli, service_env
 from conftest import Provider
 from outcomes_support import seed
 
+from service.export.charts import BAR_COLOUR
 from service.store import Database
+
+#: Read at import: the CLI fixture runs commands with exactly their TESSERA_* settings.
+SHOTS = os.environ.get("TESSERA_SCREENSHOTS_DIR")
+
+
+def shots_dir() -> Path:
+    """Where pictures for people go ($TESSERA_SCREENSHOTS_DIR, else tests/e2e/artifacts)."""
+    configured = SHOTS
+    folder = Path(configured) if configured else Path(__file__).parents[1] / "e2e" / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -54,6 +67,14 @@ def test_a_funder_gets_csv_and_pdf_with_small_counts_withheld(
     assert "Outcomes: Vocational Training Centre Hamburg" in text
     assert "withheld" in text
     assert "Credentials issued" in text
+    # The same charts as the provider's page (titles from the one chart model), drawn: the
+    # first page holds bars in the chart colour, and a table row per month.
+    assert "Credentials issued per month" in text and "Credentials issued per module" in text
+    assert "Revocations and suspensions by kind" in text and "February 2025" in text
+    image = document[0].render(scale=2).to_pil().convert("RGB")
+    bar = tuple(int(BAR_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
+    assert sum(1 for pixel in image.getdata() if pixel == bar) > 2000  # bars, not a speck
+    image.save(shots_dir() / "outcomes-report-pdf-page1.png")
 
 
 def test_bad_input_is_one_line(cli: Cli, make_provider: Callable[..., Provider]) -> None:
@@ -68,3 +89,19 @@ def test_bad_input_is_one_line(cli: Cli, make_provider: Callable[..., Provider])
         assert result.exit_code == 2, result.output
         assert words in result.output
         assert "Traceback" not in result.output
+
+
+def test_the_operator_makes_lists_and_revokes_its_api_keys(cli: Cli) -> None:
+    made = cli("outcomes", "keys", "create", "--label", "statistics office")
+    assert made.exit_code == 0, made.output
+    token = next(w for w in made.stdout.split() if w.startswith("tso_"))
+    key_id = made.stdout.split()[4]
+    listed = cli("outcomes", "keys", "list")
+    assert key_id in listed.stdout and "statistics office" in listed.stdout
+    assert token not in listed.stdout and "live" in listed.stdout
+    assert cli("outcomes", "keys", "revoke", key_id).exit_code == 0
+    assert "revoked" in cli("outcomes", "keys", "list").stdout
+    assert "already" in cli("outcomes", "keys", "revoke", key_id).stdout
+    unknown = cli("outcomes", "keys", "revoke", "no-such-key")
+    assert unknown.exit_code == 2 and "no-such-key" in unknown.output
+    assert "Traceback" not in unknown.output
