@@ -1,21 +1,28 @@
 """``tessera outcomes``: a provider's (or every provider's) outcome indicators from this
 service's database, for a funder: CSV, SDMX-CSV, a Frictionless Data Package, JSON or a PDF
 with a chart and table per indicator. Every figure passes the same disclosure control as the
-HTTP API (TESSERA_OUTCOMES_MIN_COUNT, TESSERA_OUTCOMES_ROUNDING_BASE). Heavy imports happen
-inside the command."""
+HTTP API (TESSERA_OUTCOMES_MIN_COUNT, TESSERA_OUTCOMES_ROUNDING_BASE). ``tessera outcomes
+keys`` makes and revokes the operator's API keys for GET /outcomes. Heavy imports happen
+inside the commands."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from cli.common import engine, fail
 from service.errors import TesseraError
+
+if TYPE_CHECKING:
+    from service.store import Repositories
+
+T = TypeVar("T")
 
 outcomes_app = typer.Typer(
     help="Outcome indicators for funders (small counts withheld): CSV, SDMX, PDF.",
@@ -86,3 +93,64 @@ def outcomes_report(
     else:
         out.write_bytes(data)
         typer.echo(f"Wrote {out} ({len(data):,} bytes).", err=True)
+
+
+keys_app = typer.Typer(
+    help="The operator's API keys for GET /outcomes (every provider's outcomes).",
+    no_args_is_help=True,
+)
+outcomes_app.add_typer(keys_app, name="keys")
+
+
+def _in_transaction(work: Callable[[Repositories], T]) -> T:
+    """Run ``work`` in one transaction on this service's database, or exit 2 saying why."""
+    from service.store import Database, Repositories, database_url_from
+
+    database = Database(database_url_from(engine().settings))
+    try:
+        database.migrate()
+        with database.transaction() as session:
+            return work(Repositories(session))
+    except TesseraError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+
+
+@keys_app.command("create")
+def keys_create(
+    label: Annotated[str, typer.Option("--label", help="What the key is for.")] = "operator",
+) -> None:
+    """Make an operator API key with the outcomes scope (printed once; only its hash is kept)."""
+    from service.app.access import create_operator_key
+
+    key = _in_transaction(
+        lambda repo: create_operator_key(
+            repo, label=label, scopes=["outcomes"], actor="cli", now=datetime.now(UTC)
+        )
+    )
+    typer.echo(f"created operator API key {key.id} (scopes: {' '.join(key.scopes)})")
+    typer.echo(f"  token  {key.token}")
+    typer.echo("  (shown only this once: store it safely; send it as Authorization: Bearer)")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The operator API keys: id, label, scopes, created, revoked (never a secret)."""
+    keys = _in_transaction(lambda repo: repo.access.operator_keys())
+    for key in keys:
+        revoked = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+        typer.echo(f"{key.id}  {key.label:20} {key.scopes:10} {key.created_at:%Y-%m-%d}  {revoked}")
+    if not keys:
+        typer.echo("no operator API keys; make one with `tessera outcomes keys create`")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `list`).")]) -> None:
+    """Revoke an operator API key at once."""
+    from service.app.access import revoke_operator_key
+
+    changed = _in_transaction(
+        lambda repo: revoke_operator_key(repo, key_id=key_id, actor="cli", now=datetime.now(UTC))
+    )
+    typer.echo(f"revoked {key_id}" if changed else f"{key_id} was revoked already")

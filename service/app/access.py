@@ -1,7 +1,8 @@
 """API keys: minting, authenticating a bearer token, scopes, revoking.
 
-A key is ``tsk_<prefix>_<secret>``: the prefix finds the row, only a hash of the secret is
-stored, and the comparison runs in constant time whether or not the prefix exists.
+A provider's key is ``tsk_<prefix>_<secret>``, the operator's ``tso_<prefix>_<secret>``
+(scope ``outcomes``: every provider's outcomes): the prefix finds the row, only a hash of the
+secret is stored, and the comparison runs in constant time whether or not the prefix exists.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.errors import AuthenticationError, PermissionDeniedError, ValidationFailed
-from service.store.records import ApiKey, Issuer
+from service.store.records import ApiKey, Issuer, OperatorKey
 from service.store.repositories import Repositories
 
 SCOPES = ("issue", "revoke", "admin", "outcomes")
+#: What an operator key may be for (more operator APIs may add theirs).
+OPERATOR_SCOPES = ("outcomes",)
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,64 @@ def revoke_api_key(
         )
 
 
+def create_operator_key(
+    repo: Repositories, *, label: str, scopes: Sequence[str], actor: str, now: datetime
+) -> NewApiKey:
+    """Mint an operator API key (``tso_…``); only its hash is stored, the token shown once."""
+    bad = [s for s in scopes if s not in OPERATOR_SCOPES]
+    if bad or not scopes:
+        raise ValidationFailed(
+            f"Operator key scopes must be a non-empty subset of {', '.join(OPERATOR_SCOPES)}; "
+            f"got {list(scopes)}."
+        )
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    row = repo.access.add_operator_key(
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        label=label[:100],
+        scopes=" ".join(sorted(set(scopes))),
+        now=now,
+    )
+    repo.audit.record(
+        actor=actor, action="operator_key.create", now=now, subject=row.id, detail=row.scopes
+    )
+    return NewApiKey(id=row.id, token=f"tso_{prefix}_{secret}", scopes=tuple(row.scopes.split()))
+
+
+def authenticate_operator(repo: Repositories, token: str | None, *, scope: str) -> OperatorKey:
+    """The live operator key behind a bearer token, holding ``scope`` (constant time)."""
+    match = re.fullmatch(r"tso_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})", (token or "").strip())
+    row = repo.access.operator_key_by_prefix(match.group(1)) if match else None
+    expected = row.secret_hash if row is not None else _hash_secret("no such key")
+    presented = _hash_secret(match.group(2)) if match else _hash_secret("")
+    if not hmac.compare_digest(expected, presented) or row is None or row.revoked_at is not None:
+        raise AuthenticationError(
+            "Send a live operator API key: `Authorization: Bearer tso_…` "
+            "(`tessera outcomes keys create` makes one); this one is missing, unknown or revoked."
+        )
+    if scope not in row.scopes.split():
+        raise PermissionDeniedError(f"This operator API key lacks the {scope!r} scope.")
+    return row
+
+
+def revoke_operator_key(repo: Repositories, *, key_id: str, actor: str, now: datetime) -> bool:
+    """Revoke an operator key; False when it was revoked already (nothing changes)."""
+    changed = repo.access.revoke_operator_key(key_id, now=now)
+    if changed:
+        repo.audit.record(actor=actor, action="operator_key.revoke", now=now, subject=key_id)
+    return changed
+
+
 __all__ = [
+    "OPERATOR_SCOPES",
     "SCOPES",
     "NewApiKey",
     "authenticate",
+    "authenticate_operator",
     "create_api_key",
+    "create_operator_key",
     "require_scope",
     "revoke_api_key",
+    "revoke_operator_key",
 ]

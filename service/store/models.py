@@ -97,6 +97,33 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class BrowserSessionRow(Base):
+    """A provider's signed-in browser (the outcomes page): the hash of the cookie's token and
+    the API key it signed in with; a revoked key ends its sessions."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OperatorKeyRow(Base):
+    """The operator's API keys (scope ``outcomes``: every provider's outcomes), stored as a
+    public prefix and the hash of the secret, like providers' keys."""
+
+    __tablename__ = "operator_api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class ProgrammeRow(Base):
     __tablename__ = "programmes"
 

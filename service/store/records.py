@@ -55,6 +55,29 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class BrowserSession:
+    """A signed-in browser: ``id`` is the hash of its cookie's token."""
+
+    id: str
+    api_key_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class OperatorKey:
+    """One of the operator's API keys as stored (prefix and hash of the secret)."""
+
+    id: str
+    prefix: str
+    secret_hash: str
+    label: str
+    scopes: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Programme:
     id: str
     issuer_id: str
@@ -241,6 +264,7 @@ def record(cls: type[R], row: Any) -> R:
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "BrowserSession",
     "Credential",
     "CredentialOffer",
     "ExternalCredential",
@@ -250,6 +274,7 @@ __all__ = [
     "Job",
     "JobChunk",
     "Module",
+    "OperatorKey",
     "Programme",
     "Qualification",
     "TrustRecord",
