@@ -23,6 +23,7 @@ from service.api.routes import (
     oid4vp,
     ops,
     outcomes,
+    outcomes_page,
     pathways,
     providers,
     public,
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(pathways.wallet_router)
     oid4vp.install(app)  # the employer's wallet requests, with their page for an unknown one
     wallet.install(app)  # the learner's pages, with their own 404/410 page
+    outcomes_page.install(app)  # the provider's outcomes page, signed in, errors as pages
     verification.install(app)  # public: /credentials/verify, /presentations/verify, /verify, /v/…
     app.add_middleware(MetricsMiddleware)
     return app

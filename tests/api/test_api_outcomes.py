@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from conftest import SERVICE_BASE_URL, Provider, served_status_lists, verify_offline
-from outcomes_support import seed
+from outcomes_support import NOW, seed
 from pydantic import SecretStr
 
+from service.app.access import create_operator_key, revoke_operator_key
 from service.app.engine import Engine
 from service.app.outcomes_signed import digest_sri
 from service.config import Settings
-from service.store import Database
+from service.store import Database, Repositories
 
 OPERATOR_TOKEN = "op_" + "x7Qm2vR9tL4pZ8wK1nB6cY3hJ5sD0fGa"
 YEAR = {"from": "2025-01", "to": "2025-12"}
@@ -208,3 +209,55 @@ def test_a_retried_publish_signs_once(client: Any, db: Database, provider: Provi
     fresh = client.post(url, params=YEAR, headers={**headers, "Idempotency-Key": "another"})
     assert fresh.status_code == 201
     assert fresh.json()["verifiableCredential"]["id"] != vc_id
+
+
+def test_an_operator_api_key_reads_every_provider_until_revoked(
+    client: Any, db: Database, make_provider: Callable[..., Provider]
+) -> None:
+    seed(db, make_provider("Alpha Skills", slug="alpha"))
+    with db.transaction() as session:
+        key = create_operator_key(
+            Repositories(session), label="funder", scopes=["outcomes"], actor="test", now=NOW
+        )
+    assert key.token.startswith("tso_")
+    bearer = {"Authorization": f"Bearer {key.token}"}
+    answer = client.get("/outcomes", params=YEAR, headers=bearer)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["indicators"][0]["columns"] == ["alpha"]
+    # One wrong character, or a revoked key: 401 saying what to send.
+    forged = {"Authorization": f"Bearer {key.token[:-1]}{'A' if key.token[-1] != 'A' else 'B'}"}
+    refused = client.get("/outcomes", params=YEAR, headers=forged)
+    assert refused.status_code == 401 and "tessera outcomes keys create" in refused.json()["detail"]
+    with db.transaction() as session:
+        assert revoke_operator_key(Repositories(session), key_id=key.id, actor="test", now=NOW)
+    assert client.get("/outcomes", params=YEAR, headers=bearer).status_code == 401
+    # The token stays a fallback where the operator set it.
+    token = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    assert client.get("/outcomes", params=YEAR, headers=token).status_code == 200
+
+
+def test_without_a_token_only_operator_keys_open_the_operators_outcomes(
+    service_settings: Settings, db: Database, service_engine: Engine, provider: Provider
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+    from service.app.signing import LocalSigner
+
+    app = create_app(
+        service_settings.model_copy(update={"operator_token": None}),
+        database=db,
+        signer=LocalSigner(service_engine),
+        migrate=False,
+    )
+    with TestClient(app) as plain:
+        missing = plain.get("/outcomes", params=YEAR)
+        assert missing.status_code == 401
+        assert "tso_" in missing.json()["detail"]
+        assert plain.get("/outcomes", params=YEAR, headers=provider.headers).status_code == 401
+        with db.transaction() as session:
+            key = create_operator_key(
+                Repositories(session), label="x", scopes=["outcomes"], actor="test", now=NOW
+            )
+        bearer = {"Authorization": f"Bearer {key.token}"}
+        assert plain.get("/outcomes", params=YEAR, headers=bearer).status_code == 200

@@ -1,5 +1,5 @@
 """Outcome indicators over HTTP: a provider's (API key with the ``outcomes`` or ``admin``
-scope) and the operator's across providers (the operator token). Every figure has passed
+scope) and the operator's across providers (an operator API key, or the operator token). Every figure has passed
 disclosure control (service/app/disclosure.py) before it reaches a response. The provider's
 page (service/api/routes/outcomes_page.py) reads and publishes through the same functions.
 
@@ -25,6 +25,7 @@ from service.api.deps import (
     require_operator,
 )
 from service.api.openapi.outcomes import ANSWERS, SIGNED_ANSWERS
+from service.app.access import authenticate_operator
 from service.app.disclosure import DisclosurePolicy
 from service.app.outcomes import OutcomesReport, Period, operator_outcomes, provider_outcomes
 from service.app.outcomes_formats import MEDIA_TYPES, to_csv, to_datapackage, to_sdmx_csv
@@ -162,9 +163,26 @@ def post_signed_outcomes(
     )
 
 
+def require_operator_outcomes(state: AppState, token: str | None) -> None:
+    """Let the operator read every provider's outcomes: an operator API key (``tso_…``) with
+    the ``outcomes`` scope, or (where it is set) the operator token."""
+    if state.settings.operator_token is None or (token or "").startswith("tso_"):
+        with state.repository() as repo:
+            authenticate_operator(repo, token, scope="outcomes")
+        return
+    require_operator(
+        state,
+        token,
+        off="The operator's outcomes",
+        instead="`tessera outcomes report`",
+        other_keys="or an operator API key from `tessera outcomes keys create`; a provider's "
+        "API key sees its own outcomes at /issuers/{issuer}/outcomes",
+    )
+
+
 @router.get(
     "/outcomes",
-    summary="Outcome indicators across providers (operator token)",
+    summary="Outcome indicators across providers (operator API key or token)",
     response_class=Response,
     responses=ANSWERS,
 )
@@ -176,14 +194,9 @@ def get_operator_outcomes(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The same indicators for every provider side by side (columns: providers), under the
-    same disclosure control. Needs the operator token."""
-    require_operator(
-        state,
-        bearer_token(authorization),
-        off="The operator's outcomes",
-        instead="`tessera outcomes report`",
-        other_keys="a provider's API key sees its own outcomes at /issuers/{issuer}/outcomes",
-    )
+    same disclosure control. Needs an operator API key with the `outcomes` scope (`tessera
+    outcomes keys create`), or the operator token."""
+    require_operator_outcomes(state, bearer_token(authorization))
     period = Period.parse(first, to)
     with state.repository() as repo:
         report = operator_outcomes(repo, period=period, policy=policy_of(state), now=state.now())
