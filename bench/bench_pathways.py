@@ -2,8 +2,9 @@
 
 A provider with a programme of ``--modules`` modules issues them to a cohort of
 ``--learners`` learners, one module at a time, as cohort uploads do; after each upload
-:func:`service.app.pathways.qualify` evaluates every learner of the cohort and, after the last
-module, awards each one the qualification and its CLR 2.0 transcript. Reported: seconds to
+:func:`service.app.pathways.qualify_holders` (as the award routes and job slices call it)
+finds the learners from the credentials, evaluates every one and, after the last module,
+awards each one the qualification and its CLR 2.0 transcript. Reported: seconds to
 evaluate the cohort when nobody completes yet, and seconds to award when everybody does
 (dominated by signing: two documents per learner, the transcript embedding every module
 credential). Signing runs in this one process (``LocalSigner``); the service spreads it over
@@ -28,15 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.app.catalogue import create_module, create_programme  # noqa: E402
 from service.app.engine import build_engine  # noqa: E402
-from service.app.issuing import (  # noqa: E402
-    IssueSetup,
-    create_issuer,
-    create_module,
-    create_programme,
-    issue_awards,
-)
-from service.app.pathways import qualify  # noqa: E402
+from service.app.issuing import IssueSetup, issue_awards  # noqa: E402
+from service.app.pathways import qualify_holders  # noqa: E402
+from service.app.providers import create_issuer  # noqa: E402
 from service.app.signing import LocalSigner  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.contexts import ContextStore  # noqa: E402
@@ -120,11 +117,11 @@ def main() -> None:
             now=now,
         )
         signed = time.perf_counter()
-        awarded = qualify(
+        awarded = qualify_holders(
             repositories,
             setup,
             issuer_id=issuer.id,
-            link_ids=[link.link_id for link in issued.wallet_links.values()],
+            credentials=issued.credentials,
             actor="bench",
             now=now,
         )
