@@ -32,8 +32,7 @@ from service.status.bitstring import (
     entry_json,
 )
 from service.store import Repositories
-from service.store.records import Issuer
-from service.store.repositories.status_lists import StatusList
+from service.store.records import Issuer, StatusList
 
 #: A list is closed for new entries at half capacity, so a random free index is found fast
 #: and every list stays sparse enough that an index says little about issue order.

@@ -21,8 +21,7 @@ from service.dates import format_utc
 from service.errors import NotFoundError
 from service.status.bitstring import bitstring, encode_list, list_credential
 from service.store import Repositories
-from service.store.records import Issuer
-from service.store.repositories.status_lists import StatusList
+from service.store.records import Issuer, StatusList
 
 #: How long a served status list credential is valid (its ``validUntil``). Online verifiers
 #: and caches refresh far sooner (``Cache-Control: max-age``), and a status change re-signs the

@@ -253,6 +253,31 @@ class JobChunk:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class StatusList:
+    """A provider's list: ``size`` bits derived from its entries; ``version`` moves on
+    every change."""
+
+    id: str
+    issuer_id: str
+    purpose: str
+    size: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One allocated index; ``credential_id`` is None once the credential is erased."""
+
+    id: int
+    list_id: str
+    position: int
+    credential_id: str | None
+    is_set: bool
+
+
 R = TypeVar("R")
 
 
@@ -277,6 +302,8 @@ __all__ = [
     "OperatorKey",
     "Programme",
     "Qualification",
+    "StatusEntry",
+    "StatusList",
     "TrustRecord",
     "VerificationCount",
     "WalletLink",

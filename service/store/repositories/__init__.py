@@ -27,7 +27,7 @@ from service.store.repositories.pathways import NewQualification, PathwaysReposi
 from service.store.repositories.providers import ProviderRepository
 from service.store.repositories.retention import RetentionRepository
 from service.store.repositories.rpl import RplRepository
-from service.store.repositories.status_lists import StatusEntry, StatusList, StatusListRepository
+from service.store.repositories.status_lists import StatusListRepository
 from service.store.repositories.trust import TrustRegistryRepository
 from service.store.repositories.wallet import NewLink, WalletRepository
 
@@ -74,8 +74,6 @@ __all__ = [
     "Repositories",
     "RetentionRepository",
     "RplRepository",
-    "StatusEntry",
-    "StatusList",
     "StatusListRepository",
     "TrustRegistryRepository",
     "WalletRepository",

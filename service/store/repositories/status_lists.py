@@ -10,39 +10,14 @@ if it is still the other way, and :meth:`~StatusListRepository.bump_version` is 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
 from service.errors import NotFoundError
 from service.store.models import StatusEntryRow, StatusListRow
+from service.store.records import StatusEntry, StatusList
 from service.store.repositories._base import SessionRepository, new_id
-
-
-@dataclass(frozen=True)
-class StatusList:
-    """A provider's list: ``size`` bits derived from its entries; ``version`` moves on
-    every change."""
-
-    id: str
-    issuer_id: str
-    purpose: str
-    size: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class StatusEntry:
-    """One allocated index; ``credential_id`` is None once the credential is erased."""
-
-    id: int
-    list_id: str
-    position: int
-    credential_id: str | None
-    is_set: bool
 
 
 def _list(row: StatusListRow) -> StatusList:
@@ -186,4 +161,4 @@ class StatusListRepository(SessionRepository):
         )
 
 
-__all__ = ["StatusEntry", "StatusList", "StatusListRepository"]
+__all__ = ["StatusListRepository"]
