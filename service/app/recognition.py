@@ -16,6 +16,7 @@ service flags at once through its status change), and flags the qualification fo
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ from service.verification.pipeline import VerificationResult
 
 Verify = Callable[[Mapping[str, Any]], VerificationResult]
 MAX_PRESENTED = 20
+
+
+def audited_id(document_id: str) -> str:
+    """How the audit log names a presented credential: the SHA-256 (hex) of its id. The id is
+    chosen by the other provider and may be a URL with the learner's name in it; its hash still
+    finds the event for anyone who holds the credential."""
+    return hashlib.sha256(document_id.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ def present(
                         action="external_credential.accept",
                         now=now,
                         issuer_id=issuer.id,
-                        subject=str(document["id"])[:400],
+                        subject=audited_id(str(document["id"])),
                         detail=f"issuer={issuer_did}",
                     )
     awarded = qualify(

@@ -5,11 +5,14 @@ it flags the qualification for review."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from conftest import SERVICE_BASE_URL, Provider, award_data, module_data
+from sqlalchemy import select
 
 from service.credentials.qualification import EXTERNAL
+from service.store.models import AuditRow
 
 
 def path_of(url: str) -> str:
@@ -203,3 +206,37 @@ def test_the_wallet_page_takes_the_file_in_the_learners_language(
         )
         assert refused.status_code == 200, refused.text
         assert 'data-accepted="false"' in refused.text and "Nicht hinzugefügt" in refused.text
+
+
+def test_the_audit_log_names_a_presented_credential_only_by_the_hash_of_its_id(
+    client: Any, make_provider: Any, db: Any
+) -> None:
+    """The other provider chooses the credential's id (it may be a URL with the learner's
+    name in it): the audit event keeps its SHA-256, never the id."""
+    hamburg = make_provider("VTC Hamburg", slug="vtc-hamburg")
+    lyon = make_provider("Académie de Lyon", slug="academie-lyon")
+    local, abroad = define(client, hamburg, "WELD-101"), define(client, lyon, "SAFE-100")
+    achievement = f"{SERVICE_BASE_URL}/issuers/{lyon.slug}/modules/{abroad}"
+    assert (
+        client.post(
+            f"/issuers/{hamburg.slug}/programmes",
+            json={
+                "name": {"en": "Metal trades assistant"},
+                "defaultLanguage": "en",
+                "recognizedProviders": [lyon.did],
+                "completion": {"rule": {"allOf": [local, achievement]}},
+            },
+            headers=hamburg.headers,
+        ).status_code
+        == 201
+    )
+    wallet = path_of(give(client, hamburg, local)["walletUrl"])
+    from_lyon = give(client, lyon, abroad)["verifiableCredential"]
+    assert client.post(f"{wallet}/credentials", json=from_lyon).json()["results"][0]["accepted"]
+
+    with db.transaction() as session:
+        events = session.scalars(
+            select(AuditRow).where(AuditRow.action == "external_credential.accept")
+        ).all()
+    assert [e.subject for e in events] == [hashlib.sha256(from_lyon["id"].encode()).hexdigest()]
+    assert from_lyon["id"].rsplit("/", 1)[-1] not in f"{events[0].subject} {events[0].detail}"
