@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.app.outcomes import OTHER, Indicator, OutcomesReport
+from service.app.outcomes_medians import PublishedMedians
 from service.export.charts import Bar, Cell, Chart, Table
 from service.i18n import country_name, format_month, format_number, is_rtl, translate
 
@@ -81,22 +82,38 @@ def _chart(lang: str, key: str, title: str, labels: list[str], values: list[int 
     )
 
 
-def indicator_view(lang: str, indicator: Indicator) -> IndicatorView:
-    """Charts and table of one indicator in ``lang``."""
-    table = indicator.table
-    title = translate(lang, TITLES.get(indicator.id, indicator.id))
-    months = [format_month(lang, month) for month in table.rows]
-    columns = [_column(lang, indicator, column) for column in table.columns]
+@dataclass(frozen=True)
+class _Figures:
+    """A published table as the view needs it: rows x columns, their totals (or medians)."""
+
+    rows: tuple[str, ...]
+    columns: list[str]
+    cells: tuple[tuple[int | None, ...], ...]
+    row_totals: tuple[int | None, ...]
+    column_totals: tuple[int | None, ...]
+    total: int | None
+
+
+def _view(
+    lang: str, key: str, title: str, figures: _Figures, *, per_column: str | None, total: str
+) -> tuple[tuple[Chart, ...], Table]:
+    """Charts (per month; per column when ``per_column`` names its title's key and there is
+    more than one column) and the data table, whose last column and row are ``total``."""
+    months = [format_month(lang, month) for month in figures.rows]
     per_month = translate(lang, "outcomes.per_month", indicator=title)
-    charts = [_chart(lang, f"{indicator.id}-month", per_month, months, list(table.row_totals))]
-    if indicator.breakdown in PER_BREAKDOWN and len(table.columns) > 1:
-        per_column = translate(lang, PER_BREAKDOWN[indicator.breakdown], indicator=title)
+    charts = [_chart(lang, f"{key}-month", per_month, months, list(figures.row_totals))]
+    single = len(figures.columns) <= 1
+    if per_column and not single:
         charts.append(
-            _chart(lang, f"{indicator.id}-columns", per_column, columns, list(table.column_totals))
+            _chart(
+                lang,
+                f"{key}-columns",
+                translate(lang, per_column, indicator=title),
+                figures.columns,
+                list(figures.column_totals),
+            )
         )
-    single = len(table.columns) <= 1
-    total = translate(lang, "outcomes.total")
-    headings = (translate(lang, "outcomes.month"), *([] if single else columns), total)
+    headings = (translate(lang, "outcomes.month"), *([] if single else figures.columns), total)
 
     def line(cells: tuple[int | None, ...], row_total: int | None) -> tuple[Cell, ...]:
         shown = () if single else tuple(figure(lang, v) for v in cells)
@@ -104,25 +121,78 @@ def indicator_view(lang: str, indicator: Indicator) -> IndicatorView:
 
     rows = tuple(
         (month, line(cells, row_total))
-        for month, cells, row_total in zip(months, table.cells, table.row_totals, strict=True)
+        for month, cells, row_total in zip(months, figures.cells, figures.row_totals, strict=True)
+    )
+    totals = (total, line(figures.column_totals, figures.total))
+    return tuple(charts), Table(caption=title, headings=headings, rows=rows, totals=totals)
+
+
+def indicator_view(lang: str, indicator: Indicator) -> IndicatorView:
+    """Charts and table of one indicator in ``lang``."""
+    table = indicator.table
+    title = translate(lang, TITLES.get(indicator.id, indicator.id))
+    figures = _Figures(
+        rows=table.rows,
+        columns=[_column(lang, indicator, column) for column in table.columns],
+        cells=table.cells,
+        row_totals=table.row_totals,
+        column_totals=table.column_totals,
+        total=table.total,
+    )
+    charts, data = _view(
+        lang,
+        indicator.id,
+        title,
+        figures,
+        per_column=PER_BREAKDOWN.get(indicator.breakdown),
+        total=translate(lang, "outcomes.total"),
     )
     return IndicatorView(
-        id=indicator.id,
-        title=title,
-        charts=tuple(charts),
-        table=Table(
-            caption=title,
-            headings=headings,
-            rows=rows,
-            totals=(total, line(table.column_totals, table.total)),
-        ),
-        withheld=table.withheld,
+        id=indicator.id, title=title, charts=charts, table=data, withheld=table.withheld
+    )
+
+
+def medians_view(lang: str, medians: PublishedMedians, *, by_provider: bool) -> IndicatorView:
+    """The median days to a qualification per month and programme (across providers: per
+    provider); a median of too few learners reads "withheld"."""
+    title = translate(lang, "outcomes.ind_time_to_qualification")
+    figures = _Figures(
+        rows=medians.rows,
+        columns=list(medians.columns),
+        cells=medians.cells,
+        row_totals=medians.row_medians,
+        column_totals=medians.column_medians,
+        total=medians.overall,
+    )
+    charts, data = _view(
+        lang,
+        "timeToQualification",
+        title,
+        figures,
+        per_column="outcomes.per_provider" if by_provider else "outcomes.per_programme",
+        total=translate(lang, "outcomes.overall"),
+    )
+    withheld = sum(v is None for line in medians.cells for v in line)
+    return IndicatorView(
+        id="timeToQualification", title=title, charts=charts, table=data, withheld=withheld
     )
 
 
 def report_view(lang: str, report: OutcomesReport) -> tuple[IndicatorView, ...]:
-    """Every indicator of ``report`` in ``lang``, in report order."""
-    return tuple(indicator_view(lang, indicator) for indicator in report.indicators)
+    """Every indicator of ``report`` in ``lang``, in report order, then the median time to
+    a qualification."""
+    views = [indicator_view(lang, indicator) for indicator in report.indicators]
+    by_provider = report.issuer_did is None
+    views.append(medians_view(lang, report.time_to_qualification, by_provider=by_provider))
+    return tuple(views)
 
 
-__all__ = ["PER_BREAKDOWN", "TITLES", "IndicatorView", "figure", "indicator_view", "report_view"]
+__all__ = [
+    "PER_BREAKDOWN",
+    "TITLES",
+    "IndicatorView",
+    "figure",
+    "indicator_view",
+    "medians_view",
+    "report_view",
+]

@@ -88,7 +88,8 @@ def test_signed_in_the_provider_sees_charts_tables_and_downloads(
     html = page.text
     assert "<script" not in html
     assert html.count('role="img"') >= 6  # a chart per indicator at least
-    assert html.count('<table class="figures">') == 6
+    assert html.count('<table class="figures">') == 7  # six counts and the median days
+    assert 'data-indicator="timeToQualification"' in html
     assert '<title id="chart-credentialsIssued-month-t">Credentials issued per month</title>' in (
         html
     )
