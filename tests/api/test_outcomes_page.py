@@ -114,6 +114,16 @@ def test_signed_in_the_provider_sees_charts_tables_and_downloads(
     bad = client.get("/provider/outcomes?from=2025-13&to=2025-01&lang=fr")
     assert bad.status_code == 422
     assert translate("fr", "outcomes.bad_period", months=60) in bad.text
+    # Any other problem under /provider is a page in the reader's language, never JSON.
+    for url, status in (
+        (f"/provider/outcomes/download?{YEAR}&format=xlsx&lang=es", 422),
+        ("/provider/outcomes/download?from=2025&to=2025-12&lang=es", 422),
+        ("/provider/outcomes/published/no-such-report?lang=es", 404),
+    ):
+        problem = client.get(url)
+        assert problem.status_code == status, url
+        assert problem.headers["content-type"].startswith("text/html")
+        assert translate("es", "outcomes.problem") in problem.text
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

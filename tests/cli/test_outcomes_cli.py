@@ -77,6 +77,25 @@ def test_a_funder_gets_csv_and_pdf_with_small_counts_withheld(
     image.save(shots_dir() / "outcomes-report-pdf-page1.png")
 
 
+def test_the_operators_pdf_has_every_provider(
+    cli: Cli, db: Database, make_provider: Callable[..., Provider], tmp_path: Path
+) -> None:
+    seed(db, make_provider("Alpha Skills", slug="alpha"))
+    seed(db, make_provider("Beta Academy", slug="beta"))
+    pdf = tmp_path / "all.pdf"
+    result = cli(
+        "outcomes", "report", "--from", "2025-01", "--to", "2025-12", "--format", "pdf",
+        "--out", str(pdf),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert "Credentials issued per provider" in text and "alpha" in text and "beta" in text
+    assert "Median days to attain a qualification" in text
+
+
 def test_bad_input_is_one_line(cli: Cli, make_provider: Callable[..., Provider]) -> None:
     make_provider()
     for args, words in (
