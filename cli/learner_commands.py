@@ -126,7 +126,8 @@ retention_app = typer.Typer(
 @retention_app.command("run")
 def retention_run() -> None:
     """Apply the retention settings now (TESSERA_RETENTION_*): erase stored credentials, wallet
-    links, cohort replay records and audit events older than they allow. Prints counts only."""
+    links, cohort replay records and audit events older than they allow, and wallet-app offers
+    30 days after they ended. Prints counts only."""
     from service.app.retention import RetentionPolicy, run_retention
     from service.store import Database, database_url_from
 

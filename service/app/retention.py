@@ -10,6 +10,10 @@ how many days each kind of record is kept (0: kept until erased):
   learner ids), and replay records (``Idempotency-Key``: which credentials a request made);
 * expired employers' presentation requests (their verdicts name the learner) and wallet
   nonces, whatever the settings: they are dead once expired;
+* wallet-app offers (OID4VCI: hashed pre-authorized code, transaction code and access token,
+  the wallet's DID once delivered), whatever the settings, :data:`OFFER_GRACE` after they
+  ended (delivered, or expired with their token): until then a late wallet is told the offer
+  is used or expired rather than unknown;
 * audit events: the oldest are deleted once a retention cutoff is recorded, the only deletion
   the database allows on the append-only log.
 
@@ -33,6 +37,9 @@ from service.app.issuing import Transactions
 from service.config import Settings
 
 log = logging.getLogger("tessera.retention")
+
+#: How long an ended wallet-app offer is kept (README, Privacy: Retention).
+OFFER_GRACE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class RetentionReport:
     cohort_records: int = 0
     audit_events: int = 0
     expired_requests: int = 0
+    wallet_offers: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -71,6 +79,7 @@ class RetentionReport:
             "cohortRecords": self.cohort_records,
             "auditEvents": self.audit_events,
             "expiredRequests": self.expired_requests,
+            "walletOffers": self.wallet_offers,
         }
 
 
@@ -123,7 +132,8 @@ def run_retention(
         if cutoff is not None:
             audit = data.delete_audit_before(cutoff, now=now)
         expired = data.delete_expired_requests(now)
-        report = RetentionReport(credentials, links, cohort, audit, expired)
+        offers = data.delete_offers_ended_before(now - OFFER_GRACE)
+        report = RetentionReport(credentials, links, cohort, audit, expired, offers)
         repo.audit.record(
             actor="retention",
             action="retention.run",
@@ -176,4 +186,10 @@ class RetentionSchedule:
             wait = self._interval
 
 
-__all__ = ["RetentionPolicy", "RetentionReport", "RetentionSchedule", "run_retention"]
+__all__ = [
+    "OFFER_GRACE",
+    "RetentionPolicy",
+    "RetentionReport",
+    "RetentionSchedule",
+    "run_retention",
+]

@@ -76,6 +76,7 @@ def test_retention_forgets_what_is_past_its_time_and_only_that(
         "cohortRecords": 0,
         "auditEvents": 0,
         "expiredRequests": 0,
+        "walletOffers": 0,
     }
     later = datetime.now(UTC) + timedelta(days=31)
     report = run_retention(repositories(db), policy=policy, now=later)
@@ -85,6 +86,7 @@ def test_retention_forgets_what_is_past_its_time_and_only_that(
         "cohortRecords": 0,
         "auditEvents": before["audit_log"],  # not the first run's own (within 30 days)
         "expiredRequests": 0,
+        "walletOffers": 0,
     }
     after = table_counts(db)
     assert after["credentials"] == 0 and after["wallet_links"] == 0
@@ -122,6 +124,7 @@ def test_zero_days_keeps_everything(
         "cohortRecords": 0,
         "auditEvents": 0,
         "expiredRequests": 0,
+        "walletOffers": 0,
     }
     assert table_counts(db) == {**before, "audit_log": before["audit_log"] + 1}
 
@@ -193,6 +196,7 @@ def test_the_cli_exports_erases_and_runs_retention(
         "cohortRecords",
         "auditEvents",
         "expiredRequests",
+        "walletOffers",
     }
 
 
@@ -245,3 +249,29 @@ def test_expired_presentation_requests_go_whatever_the_settings(db: Database) ->
     later = now + REQUEST_LIFETIME + timedelta(seconds=1)
     gone = run_retention(repositories(db), policy=RetentionPolicy(0, 0, 0, 0), now=later)
     assert gone.expired_requests == 1 and table_counts(db)["presentation_requests"] == 0
+
+
+def test_ended_wallet_app_offers_go_a_grace_period_after_whatever_the_settings(
+    client: Any, db: Database, provider: Provider, module: dict[str, Any]
+) -> None:
+    """A wallet-app offer (hashed codes and token; the wallet's DID once delivered) is kept
+    OFFER_GRACE after it expired, so a late wallet hears "expired" rather than "unknown",
+    then deleted even when every period is 0 (kept)."""
+    from service.app.oid4vci.offers import OFFER_LIFETIME
+    from service.app.retention import OFFER_GRACE
+
+    credential = award(client, provider, module, learner=NAME)["verifiableCredential"]
+    made = client.post(
+        f"/issuers/{provider.slug}/credential-offers",
+        json={"credentialIds": [credential["id"].rsplit("/", 1)[1]]},
+        headers=provider.headers,
+    )
+    assert made.status_code == 201, made.text
+    ended = datetime.now(UTC) + OFFER_LIFETIME
+    keep_all = RetentionPolicy(0, 0, 0, 0)
+    kept = run_retention(repositories(db), policy=keep_all, now=ended + OFFER_GRACE / 2)
+    assert kept.to_json()["walletOffers"] == 0 and table_counts(db)["credential_offers"] == 1
+    later = ended + OFFER_GRACE + timedelta(minutes=1)
+    gone = run_retention(repositories(db), policy=keep_all, now=later)
+    assert gone.to_json()["walletOffers"] == 1 and table_counts(db)["credential_offers"] == 0
+    assert table_counts(db)["credentials"] == 1  # the credential itself stays

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
 from service.store.models import (
     AuditRetentionRow,
     AuditRow,
     Base,
+    CredentialOfferRow,
     CredentialRow,
     IdempotencyRow,
     JobChunkRow,
@@ -83,6 +84,22 @@ class RetentionRepository(LearnerDataRepository):
         which names the learner) and expired wallet nonces; how many requests went."""
         self._delete_where(WalletNonceRow, WalletNonceRow.expires_at <= now)
         return self._delete_where(PresentationRequestRow, PresentationRequestRow.expires_at <= now)
+
+    def delete_offers_ended_before(self, cutoff: datetime) -> int:
+        """Delete wallet-app offers that ended before ``cutoff``: delivered, or expired with
+        any access token they handed out; their hashed codes and token and the wallet's DID go
+        with them. How many went."""
+        token_over = or_(
+            CredentialOfferRow.token_expires_at.is_(None),
+            CredentialOfferRow.token_expires_at < cutoff,
+        )
+        return self._delete_where(
+            CredentialOfferRow,
+            or_(
+                CredentialOfferRow.issued_at < cutoff,
+                and_(CredentialOfferRow.expires_at < cutoff, token_over),
+            ),
+        )
 
     def _delete_where(self, table: type[Base], condition: Any) -> int:
         result = self._session.execute(
