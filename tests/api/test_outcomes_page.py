@@ -39,9 +39,11 @@ def scoped_key(client: Any, provider: Provider, scopes: list[str]) -> str:
 
 
 def sign_in(client: Any, key: str, lang: str = "en") -> Any:
-    return client.post(
-        "/provider/sign-in", data={"api_key": key, "lang": lang}, follow_redirects=False
-    )
+    """Open the form (it sets its sign-in cookie), then send it with its CSRF field."""
+    form = client.get(f"/provider/sign-in?lang={lang}")
+    assert form.status_code == 200
+    data = {"api_key": key, "lang": lang, "csrf": csrf_of(form.text)}
+    return client.post("/provider/sign-in", data=data, follow_redirects=False)
 
 
 def csrf_of(html: str) -> str:
@@ -63,6 +65,12 @@ def test_a_wrong_key_or_scope_answers_the_form_again(client: Any, provider: Prov
         assert translate("de", message) in answer.text
         assert COOKIE not in answer.headers.get("set-cookie", "")
         assert "tsk_000000000000" not in answer.text  # the key is never echoed
+    # A sign-in form another site sends (no sign-in cookie, or a forged field) is refused.
+    client.cookies.clear()
+    login_csrf = client.post("/provider/sign-in", data={"api_key": provider.token, "lang": "en"})
+    assert login_csrf.status_code == 403
+    assert translate("en", "outcomes.form_expired") in login_csrf.text
+    assert COOKIE not in login_csrf.headers.get("set-cookie", "")
     # Without a session the page sends the reader to the sign-in form.
     page = client.get(f"/provider/outcomes?{YEAR}", follow_redirects=False)
     assert page.status_code == 303

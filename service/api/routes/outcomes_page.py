@@ -5,8 +5,9 @@ the signed report, in the reader's language. No JavaScript.
 A browser cannot send an ``Authorization`` header, so the provider signs in by pasting an
 API key with the ``outcomes`` or ``admin`` scope (POSTed, never in a URL, never logged):
 :mod:`service.app.browser_sessions` opens a session held in an HttpOnly, SameSite=Strict
-cookie (Secure when the service is on https), scoped to ``/provider``. The forms that change
-something (publish, sign out) carry the session's CSRF token; publishing also carries a
+cookie (Secure when the service is on https), scoped to ``/provider``. Every form carries a
+CSRF token: the sign-in form's is bound to a cookie set with the form (so no other site can
+sign a browser in to its own key), the others' to the session. Publishing also carries a
 one-time request id used as its Idempotency-Key, so a form sent twice signs once. Reading and
 publishing go through the same functions as the JSON API (:mod:`service.api.routes.outcomes`).
 """
@@ -46,6 +47,8 @@ from service.i18n import format_month, supported
 router = APIRouter(tags=["outcomes page"], include_in_schema=False)
 
 COOKIE = "tessera_provider_session"
+#: Set with the sign-in form; its CSRF field must match it.
+SIGN_IN_COOKIE = "tessera_provider_sign_in"
 PATH = "/provider"
 #: The scopes that may open the page (publishing needs ``admin``).
 PAGE_SCOPES = frozenset({"outcomes", "admin"})
@@ -84,9 +87,18 @@ def _cookie(state: AppState) -> dict[str, Any]:
 
 
 def _sign_in_page(
-    request: Request, lang: str, *, status: int = 200, error: str = "", notice: str = ""
+    request: Request,
+    state: AppState,
+    lang: str,
+    *,
+    status: int = 200,
+    error: str = "",
+    notice: str = "",
 ) -> HTMLResponse:
-    return render(
+    """The form, with a fresh sign-in token: a cookie and, derived from it, the form's CSRF
+    field, so another site cannot sign a browser in to its own key (login CSRF)."""
+    token = secrets.token_urlsafe(32)
+    response = render(
         request,
         "outcomes_sign_in.html",
         lang=lang,
@@ -94,7 +106,10 @@ def _sign_in_page(
         error=error,
         notice=notice,
         minutes=SESSION_MINUTES,
+        csrf=csrf_token(token),
     )
+    response.set_cookie(SIGN_IN_COOKIE, token, max_age=SESSION_MINUTES * 60, **_cookie(state))
+    return response
 
 
 def _default_period(now: datetime) -> tuple[str, str]:
@@ -119,11 +134,14 @@ def _slug(state: AppState, caller: Caller) -> str:
 
 
 @router.get("/provider/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request) -> HTMLResponse:
+def sign_in_page(request: Request, state: StateDep) -> HTMLResponse:
     """The sign-in form (and the notice after signing out or when a session ended)."""
     notice = {"signed-out": "outcomes.signed_out", "ended": "outcomes.expired"}
     return _sign_in_page(
-        request, _lang(request), notice=notice.get(request.query_params.get("note", ""), "")
+        request,
+        state,
+        _lang(request),
+        notice=notice.get(request.query_params.get("note", ""), ""),
     )
 
 
@@ -132,17 +150,20 @@ async def sign_in_post(request: Request, state: StateDep) -> Response:
     """Open a session for a pasted API key; a wrong key or scope answers the form again."""
     form = await _form(request)
     lang = _lang(request, form)
+    if not csrf_matches(request.cookies.get(SIGN_IN_COOKIE), form.get("csrf")):
+        return _sign_in_page(request, state, lang, status=403, error="outcomes.form_expired")
     try:
         with state.repository() as repo:
             opened = sign_in(
                 repo, api_key=form.get("api_key", ""), scopes=PAGE_SCOPES, now=state.now()
             )
     except AuthenticationError:
-        return _sign_in_page(request, lang, status=401, error="outcomes.bad_key")
+        return _sign_in_page(request, state, lang, status=401, error="outcomes.bad_key")
     except PermissionDeniedError:
-        return _sign_in_page(request, lang, status=403, error="outcomes.no_scope")
+        return _sign_in_page(request, state, lang, status=403, error="outcomes.no_scope")
     response = RedirectResponse(f"/provider/outcomes?lang={lang}", status_code=303)
     response.set_cookie(COOKIE, opened.token, max_age=SESSION_MINUTES * 60, **_cookie(state))
+    response.delete_cookie(SIGN_IN_COOKIE, **_cookie(state))
     return response
 
 
