@@ -20,6 +20,7 @@ from service.store.models.operations import (
     ErasureRequestRow,
     JobChunkRow,
     JobRow,
+    ProgressionMarkRow,
     VerificationCountRow,
 )
 from service.store.models.pathways import (
@@ -66,6 +67,7 @@ __all__ = [
     "OperatorKeyRow",
     "PresentationRequestRow",
     "ProgrammeRow",
+    "ProgressionMarkRow",
     "QualificationRow",
     "QualificationSourceRow",
     "RplAssessorRow",

@@ -1,5 +1,5 @@
 """Running the service: the audit log and its retention cutoffs, verification and engagement
-counts, learners' erasure requests and background jobs.
+counts, progression marks, learners' erasure requests and background jobs.
 
 The audit log holds who/what/when and never credential content; counts hold no content and no
 client; an erasure request keeps only random ids, times and counts.
@@ -69,6 +69,23 @@ class EngagementCountRow(Base):
     count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
+class ProgressionMarkRow(Base):
+    """A learner (wallet link) progressed with a provider in a month: earned a module
+    credential at a higher EQF level than one they held before, or a qualification. Kept by
+    the transactions that put credentials in links and award qualifications
+    (``OutcomesRepository.refresh_progression``), so the indicator is a plain indexed count."""
+
+    __tablename__ = "progression_marks"
+    __table_args__ = (UniqueConstraint("issuer_id", "month", "wallet_link_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    issuer_id: Mapped[str] = mapped_column(String(36))
+    month: Mapped[str] = mapped_column(String(7))
+    wallet_link_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
 class ErasureRequestRow(Base):
     """A learner's erasure request (from their wallet page) or a provider's erasure, kept after
     the erasure as the record that it happened: no name, no token, no learner reference, only
@@ -129,5 +146,6 @@ __all__ = [
     "ErasureRequestRow",
     "JobChunkRow",
     "JobRow",
+    "ProgressionMarkRow",
     "VerificationCountRow",
 ]

@@ -36,6 +36,7 @@ from service.store.models import (
     WalletLinkRow,
 )
 from service.store.repositories._base import SessionRepository, new_id
+from service.store.repositories.outcomes import OutcomesRepository
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,18 @@ class LearnerDataRepository(SessionRepository):
             )
         self._scrub_job_rows(issuer_id, who)
         self._delete(RplCaseRow, RplCaseRow.id, self._rpl_cases_of(issuer_id, who))
+        emptied = self._in_chunks(
+            ids,
+            lambda chunk: select(CredentialRow.wallet_link_id).where(
+                CredentialRow.id.in_(chunk), CredentialRow.wallet_link_id.is_not(None)
+            ),
+        )
         erased = self._delete(CredentialRow, CredentialRow.id, ids)
         gone = self._delete(WalletLinkRow, WalletLinkRow.id, links)
+        # What the erased held no longer counts as progression (a link is gone or emptier).
+        OutcomesRepository(self._session).refresh_progression(
+            issuer_id, {*links, *(link for link in emptied if link)}
+        )
         self._session.expire_all()
         return Erased(credentials=erased, wallet_links=gone, status_entries_detached=detached)
 

@@ -12,21 +12,23 @@ learners are told apart (for progression) only by their wallet link, inside the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Executable,
     Integer,
     String,
     and_,
     case,
+    delete,
     func,
+    insert,
     literal,
     select,
-    text,
     tuple_,
     union,
     union_all,
@@ -40,6 +42,7 @@ from service.store.models import (
     ExternalCredentialRow,
     IssuerRow,
     ModuleRow,
+    ProgressionMarkRow,
     QualificationRow,
     StatusEntryRow,
     StatusListRow,
@@ -47,6 +50,12 @@ from service.store.models import (
 from service.store.repositories._base import SessionRepository
 
 Counts = dict[tuple[str, str], int]
+
+
+def _last_month(end: datetime) -> str:
+    """The month of the last instant before ``end`` (an exclusive bound)."""
+    return (end - timedelta(microseconds=1)).strftime("%Y-%m")
+
 
 #: ``{(month or None, key or None): (learners, median days)}``; ``None``: every month (or key).
 Medians = dict[tuple[str | None, str | None], tuple[int, float]]
@@ -144,59 +153,105 @@ class OutcomesRepository(SessionRepository):
     def progression(self, *, issuer_id: str | None, start: datetime, end: datetime) -> Counts:
         """Learners who progressed in each month: earned a module credential at a higher EQF
         level than one they already held from the provider, or a qualification. Learners are
-        their wallet links; each counts once a month (across providers: once per provider)."""
-        eqf = self._levels(issuer_id)
-        earlier = (
-            func.min(eqf)
-            .over(
-                partition_by=(CredentialRow.issuer_id, CredentialRow.wallet_link_id),
-                order_by=CredentialRow.issued_at,
-                rows=(None, -1),
-            )
-            .label("earlier")
-        )
-        scope = [
-            CredentialRow.wallet_link_id.is_not(None),
-            CredentialRow.module_id.is_not(None),
-            CredentialRow.issued_at < end,
-        ]
+        their wallet links; each counts once a month (across providers: once per provider).
+        Read from the marks :meth:`refresh_progression` keeps: one indexed count."""
+        mark = ProgressionMarkRow
+        first, last = start.strftime("%Y-%m"), _last_month(end)
+        key = literal("progressed") if issuer_id else mark.issuer_id
+        scope = [mark.month >= first, mark.month <= last]
         if issuer_id:
-            scope.append(CredentialRow.issuer_id == issuer_id)
-        if self._postgres:
-            # The window sorts one row per credential; keep that sort in memory.
-            self._session.execute(text("SET LOCAL work_mem = '64MB'"))
-        # The window runs over the learner's whole history (before ``start`` too), so a
-        # credential in the period is compared with everything earned before it.
+            scope.append(mark.issuer_id == issuer_id)
+        return self._counts(
+            select(mark.month, key, func.count()).where(*scope).group_by(mark.month, key)
+        )
+
+    def refresh_progression(self, issuer_id: str, link_ids: Collection[str]) -> None:
+        """Derive again the progression marks of these learners (wallet links) of the
+        provider from what they hold now. Called in the transaction that changes what a link
+        holds (credentials put in it, a qualification awarded, an erasure), so the marks
+        always agree with the credentials."""
+        self.mark_progression(issuer_id, self.forget_progression(issuer_id, link_ids))
+
+    def forget_progression(
+        self, issuer_id: str, link_ids: Collection[str], *, leaving: Collection[str] = ()
+    ) -> set[str]:
+        """Delete the marks of these links and of the links that the credentials ``leaving``
+        are in now (before they move); answers all of them, to pass to
+        :meth:`mark_progression` once the move is done. (A link that loses a credential can
+        only lose marks, so the links that had none need no new look.)"""
+        links, moving = sorted(set(link_ids)), sorted(set(leaving))
+        affected = set(links)
+        for start in range(0, max(len(links), len(moving)), 500):
+            held = select(CredentialRow.wallet_link_id).where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.id.in_(moving[start : start + 500]),
+            )
+            mark = ProgressionMarkRow
+            gone = self._session.execute(
+                delete(mark)
+                .where(
+                    mark.issuer_id == issuer_id,
+                    mark.wallet_link_id.in_(links[start : start + 500])
+                    | mark.wallet_link_id.in_(held.scalar_subquery()),
+                )
+                .returning(mark.wallet_link_id)
+                .execution_options(synchronize_session=False)
+            )
+            affected.update(gone.scalars())
+        return affected
+
+    def mark_progression(self, issuer_id: str, link_ids: Collection[str]) -> None:
+        """Add the marks of these links (whose marks :meth:`forget_progression` deleted)."""
+        ids = sorted(set(link_ids))
+        for start in range(0, len(ids), 500):
+            self._session.execute(
+                insert(ProgressionMarkRow).from_select(
+                    ["issuer_id", "wallet_link_id", "month"],
+                    self._progression_events(issuer_id, ids[start : start + 500]),
+                )
+            )
+
+    def _progression_events(self, issuer_id: str, link_ids: list[str]) -> CompoundSelect[Any]:
+        """``(provider, learner, month)`` once each: a module credential at a higher EQF level
+        than the lowest the learner held before it, or a qualification."""
+        eqf = self._levels(issuer_id)
+        earlier = func.min(eqf).over(
+            partition_by=CredentialRow.wallet_link_id,
+            order_by=CredentialRow.issued_at,
+            rows=(None, -1),
+        )
         history = (
             select(
-                CredentialRow.issuer_id.label("issuer"),
                 CredentialRow.wallet_link_id.label("learner"),
                 CredentialRow.issued_at.label("at"),
                 eqf.label("eqf"),
-                earlier,
+                earlier.label("earlier"),
             )
-            .where(*scope)
+            .where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.wallet_link_id.in_(link_ids),
+                CredentialRow.module_id.is_not(None),
+            )
             .subquery()
         )
         higher = select(
-            history.c.issuer, history.c.learner, self._month(history.c.at).label("month")
-        ).where(history.c.at >= start, history.c.eqf > history.c.earlier)
-        qualified = [
-            QualificationRow.created_at >= start,
-            QualificationRow.created_at < end,
-        ]
-        if issuer_id:
-            qualified.append(QualificationRow.issuer_id == issuer_id)
+            literal(issuer_id, String), history.c.learner, self._month_label(history.c.at)
+        ).where(history.c.eqf > history.c.earlier)
         attained = select(
             QualificationRow.issuer_id,
             QualificationRow.wallet_link_id,
-            self._month(QualificationRow.created_at),
-        ).where(*qualified)
-        # UNION already leaves one row per (provider, learner, month): count rows.
-        events = union(higher, attained).subquery()
-        issuer, _learner, month = events.c
-        key = literal("progressed") if issuer_id else issuer
-        return self._counts(select(month, key, func.count()).group_by(month, key))
+            self._month_label(QualificationRow.created_at),
+        ).where(
+            QualificationRow.issuer_id == issuer_id,
+            QualificationRow.wallet_link_id.in_(link_ids),
+        )
+        return union(higher, attained)
+
+    def _month_label(self, column: Any) -> ColumnElement[Any]:
+        """``YYYY-MM`` of a UTC timestamp, as text."""
+        if self._postgres:
+            return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+        return func.strftime("%Y-%m", column)
 
     def time_to_qualification(
         self, *, issuer_id: str | None, start: datetime, end: datetime
@@ -299,13 +354,12 @@ class OutcomesRepository(SessionRepository):
         dids = {did for did, _, _ in counts}
         if not dids:
             return
-        ids = dict(
-            self._session.execute(
+        ids = {
+            did: issuer_id
+            for did, issuer_id in self._session.execute(
                 select(IssuerRow.did, IssuerRow.id).where(IssuerRow.did.in_(dids))
             )
-            .tuples()
-            .all()
-        )
+        }
         dialect = self._session.get_bind().dialect.name
         insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for (did, month, country), n in sorted(counts.items()):

@@ -27,6 +27,7 @@ from service.store.records import Credential, ExternalCredential, Qualification,
 from service.store.repositories._base import SessionRepository, new_id
 from service.store.repositories.audit import AuditRepository
 from service.store.repositories.credentials import CredentialRepository, NewCredential
+from service.store.repositories.outcomes import OutcomesRepository
 from service.store.repositories.wallet import WalletRepository
 
 
@@ -260,6 +261,9 @@ class PathwaysRepository(SessionRepository):
                     for source in sorted(set(new.sources))
                 )
                 self._session.flush()
+                OutcomesRepository(self._session).refresh_progression(
+                    new.issuer_id, [new.wallet_link_id]
+                )
         except IntegrityError:
             winner = self._session.scalar(
                 select(QualificationRow.id).where(

@@ -13,6 +13,7 @@ from service.errors import NotFoundError
 from service.store.models import CredentialRow, WalletLinkRow
 from service.store.records import Credential, WalletLink, record
 from service.store.repositories._base import SessionRepository, new_id
+from service.store.repositories.outcomes import OutcomesRepository
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ class WalletRepository(SessionRepository):
         if not assignments:
             return
         self._session.flush()
+        outcomes = OutcomesRepository(self._session)
+        moved = outcomes.forget_progression(
+            issuer_id, set(assignments.values()), leaving=assignments.keys()
+        )
         # On the connection, an executemany UPDATE is plain Core (one statement, any
         # WHERE), not the ORM's bulk-update-by-primary-key.
         self._session.connection().execute(
@@ -155,6 +160,7 @@ class WalletRepository(SessionRepository):
             .values(wallet_link_id=bindparam("link_id")),
             [{"credential_id": c, "link_id": link} for c, link in assignments.items()],
         )
+        outcomes.mark_progression(issuer_id, moved)
         self._session.expire_all()
 
     def wallet_credentials(self, link_id: str) -> list[Credential]:
