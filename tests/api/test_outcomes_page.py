@@ -162,6 +162,10 @@ def test_publishing_needs_the_csrf_token_and_signs_once(
     assert published and published.group(1) in again.text
     listed = client.get(f"/issuers/{provider.slug}/credentials", headers=provider.headers).json()
     assert [c["credentialId"] for c in listed].count(published.group(1)) == 1
+    # Its language links (to its own address) lead back to the page, in that language.
+    switched = client.get("/provider/outcomes/publish?lang=fa", follow_redirects=False)
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/provider/outcomes?lang=fa"
     link = re.search(r'href="(/provider/outcomes/published/[^"]+)"', first.text)
     assert link
     credential = client.get(link.group(1)).json()

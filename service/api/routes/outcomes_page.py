@@ -271,6 +271,12 @@ async def outcomes_publish(request: Request, state: StateDep) -> HTMLResponse:
     )
 
 
+@router.get("/provider/outcomes/publish")
+def outcomes_publish_get(request: Request) -> RedirectResponse:
+    """The published page's language links point here (its own address): back to the page."""
+    return RedirectResponse(f"/provider/outcomes?lang={_lang(request)}", status_code=303)
+
+
 @router.get("/provider/outcomes/published/{record_id}")
 def outcomes_published(record_id: str, request: Request, state: StateDep) -> Response:
     """A signed report this provider published, as the JSON file a funder verifies."""
