@@ -7,7 +7,10 @@ import functools
 import json
 import os
 import shutil
+import socket
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -342,6 +345,30 @@ def client(app: Any) -> Iterator[Any]:
 
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread, for what cannot use the
+    in-process client: a real browser (tests/e2e) or a Node.js wallet library (tests/interop).
+    Its public origin stays SERVICE_BASE_URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not served.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    served.should_exit = True
+    thread.join(timeout=10)
 
 
 def award_data(learner: str = "Amina Haddad", **overrides: Any) -> dict[str, Any]:

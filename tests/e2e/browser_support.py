@@ -1,7 +1,7 @@
 """Shared fixtures for the browser tests: Debian's chromium driven by Playwright (never
-``playwright install``), the app under uvicorn on a loopback port, axe-core from
-``tests/e2e/node_modules`` (installed by ``npm ci`` here when missing), and the screenshot
-folder.
+``playwright install``), axe-core from ``tests/e2e/node_modules`` (``npm ci`` here when
+missing or stale, by the interop harness's ``ensure_node_modules``), and the screenshot
+folder. The app on a loopback port is the ``server`` fixture of tests/conftest.py.
 
 Screenshots go to ``$TESSERA_SCREENSHOTS_DIR`` when set, else to ``tests/e2e/artifacts/``
 (git-ignored) so whoever runs the tests can look at them. Without chromium, Playwright or
@@ -11,11 +11,6 @@ npm the tests are skipped, unless ``TESSERA_TEST_REQUIRE_BROWSER=1`` (CI) makes 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,20 +56,12 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core's browser bundle (the npm package pinned in tests/e2e/package-lock.json)."""
-    if not AXE.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing_or_fail("npm is not installed: it installs axe-core for the browser tests")
-        done = subprocess.run(
-            [str(npm), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            _missing_or_fail(f"`npm ci` in {HERE} failed:\n{done.stderr[-2000:]}")
+    from node_harness import NodeHarnessError, ensure_node_modules
+
+    try:
+        ensure_node_modules(HERE)
+    except NodeHarnessError as problem:
+        _missing_or_fail(str(problem))
     return AXE.read_text(encoding="utf-8")
 
 
@@ -91,32 +78,6 @@ def axe_violations(page: Any, axe_source: str) -> list[str]:
     }"""
     )
     return [str(line) for line in found]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(app: Any) -> Iterator[str]:
-    """The app under uvicorn on a free loopback port, in a thread."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import browser, server, shots  # noqa: F401
+from browser_support import browser, shots  # noqa: F401
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import axe_source, axe_violations, browser, server, shots  # noqa: F401
+from browser_support import axe_source, axe_violations, browser, shots  # noqa: F401
 from conftest import Provider, award_data
 from test_pages_browser import NARROW, OVERFLOWS
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import axe_source, axe_violations, browser, server, shots  # noqa: F401
+from browser_support import axe_source, axe_violations, browser, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 from factories import presentation
 from PIL import Image, ImageChops

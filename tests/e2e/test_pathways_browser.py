@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import axe_source, axe_violations, browser, server, shots  # noqa: F401
+from browser_support import axe_source, axe_violations, browser, shots  # noqa: F401
 from conftest import SERVICE_BASE_URL, award_data, module_data
 
 from service.i18n import LANGUAGES, translate

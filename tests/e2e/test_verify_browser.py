@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import browser, server, shots  # noqa: F401
+from browser_support import browser, shots  # noqa: F401
 from conftest import Provider, award_data, module_data
 
 from service.api.limits import PublicPolicy, build_public_endpoint

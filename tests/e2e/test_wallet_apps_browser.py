@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from browser_support import axe_source, axe_violations, browser, server, shots  # noqa: F401
+from browser_support import axe_source, axe_violations, browser, shots  # noqa: F401
 from conftest import Provider, award_data
 from test_pages_browser import NARROW, OVERFLOWS
 

@@ -29,10 +29,7 @@ from typing import Any, Self
 
 INTEROP_DIR = Path(__file__).resolve().parent
 HARNESS = INTEROP_DIR / "harness.mjs"
-PACKAGE_LOCK = INTEROP_DIR / "package-lock.json"
 NODE_MODULES = INTEROP_DIR / "node_modules"
-# npm writes this file on every install; its mtime tells when node_modules was last synced.
-NODE_MODULES_LOCK = NODE_MODULES / ".package-lock.json"
 
 
 class NodeHarnessError(RuntimeError):
@@ -43,34 +40,38 @@ def _require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise NodeHarnessError(
-            f"`{name}` was not found on PATH: the interop harness needs Node.js >= 20 "
+            f"`{name}` was not found on PATH: the interop and browser tests need Node.js >= 20 "
             "and npm (e.g. `apt-get install nodejs npm`)."
         )
     return path
 
 
-def node_modules_stale() -> bool:
-    """True when node_modules is missing or older than package-lock.json."""
-    if not NODE_MODULES.is_dir():
+def node_modules_stale(folder: Path = INTEROP_DIR) -> bool:
+    """True when ``folder``'s node_modules is missing or older than its package-lock.json."""
+    modules = folder / "node_modules"
+    if not modules.is_dir():
         return True
-    stamp = NODE_MODULES_LOCK if NODE_MODULES_LOCK.exists() else NODE_MODULES
-    return stamp.stat().st_mtime < PACKAGE_LOCK.stat().st_mtime
+    # npm writes .package-lock.json on every install; its mtime tells when it last synced.
+    installed = modules / ".package-lock.json"
+    stamp = installed if installed.exists() else modules
+    return stamp.stat().st_mtime < (folder / "package-lock.json").stat().st_mtime
 
 
-def ensure_node_modules(timeout: float = 600.0) -> None:
-    """Install the harness's npm dependencies (``npm ci``) when needed.
+def ensure_node_modules(folder: Path = INTEROP_DIR, timeout: float = 600.0) -> None:
+    """Install ``folder``'s npm dependencies (``npm ci``) when needed: the one way the tests
+    set up Node.js packages (this harness's, and axe-core for the browser tests in tests/e2e).
 
-    Runs ``npm ci --no-audit --no-fund`` in tests/interop when node_modules is
-    missing or older than package-lock.json. Raises ``NodeHarnessError`` with a
-    clear message when node/npm are missing or the install fails.
+    Runs ``npm ci --no-audit --no-fund`` in ``folder`` when its node_modules is missing or
+    older than package-lock.json. Raises ``NodeHarnessError`` with a clear message when
+    node/npm are missing or the install fails.
     """
     _require_tool("node")
     npm = _require_tool("npm")
-    if not node_modules_stale():
+    if not node_modules_stale(folder):
         return
     proc = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=INTEROP_DIR,
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -78,7 +79,7 @@ def ensure_node_modules(timeout: float = 600.0) -> None:
     )
     if proc.returncode != 0:
         raise NodeHarnessError(
-            f"`npm ci` in {INTEROP_DIR} failed with exit code {proc.returncode}:\n"
+            f"`npm ci` in {folder} failed with exit code {proc.returncode}:\n"
             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
 

@@ -6,11 +6,7 @@ and receives a credential bound to the holder's DID that verifies in the referen
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +17,6 @@ from node_harness import ensure_node_modules
 
 pytestmark = pytest.mark.interop
 HERE = Path(__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def server(app: Any) -> Iterator[str]:
-    """The app under uvicorn on a loopback port; its public origin stays SERVICE_BASE_URL."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=10)
 
 
 def wallet_app(request: dict[str, Any], *, server: str) -> dict[str, Any]:
