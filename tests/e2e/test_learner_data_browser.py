@@ -52,16 +52,17 @@ def test_your_data_page_in_every_language_and_the_erasure_request(
     assert problems == {}
 
     page.goto(f"{server}{path}?lang=en")
-    page.get_by_text(translate("en", "data.link")).click()
+    page.get_by_role("link", name=translate("en", "data.link")).click()
     page.wait_for_load_state()
     with page.expect_download() as download:
-        page.get_by_text(translate("en", "data.download")).click()
+        page.get_by_role("link", name=translate("en", "data.download")).click()
     assert download.value.suggested_filename.endswith(".zip")
     # The box is required: the browser does not send the form without it.
-    page.locator("button[type=submit]").click()
+    erase = page.get_by_role("button", name=translate("en", "data.erase_button"))
+    erase.click()
     assert page.locator("[data-erasure]").count() == 0
-    page.locator("#confirm").check()
-    page.locator("button[type=submit]").click()
+    page.get_by_role("checkbox", name=translate("en", "data.erase_confirm")).check()
+    erase.click()
     page.wait_for_load_state()
     assert page.locator('[data-erasure="requested"]').count() == 1
     assert axe_violations(page, axe_source) == []
