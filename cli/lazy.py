@@ -23,7 +23,7 @@ def load_command(name: str, target: str) -> Any:
     """The Click command for ``target`` (``module:attribute``: a Typer app or a function)."""
     module_name, attribute = target.split(":")
     obj = getattr(importlib.import_module(module_name), attribute)
-    wrapper = typer.Typer()
+    wrapper = typer.Typer(add_completion=False)  # else each loaded command offers completion
     if isinstance(obj, typer.Typer):
         wrapper.add_typer(obj, name=name)
         group = typer.main.get_command(wrapper)

@@ -28,6 +28,7 @@ from service.errors import TesseraError
 app = typer.Typer(
     help="Tessera: verifiable, portable training credentials.",
     no_args_is_help=True,
+    add_completion=False,  # shell completion is not offered (the README documents none)
     cls=lazy_group(
         {
             "db": (

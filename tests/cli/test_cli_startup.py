@@ -86,3 +86,14 @@ def test_lazy_commands_are_listed_with_their_own_help(typer_app: Any) -> None:
     assert lazy
     for name, (target, summary) in lazy.items():
         assert _help(load_command(name, target)) == summary, name
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["verify"], ["db"]])
+def test_help_screens_offer_no_shell_completion_options(tmp_path: Path, command: list[str]) -> None:
+    """Shell completion is not part of the CLI (the README documents none), so no help screen
+    lists Typer's --install-completion / --show-completion."""
+    shown = run_tessera(service_env(tmp_path), *command, "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "--help" in shown.stdout
+    assert "--install-completion" not in shown.stdout
+    assert "--show-completion" not in shown.stdout
