@@ -26,14 +26,24 @@ column totals and grand total. Before it leaves the service:
 Suppression is decided on the exact counts; rounding is applied last and never changes
 which entries are withheld.
 
-Linked tables (two tables over the same people sharing a margin) can leak by differencing;
-each indicator is published as one table, so this module protects one table at a time.
+Periods. Two reports over overlapping periods are linked tables: protected one by one, Jan-Mar
+and Jan-Feb would differ by March's column and give back a March cell withheld in both. So a
+report is never protected on its own (:func:`protect_period`): every figure in it is taken
+from, or added up from, the published figures of fixed tables, one per calendar year (its 12
+months x the columns, with month, column and year totals), each protected once as above. The
+cells and month totals of any period are those of its years' tables; its column totals and
+total are the year's own for a whole calendar year and otherwise the sums of the published
+figures (withheld when one is). Whatever periods a reader asks for, everything they hold is a
+function of those year tables, so differencing periods gives nothing that the year tables do
+not (the fixed-table-design practice of statistical offices: protect the table once and derive
+every release from it; e.g. Hundepool et al., *Statistical Disclosure Control*, 2012, 4.4 on
+linked tables). Tables of different years share no cell, so they are not linked.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 #: The smallest minimum cell count an operator may configure.
@@ -261,6 +271,64 @@ def protect(table: CountTable, *, policy: DisclosurePolicy) -> PublishedTable:
     )
 
 
+def protect_period(
+    table: CountTable, *, period_rows: Sequence[str], policy: DisclosurePolicy
+) -> PublishedTable:
+    """The rows ``period_rows`` (months ``YYYY-MM``) as they may be published, taken from the
+    protected tables of their calendar years (module docstring, *Periods*). ``table`` holds
+    every month of each of those years (its rows grouped by year, in order)."""
+    years: dict[str, list[int]] = {}
+    for i, row in enumerate(table.rows):
+        years.setdefault(row[:4], []).append(i)
+    frames = {
+        year: protect(
+            CountTable(
+                rows=tuple(table.rows[i] for i in rows),
+                columns=table.columns,
+                cells=tuple(table.cells[i] for i in rows),
+            ),
+            policy=policy,
+        )
+        for year, rows in years.items()
+    }
+    wanted = set(period_rows)
+    cells: list[tuple[int | None, ...]] = []
+    row_totals: list[int | None] = []
+    column_totals: list[int | None] = [0] * len(table.columns)
+    total: int | None = 0
+    for frame in frames.values():
+        shown = [i for i, row in enumerate(frame.rows) if row in wanted]
+        if not shown:
+            continue
+        cells.extend(frame.cells[i] for i in shown)
+        row_totals.extend(frame.row_totals[i] for i in shown)
+        whole = len(shown) == len(frame.rows)
+        for j in range(len(table.columns)):
+            part = frame.column_totals[j] if whole else _sum(frame.cells[i][j] for i in shown)
+            column_totals[j] = _sum((column_totals[j], part))
+        total = _sum((total, frame.total if whole else _sum(frame.row_totals[i] for i in shown)))
+    return PublishedTable(
+        rows=tuple(row for frame in frames.values() for row in frame.rows if row in wanted),
+        columns=table.columns,
+        cells=tuple(cells),
+        row_totals=tuple(row_totals),
+        column_totals=tuple(column_totals),
+        total=total,
+        min_count=policy.min_count,
+        rounding_base=policy.rounding_base,
+    )
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    """The sum of published figures; withheld (None) when one of them is."""
+    out = 0
+    for value in values:
+        if value is None:
+            return None
+        out += value
+    return out
+
+
 __all__ = [
     "MIN_COUNT_FLOOR",
     "CountTable",
@@ -270,5 +338,6 @@ __all__ = [
     "grid_of",
     "primary_entries",
     "protect",
+    "protect_period",
     "withheld_entries",
 ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service.app.disclosure import CountTable, DisclosurePolicy, PublishedTable, protect
+from service.app.disclosure import CountTable, DisclosurePolicy, PublishedTable, protect_period
 from service.app.outcomes_medians import PublishedMedians, publish_medians
 from service.errors import InputError
 from service.store.repositories import Repositories
@@ -75,6 +75,12 @@ class Period:
             out.append(label)
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return out
+
+    @property
+    def frame(self) -> Period:
+        """The whole calendar years the period lies in: the tables its figures come from
+        (:func:`service.app.disclosure.protect_period`)."""
+        return Period(f"{self.first[:4]}-01", f"{self.last[:4]}-12")
 
     @property
     def start(self) -> datetime:
@@ -250,13 +256,15 @@ def _indicators(
     policy: DisclosurePolicy,
     labels: dict[str, dict[str, str]],
 ) -> tuple[Indicator, ...]:
-    months = period.months
-    start, end = period.start, period.end
+    # Counted over whole calendar years, published for the period's months only.
+    frame = period.frame
+    months = frame.months
+    start, end = frame.start, frame.end
     by_provider = issuer_id is None
     identity = {k: k for k in ("revocation", "suspension", "recognized", "progressed")}
     if by_provider:
         identity = labels["module"]  # provider ids -> slugs, for every indicator
-    engagement = store.engagement(issuer_id=issuer_id, start=period.first, end=period.last)
+    engagement = store.engagement(issuer_id=issuer_id, start=frame.first, end=frame.last)
     if by_provider:
         # Across providers the operator sees the monthly sum (no country).
         engagement = _total_per_month(engagement)
@@ -309,7 +317,11 @@ def _indicators(
             id=name,
             title=INDICATORS[name],
             breakdown=breakdown,
-            table=protect(_table(counts, months, names, fixed=fixed), policy=policy),
+            table=protect_period(
+                _table(counts, months, names, fixed=fixed),
+                period_rows=period.months,
+                policy=policy,
+            ),
         )
         for name, breakdown, counts, names, fixed in plan
     )
