@@ -241,7 +241,7 @@ def keys_revoke(
 ) -> None:
     """Declare a key of provider ISSUER compromised from a moment on."""
     from service.app.providers import revoke_key
-    from service.verification.pipeline import parse_datetime
+    from service.dates import parse_datetime
 
     now = datetime.now(UTC)
     moment = now

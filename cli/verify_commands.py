@@ -88,8 +88,9 @@ def verify_command(
     limits). --did-document and --trust documents are used first; with --status-dir the
     status comes from the saved lists only."""
     from cli.trust_commands import offline_trust, status_checker_for
+    from service.dates import parse_datetime
     from service.dids import Resolver, StaticResolver
-    from service.verification.pipeline import parse_datetime, verify_credential
+    from service.verification.pipeline import verify_credential
 
     if output not in ("json", "text"):
         fail("--format must be json or text.")

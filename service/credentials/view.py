@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from service import i18n
 from service.credentials.openbadges import EQF_FRAMEWORK, EQF_SCHEME
-from service.dates import format_utc
+from service.dates import format_utc, parse_datetime, validity_fields
 from service.i18n import format_number, is_rtl, translate, translate_plural
-from service.verification.pipeline import issuer_of, parse_datetime, validity_fields
+from service.parties import issuer_of
 
 
 def plain_text(value: Any) -> str | None:

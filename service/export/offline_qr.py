@@ -56,13 +56,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from service.credentials.view import plain_text
-from service.dates import format_utc
+from service.dates import format_utc, parse_datetime
 from service.dids import did_web_host
 from service.errors import InputError, MalformedDocumentError
 from service.export.binary import Cbor, base45_decode, base45_encode, cbor_decode, cbor_encode
 from service.keys import Signer
 from service.proofs.eddsa_jcs_2022 import jcs
-from service.verification.dates import parse_datetime
 
 PREFIX = "TSR1:"
 FORMAT_VERSION = 1

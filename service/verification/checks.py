@@ -4,7 +4,7 @@
 Each check returns ``passed``, ``failed`` or ``unknown`` with a sentence a person can read, and
 never raises for bad input. Nothing here reads the clock, the network or a database: time is
 an argument (``now``) and collaborators (context store, suites, resolver, status checker) are
-passed in. Dates are read and worded by :mod:`service.verification.dates`.
+passed in. Dates are read and worded by :mod:`service.dates`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from service.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextStore
-from service.dates import format_utc
+from service.dates import format_utc, parse_datetime, validity_fields
 from service.dids import Resolver
 from service.errors import (
     VC_DM,
@@ -28,10 +28,10 @@ from service.errors import (
     TesseraError,
     UnsupportedProofError,
 )
+from service.parties import issuer_of
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof, proofs_of, verify_proof
 from service.proofs.limits import Limits, check_structure
 from service.strict_json import loads_strict
-from service.verification.dates import parse_datetime, validity_fields
 
 Status = Literal["passed", "failed", "unknown"]
 #: Bitstring Status List §3.6: the status list could not be retrieved (or was not at hand).
@@ -267,20 +267,6 @@ def check_proofs(
 # -- issuer -----------------------------------------------------------------------------
 
 
-def party_of(document: Mapping[str, Any], field: str) -> str | None:
-    """The id (an absolute URI) of the party ``field`` names (``issuer``, ``holder``), whether
-    its value is a string or an object with an ``id``; None when there is no usable id."""
-    party = document.get(field)
-    if isinstance(party, Mapping):
-        party = party.get("id")
-    return party if isinstance(party, str) and ":" in party else None
-
-
-def issuer_of(document: Mapping[str, Any]) -> str | None:
-    """The issuer's id, whether ``issuer`` is a string or an object."""
-    return party_of(document, "issuer")
-
-
 def check_issuer(document: Mapping[str, Any], verified: Sequence[VerifiedProof]) -> Check:
     """The ``issuer`` check: each verified proof's key is controlled by the issuer, listed
     under ``assertionMethod``, and was not declared compromised before the signature."""
@@ -432,8 +418,6 @@ __all__ = [
     "check_status",
     "check_validity",
     "failed",
-    "issuer_of",
-    "party_of",
     "passed",
     "unknown",
 ]

@@ -29,8 +29,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.contexts import ContextStore
+from service.dates import valid_from
 from service.dids import Resolver
 from service.errors import VC_DM
+from service.parties import issuer_of
 from service.proofs.data_integrity import Cryptosuite, VerifiedProof
 from service.proofs.limits import DEFAULT_LIMITS, Limits
 from service.verification.checks import (
@@ -45,15 +47,7 @@ from service.verification.checks import (
     check_proofs,
     check_status,
     check_validity,
-    issuer_of,
-    party_of,
     unknown,
-)
-from service.verification.dates import (
-    is_vc11,
-    parse_datetime,
-    valid_from,
-    validity_fields,
 )
 
 CHECK_IDS = ("parse", "context", "proof", "issuer", "validity", "status", "trust")
@@ -231,11 +225,6 @@ __all__ = [
     "VerificationResult",
     "Verifier",
     "context_check",
-    "is_vc11",
-    "issuer_of",
-    "parse_datetime",
-    "party_of",
-    "validity_fields",
     "verdict_is_verified",
     "verify_credential",
 ]

@@ -36,6 +36,7 @@ from service.errors import (
     TesseraError,
     UnsupportedProofError,
 )
+from service.parties import party_of
 from service.proofs.data_integrity import proofs_of, verify_proof
 from service.proofs.limits import check_structure
 from service.strict_json import loads_strict
@@ -44,7 +45,6 @@ from service.verification.pipeline import (
     VerificationResult,
     Verifier,
     context_check,
-    party_of,
     verify_credential,
 )
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.app.engine import Engine
 from service.app.wallet import catalogue_entry
+from service.dates import valid_from
 from service.export.offline_qr import PREFIX
 from service.proofs import Limits, verification_suites
 from service.proofs.limits import cpu_budget
@@ -39,7 +40,6 @@ from service.verification.counters import (
     engaged_issuer,
     verdict_of,
 )
-from service.verification.dates import valid_from
 from service.verification.directory import ServiceDirectory
 from service.verification.intake import own_link
 from service.verification.memo import HashMemo

@@ -22,17 +22,16 @@ from typing import Any, Protocol
 
 import httpx
 
+from service.dates import parse_datetime, validity_fields
 from service.dids import did_web_host
 from service.errors import FetchError, StatusListError, TesseraError
+from service.parties import issuer_of
 from service.status.bitstring import bit_at, parse_entries, read_list_credential
 from service.verification.pipeline import (
     STATUS_RETRIEVAL_ERROR,
     Check,
     VerificationResult,
     Verifier,
-    issuer_of,
-    parse_datetime,
-    validity_fields,
     verify_credential,
 )
 from service.verification.remote import (

@@ -39,10 +39,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from service.credentials.schemas import validate
-from service.dates import format_utc
+from service.dates import format_utc, parse_datetime
 from service.dids import method_from_document
 from service.errors import DidResolutionError, ValidationFailed
-from service.verification.pipeline import Check, Status, parse_datetime
+from service.verification.pipeline import Check, Status
 
 JsonObject = dict[str, Any]
 

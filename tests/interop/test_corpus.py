@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from service.contexts import ContextStore
+from service.dates import parse_datetime
 from service.dids import StaticResolver
 from service.proofs import Canonicalizer, verification_suites
-from service.verification.pipeline import Verifier, parse_datetime, verify_credential
+from service.verification.pipeline import Verifier, verify_credential
 from service.verification.status import FunctionLists, StatusChecker
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Query
 from service.api.deps import CallerDep, StateDep, issuer_for
 from service.app.access import SCOPES, create_api_key, revoke_api_key
 from service.app.providers import revoke_key
+from service.dates import parse_datetime
 from service.errors import ValidationFailed
-from service.verification.pipeline import parse_datetime
 
 router = APIRouter(prefix="/issuers/{issuer}", tags=["access"])
 
