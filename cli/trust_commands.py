@@ -313,7 +313,7 @@ def status_fetch(
 
 def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]:
     """The registry and every DID document a `trust export` file carries."""
-    from service.verification.trust import load_registry
+    from service.verification.trust_file import load_registry
 
     try:
         return load_registry(_read_json(path))

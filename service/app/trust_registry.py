@@ -16,12 +16,8 @@ from typing import Any
 
 from service.store.records import TrustRecord
 from service.store.repositories import Repositories
-from service.verification.trust import (
-    TrustEntry,
-    TrustRegistry,
-    registry_from_json,
-    registry_to_json,
-)
+from service.verification.trust import TrustEntry, TrustRegistry
+from service.verification.trust_file import registry_from_json, registry_to_json
 
 JsonObject = dict[str, Any]
 

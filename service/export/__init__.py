@@ -4,9 +4,10 @@ network (``service.app.wallet`` and the routes do that).
 
 - :mod:`service.export.qr`       short ids, verification links, QR symbols as PNG/SVG
 - :mod:`service.export.offline_qr`  the offline QR payload (``TSR1:``): encode, decode (checked by
-  :mod:`service.verification.offline`)
+  :mod:`service.verification.offline`); :mod:`service.export.offline_payload` its claims
 - :mod:`service.export.binary`   Base45, Crockford Base32, the strict CBOR subset
-- :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL)
+- :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL); its fonts
+  in :mod:`service.export.pdf_fonts`
 - :mod:`service.credentials.view`     what a person reads off a credential, translated
 """
 

@@ -7,7 +7,8 @@ bidirectional algorithm, so Arabic script is joined and runs right to left, and 
 code or URL inside it keeps its order. The fonts for every interface language ship with the
 package (``service/export/fonts``: Noto Sans, Noto Naskh Arabic, Noto Sans Ethiopic, under the
 SIL Open Font License), so a certificate needs no system fonts; a script they do not cover (a
-Georgian or Devanagari name) falls back to the system's Noto font for that script.
+Georgian or Devanagari name) falls back to the system's Noto font for that script
+(:mod:`service.export.pdf_fonts`).
 
 The link QR code is the large, primary one (a phone camera opens the verification page); the
 offline QR code is smaller and labelled. The PDF is tagged where fpdf2 allows: a structure tree
@@ -17,13 +18,11 @@ language and a title shown in the viewer's title bar.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 from fpdf import FPDF
@@ -31,105 +30,16 @@ from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 
 from service.credentials.view import CredentialView, format_date
-from service.errors import ConfigurationError, InputError
+from service.errors import InputError
+from service.export.pdf_fonts import Fonts, find_fonts, setup_fonts
 from service.export.qr import QrSymbol, link_qr, make_qr, short_id
 from service.i18n import direction, translate
 
 Paper = Literal["a4", "letter"]
 PAPER_SIZES: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
-BUNDLED_FONTS = Path(__file__).resolve().parent / "fonts"
-FONT_DIRS = (
-    BUNDLED_FONTS,
-    Path("/usr/share/fonts/truetype/noto"),
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/local/share/fonts"),
-    Path("/usr/share/fonts"),
-)
-#: The page's main face per writing direction, then (regular, bold) file names to look for.
-_MAIN_FACES = {
-    "ltr": (
-        ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
-        ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ),
-    "rtl": (
-        ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"),
-        ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
-        ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ),
-}
-#: Scripts a learner's name or a module name may be written in, by Unicode block, and the
-#: Noto face that covers each. Only the faces a certificate needs are loaded.
-_SCRIPT_FACES: tuple[tuple[str, str, str], ...] = (
-    (
-        r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]",
-        "NotoNaskhArabic",
-        "NotoSansArabic",
-    ),
-    (r"[\u0590-\u05ff]", "NotoSansHebrew", "NotoSansHebrew"),
-    (r"[\u0530-\u058f]", "NotoSansArmenian", "NotoSansArmenian"),
-    (r"[\u10a0-\u10ff\u1c90-\u1cbf]", "NotoSansGeorgian", "NotoSansGeorgian"),
-    (r"[\u1200-\u139f\u2d80-\u2ddf]", "NotoSansEthiopic", "NotoSansEthiopic"),
-    (r"[\u0700-\u074f]", "NotoSansSyriac", "NotoSansSyriac"),
-    (r"[\u0780-\u07bf]", "NotoSansThaana", "NotoSansThaana"),
-    (r"[\u0900-\u097f]", "NotoSansDevanagari", "NotoSansDevanagari"),
-    (r"[\u0980-\u09ff]", "NotoSansBengali", "NotoSansBengali"),
-    (r"[\u0a00-\u0a7f]", "NotoSansGurmukhi", "NotoSansGurmukhi"),
-    (r"[\u0a80-\u0aff]", "NotoSansGujarati", "NotoSansGujarati"),
-    (r"[\u0b80-\u0bff]", "NotoSansTamil", "NotoSansTamil"),
-    (r"[\u0c00-\u0c7f]", "NotoSansTelugu", "NotoSansTelugu"),
-    (r"[\u0c80-\u0cff]", "NotoSansKannada", "NotoSansKannada"),
-    (r"[\u0d00-\u0d7f]", "NotoSansMalayalam", "NotoSansMalayalam"),
-    (r"[\u0d80-\u0dff]", "NotoSansSinhala", "NotoSansSinhala"),
-    (r"[\u0e00-\u0e7f]", "NotoSansThai", "NotoSansThai"),
-    (r"[\u0e80-\u0eff]", "NotoSansLao", "NotoSansLao"),
-    (r"[\u1000-\u109f]", "NotoSansMyanmar", "NotoSansMyanmar"),
-    (r"[\u1780-\u17ff]", "NotoSansKhmer", "NotoSansKhmer"),
-    (r"[\u2d30-\u2d7f]", "NotoSansTifinagh", "NotoSansTifinagh"),
-    (r"[\U0001e900-\U0001e95f]", "NotoSansAdlam", "NotoSansAdlam"),
-    (r"[\u07c0-\u07ff]", "NotoSansNKo", "NotoSansNKo"),
-)
 INK = (27, 27, 27)
 MUTED = (85, 85, 85)
 ACCENT = (11, 74, 110)
-
-
-@dataclass(frozen=True)
-class Fonts:
-    """Where the certificate's font files are. ``find_fonts()`` looks in Debian's places."""
-
-    directories: tuple[Path, ...] = FONT_DIRS
-    _cache: dict[str, Path | None] = field(default_factory=dict, compare=False, repr=False)
-
-    def file(self, name: str) -> Path | None:
-        if name not in self._cache:
-            found = None
-            for directory in self.directories:
-                candidate = directory / name
-                if candidate.is_file():
-                    found = candidate
-                    break
-                if directory.is_dir() and found is None:
-                    matches = sorted(directory.rglob(name))
-                    if matches:
-                        found = matches[0]
-                        break
-            self._cache[name] = found
-        return self._cache[name]
-
-    def main_face(self, text_direction: str) -> tuple[Path, Path]:
-        for regular, bold in _MAIN_FACES[text_direction]:
-            regular_path, bold_path = self.file(regular), self.file(bold)
-            if regular_path is not None:
-                return regular_path, bold_path or regular_path
-        raise ConfigurationError(
-            "No font for the certificate was found. Install Debian's fonts: "
-            "`apt-get install fonts-noto-core fonts-dejavu-core`."
-        )
-
-
-def find_fonts(extra: Iterable[Path] = ()) -> Fonts:
-    """Fonts from ``extra`` directories first, then the system's."""
-    return Fonts(directories=(*extra, *FONT_DIRS))
 
 
 @dataclass(frozen=True)
@@ -146,35 +56,6 @@ class CertificateInput:
     #: an OID4VCI offer link (``openid-credential-offer://``) and when it stops working: a
     #: second page "add to a wallet app" (the first page stays as it is)
     wallet_offer: tuple[str, datetime] | None = None
-
-
-def _face_files(fonts: Fonts, family: str) -> tuple[Path, Path] | None:
-    regular = fonts.file(f"{family}-Regular.ttf")
-    if regular is None:
-        return None
-    return regular, fonts.file(f"{family}-Bold.ttf") or regular
-
-
-def _add_family(pdf: FPDF, name: str, files: tuple[Path, Path]) -> None:
-    pdf.add_font(name, style="", fname=str(files[0]))
-    pdf.add_font(name, style="B", fname=str(files[1]))
-
-
-def _setup_fonts(pdf: FPDF, fonts: Fonts, texts: Sequence[str]) -> None:
-    """``main`` (Latin, Cyrillic, Greek) for every language, and a fallback face for each
-    other script the texts use: each script in its own design, and Latin punctuation in a
-    URL on an Arabic page stays Latin."""
-    _add_family(pdf, "main", fonts.main_face("ltr"))
-    fallbacks: list[str] = []
-    joined = "".join(texts)
-    for pattern, face, alternative in _SCRIPT_FACES:
-        if re.search(pattern, joined):
-            files = _face_files(fonts, face) or _face_files(fonts, alternative)
-            if files is not None and face not in fallbacks:
-                _add_family(pdf, face, files)
-                fallbacks.append(face)
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks, exact_match=False)
 
 
 def _draw_qr(pdf: FPDF, symbol: QrSymbol, x: float, y: float, side: float) -> None:
@@ -294,7 +175,7 @@ def certificate_pdf(
     pdf.set_lang(language)
     if created is not None:
         pdf.set_creation_date(created)
-    _setup_fonts(pdf, fonts, texts)
+    setup_fonts(pdf, fonts, texts)
     pdf.set_text_shaping(
         use_shaping_engine=True, direction="rtl" if rtl else "ltr", language=language
     )
@@ -411,4 +292,11 @@ def certificate_pdf(
     return bytes(pdf.output())
 
 
-__all__ = ["PAPER_SIZES", "CertificateInput", "Fonts", "Paper", "certificate_pdf", "find_fonts"]
+__all__ = [
+    "PAPER_SIZES",
+    "CertificateInput",
+    "Fonts",
+    "Paper",
+    "certificate_pdf",
+    "find_fonts",
+]

@@ -17,7 +17,8 @@ Checks run in a fixed order and each yields ``passed``, ``failed`` or ``unknown`
 ``verified`` is true only when no check failed and ``proof``, ``issuer``, ``validity`` and
 ``status`` passed (fail closed: a status nobody could check is not a pass). Time is an
 argument (``now``); nothing here reads the clock, the network or a database. The checks
-themselves are in :mod:`service.verification.checks`; this module fixes their order and the
+themselves are in :mod:`service.verification.checks` and
+:mod:`service.verification.signature`; this module fixes their order and the
 rule for ``verified``.
 """
 
@@ -42,13 +43,12 @@ from service.verification.checks import (
     StatusChecker,
     TrustChecker,
     check_contexts,
-    check_issuer,
     check_parse,
-    check_proofs,
     check_status,
     check_validity,
     unknown,
 )
+from service.verification.signature import check_issuer, check_proofs
 
 CHECK_IDS = ("parse", "context", "proof", "issuer", "validity", "status", "trust")
 REQUIRED_TO_PASS = ("proof", "issuer", "validity", "status")

@@ -159,7 +159,7 @@ def test_the_certificate_needs_no_system_fonts(
     canonicalizer: Canonicalizer, issuer: Any, tmp_path: Any
 ) -> None:
     """Every font an interface language needs ships with the package (OFL, with its licence)."""
-    from service.export.pdf import BUNDLED_FONTS, Fonts
+    from service.export.pdf_fonts import BUNDLED_FONTS, Fonts
 
     assert (BUNDLED_FONTS / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE") == 1
     credential = module_credential(canonicalizer, issuer, learner="ሰላም ተስፋዬ")

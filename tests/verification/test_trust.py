@@ -15,13 +15,8 @@ from service.dids import controller_document
 from service.errors import ValidationFailed
 from service.keys import Ed25519Signer
 from service.store import Database, Repositories
-from service.verification.trust import (
-    TrustEntry,
-    TrustRegistry,
-    load_registry,
-    registry_from_json,
-    registry_to_json,
-)
+from service.verification.trust import TrustEntry, TrustRegistry
+from service.verification.trust_file import load_registry, registry_from_json, registry_to_json
 
 DID = "did:web:vtc-hamburg.example"
 ISSUED = datetime(2025, 6, 1, tzinfo=UTC)

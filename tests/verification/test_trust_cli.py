@@ -227,7 +227,7 @@ def test_the_schema_is_the_format_the_readme_shows() -> None:
 
     from service.credentials.schemas import validator
     from service.errors import ValidationFailed
-    from service.verification.trust import registry_from_json
+    from service.verification.trust_file import registry_from_json
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Trust registry file") :]
