@@ -166,6 +166,8 @@ def test_the_verdicts_in_a_real_browser(
     context.close()
     assert problems == []  # no CSP violation, no script error
     assert [u for u in failed if not u.endswith("/favicon.ico")] == []
-    assert len(list(shots.glob("verify-*.png"))) == 9
+    # The files this test wrote (other browser tests share the folder and the prefix).
+    written = [f"verify-{name}-{lang}.png" for name, *_ in cases for lang in ("en", "ar")]
+    assert all((shots / f).stat().st_size > 0 for f in [*written, "verify-form-ar.png"])
     if shutil.which("true"):  # keep the folder name in the output for whoever looks
         print(f"screenshots in {shots}")
