@@ -13,8 +13,8 @@ out of line above 2 KB, so the heap the queries read stays narrow either way).
 
 Then it times :func:`service.app.outcomes.provider_outcomes` for 2025 (every indicator,
 disclosure control included) ``--runs`` times, and each aggregate query alone (median of
-``--runs``). Progression marks are derived by the migration's backfill (the generated rows bypass
-the service, which marks them as it issues).
+``--runs``). Progression marks and qualification starts are derived by the migrations'
+backfills (the generated rows bypass the service, which records them as it issues).
 
     python3 bench/bench_outcomes.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
                                     [--credentials 1000000] [--runs 5] [--keep]
@@ -155,10 +155,14 @@ def generate(url: str, *, credentials: int, learners: int) -> dict[str, float]:
                 connection.execute(text(statement), params)
             timings[name] = time.perf_counter() - started
         # The rows above bypass the service, which marks progression as credentials reach a
-        # learner's wallet link; derive the marks as the migration does for existing data.
+        # learner's wallet link and records a qualification's start with the award; derive
+        # both as the migrations do for existing data.
         started = time.perf_counter()
         _migration("0014_progression_marks.py").backfill(connection)
         timings["progression marks (the migration's backfill)"] = time.perf_counter() - started
+        started = time.perf_counter()
+        _migration("0015_qualification_started_at.py").backfill(connection)
+        timings["qualification starts (the migration's backfill)"] = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         started = time.perf_counter()
         connection.execute(text("VACUUM ANALYZE"))

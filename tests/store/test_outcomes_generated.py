@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from conftest import Provider
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 import service.store
 from service.app.catalogue import create_module, create_programme
 from service.store import Database, Repositories
-from service.store.models import ProgressionMarkRow
+from service.store.models import ProgressionMarkRow, QualificationRow
 from service.store.repositories import NewCredential, new_id
 from service.store.repositories.pathways import NewQualification
 
@@ -201,11 +201,15 @@ def test_sql_aggregates_equal_a_brute_force_count(
         assert store.credentials_issued(**window) == brute_issued(issued, awarded)  # type: ignore[arg-type]
         assert store.progression(**window) == brute_progression(issued, awarded)  # type: ignore[arg-type]
         medians = store.time_to_qualification(**window)  # type: ignore[arg-type]
-    with db.transaction() as session:  # the migration's backfill derives the same marks
+    with db.transaction() as session:  # the migrations' backfills derive the same figures
         session.execute(delete(ProgressionMarkRow))
         _migration("0014_progression_marks.py").backfill(session.connection())
+        session.execute(update(QualificationRow).values(started_at=None))
+        _migration("0015_qualification_started_at.py").backfill(session.connection())
         store = Repositories(session).outcomes
         assert store.progression(**window) == brute_progression(issued, awarded)  # type: ignore[arg-type]
+        backfilled = store.time_to_qualification(**window)  # type: ignore[arg-type]
+    assert backfilled == medians
     expected = brute_medians(issued, awarded)
     assert expected  # the data has medians to compare
     assert medians.keys() == expected.keys()

@@ -32,6 +32,10 @@ class QualificationRow(Base):
     flagged_at: Mapped[datetime | None]
     review_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    #: When the learner's first module credential of the programme (the provider's own,
+    #: issued before the award) was issued: the start of the time to the qualification
+    #: (outcomes). None when the qualification rests on recognized credentials only.
+    started_at: Mapped[datetime | None]
 
 
 class QualificationSourceRow(Base):

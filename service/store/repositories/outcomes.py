@@ -32,6 +32,7 @@ from sqlalchemy import (
     tuple_,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -260,8 +261,47 @@ class OutcomesRepository(SessionRepository):
         provider's own module of that programme, issued before the award) to the award of
         the programme's qualification, per month of the award and programme (across
         providers: per provider), per month, per programme and over the window, with the
-        number of learners behind each median. A qualification resting on recognized
-        credentials only has no start here and is left out."""
+        number of learners behind each median. The start is recorded with the award
+        (:meth:`mark_started`); a qualification resting on recognized credentials only has
+        none and is left out."""
+        q = QualificationRow
+        if self._postgres:
+            days = func.extract("epoch", q.created_at - q.started_at) / 86400.0
+        else:
+            days = func.julianday(q.created_at) - func.julianday(q.started_at)
+        scope = [q.created_at >= start, q.created_at < end]
+        if issuer_id:
+            scope.append(q.issuer_id == issuer_id)
+        key = q.programme_id if issuer_id else q.issuer_id
+        durations = (
+            select(self._month(q.created_at).label("month"), key.label("key"), days.label("d"))
+            .where(*scope)
+            .subquery()
+        )
+        month, key_, d = durations.c.month, durations.c.key, durations.c.d
+        if self._postgres:
+            median = func.percentile_cont(0.5).within_group(d)
+            statement: Executable = (
+                # count(d) and percentile_cont skip the NULLs (no start).
+                select(month, key_, func.count(d), median).group_by(
+                    func.grouping_sets(tuple_(month, key_), month, key_, tuple_())
+                )
+            )
+        else:
+            statement = self._sqlite_medians(month, key_, d, d.is_not(None))
+        medians: Medians = {}
+        for at, group, n, value in self._session.execute(statement):
+            if value is None:  # the empty grouping set () of no rows at all
+                continue
+            label = at.strftime("%Y-%m") if isinstance(at, datetime) else at
+            medians[(label, group)] = (int(n), float(value))
+        return medians
+
+    def mark_started(self, qualification_id: str) -> None:
+        """Record when the qualification's learner got their first module credential of its
+        programme (the provider's own, issued before the award): what
+        :meth:`time_to_qualification` measures from. Called in the transaction that stores
+        the award, once its credentials are in the learner's link."""
         first = aliased(CredentialRow)
         q = QualificationRow
         started = (
@@ -275,37 +315,12 @@ class OutcomesRepository(SessionRepository):
             )
             .scalar_subquery()
         )
-        if self._postgres:
-            days = func.extract("epoch", q.created_at - started) / 86400.0
-        else:
-            days = func.julianday(q.created_at) - func.julianday(started)
-        scope = [q.created_at >= start, q.created_at < end]
-        if issuer_id:
-            scope.append(q.issuer_id == issuer_id)
-        key = q.programme_id if issuer_id else q.issuer_id
-        durations = (
-            select(self._month(q.created_at).label("month"), key.label("key"), days.label("d"))
-            .where(*scope)
-            .subquery()
+        self._session.execute(
+            update(q)
+            .where(q.id == qualification_id)
+            .values(started_at=started)
+            .execution_options(synchronize_session=False)
         )
-        month, key_, d = durations.c.month, durations.c.key, durations.c.d
-        kept = d.is_not(None)
-        if self._postgres:
-            median = func.percentile_cont(0.5).within_group(d)
-            statement: Executable = (
-                select(month, key_, func.count(), median)
-                .where(kept)
-                .group_by(func.grouping_sets(tuple_(month, key_), month, key_, tuple_()))
-            )
-        else:
-            statement = self._sqlite_medians(month, key_, d, kept)
-        medians: Medians = {}
-        for at, group, n, value in self._session.execute(statement):
-            if value is None:  # the empty grouping set () of no rows at all
-                continue
-            label = at.strftime("%Y-%m") if isinstance(at, datetime) else at
-            medians[(label, group)] = (int(n), float(value))
-        return medians
 
     @staticmethod
     def _sqlite_medians(

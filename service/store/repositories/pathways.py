@@ -261,9 +261,9 @@ class PathwaysRepository(SessionRepository):
                     for source in sorted(set(new.sources))
                 )
                 self._session.flush()
-                OutcomesRepository(self._session).refresh_progression(
-                    new.issuer_id, [new.wallet_link_id]
-                )
+                outcomes = OutcomesRepository(self._session)
+                outcomes.refresh_progression(new.issuer_id, [new.wallet_link_id])
+                outcomes.mark_started(new.id)
         except IntegrityError:
             winner = self._session.scalar(
                 select(QualificationRow.id).where(
