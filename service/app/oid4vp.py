@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from service.errors import InputError, OAuthError, PresentationRequestNotFound
 from service.store import Repositories
-from service.store.models import PresentationRequestRow
+from service.store.records import PresentationRequest
 from service.strict_json import loads_strict
 
 REQUEST_LIFETIME = timedelta(minutes=10)
@@ -87,14 +87,16 @@ def create_request(repo: Repositories, *, now: datetime) -> str:
     """A new presentation request; returns its ``state``, which also names the employer's
     page (whoever sees that page sees the QR code, which holds the state anyway)."""
     state = secrets.token_urlsafe(32)
-    row = PresentationRequestRow(
+    request = PresentationRequest(
         id=str(uuid.uuid4()),
         state_hash=_hash(state),
         nonce=secrets.token_urlsafe(32),
         created_at=now,
         expires_at=now + REQUEST_LIFETIME,
+        answered_at=None,
+        verdict=None,
     )
-    repo.openid.add_presentation_request(row, now=now)
+    repo.openid.add_presentation_request(request, now=now)
     return state
 
 

@@ -32,14 +32,13 @@ from service.errors import ConflictError, ValidationFailed
 from service.keys import KeyStore
 from service.proofs import DEFAULT_CRYPTOSUITE
 from service.store import Repositories
-from service.store.models import RplAssessorRow, RplCaseRow
-from service.store.records import Issuer
+from service.store.records import Issuer, RplAssessor, RplCase
 from service.store.repositories import NewCredential, new_public_id
 
 
 def add_assessor(
     repo: Repositories, keys: KeyStore, *, issuer: Issuer, name: str, actor: str, now: datetime
-) -> RplAssessorRow:
+) -> RplAssessor:
     """Register an assessor with a new key of their own under the provider's did:web DID."""
     validate("rpl-assessor", {"name": name}, what="assessor")
     if not issuer.did.startswith("did:web:"):
@@ -68,7 +67,7 @@ def add_assessor(
 
 def open_case(
     repo: Repositories, *, issuer: Issuer, data: Mapping[str, Any], actor: str, now: datetime
-) -> RplCaseRow:
+) -> RplCase:
     """Open a case (``schemas/rpl-case.schema.json``); modules must be the provider's own."""
     validate("rpl-case", data, what="RPL case")
     local = {m.id for m in repo.catalogue.modules(issuer.id)}
@@ -106,7 +105,7 @@ def open_case(
     return row
 
 
-def _open(repo: Repositories, issuer: Issuer, case_id: str) -> RplCaseRow:
+def _open(repo: Repositories, issuer: Issuer, case_id: str) -> RplCase:
     row = repo.rpl.case(issuer.id, case_id, lock=True)
     if row.status != "open":
         raise ConflictError(f"RPL case {case_id} is {row.status}: open a new case to reassess.")
@@ -121,15 +120,14 @@ def add_evidence(
     data: Mapping[str, Any],
     actor: str,
     now: datetime,
-) -> RplCaseRow:
+) -> RplCase:
     """Record what an assessment saw (``schemas/rpl-evidence.schema.json``)."""
     validate("rpl-evidence", data, what="evidence")
     row = _open(repo, issuer, case_id)
     outside = [m for m in data.get("moduleIds", []) if m not in row.record["modules"]]
     if outside:
         raise ValidationFailed(f"Module {outside[0]} is not assessed in this case.")
-    row.record["evidence"].append({**data, "recordedAt": now.isoformat()})
-    repo.rpl.save(row)
+    row = repo.rpl.add_evidence(issuer.id, case_id, {**data, "recordedAt": now.isoformat()})
     repo.audit.record(
         actor=actor,
         action="rpl.evidence.add",
@@ -150,7 +148,7 @@ def decide(
     data: Mapping[str, Any],
     actor: str,
     now: datetime,
-) -> tuple[RplCaseRow, list[dict[str, Any]], list[Awarded]]:
+) -> tuple[RplCase, list[dict[str, Any]], list[Awarded]]:
     """Record the outcome per module, issue an RPL credential per recognized module signed by
     the assessors (two: a proof set), close the case and award what the learner completes.
 
@@ -214,7 +212,7 @@ def decide(
             else []
         )
     with repositories() as repo:
-        case = _open(repo, issuer, case_id)  # still open: a concurrent decision lost
+        _open(repo, issuer, case_id)  # still open, and locked: a concurrent decision lost
         repo.credentials.add_credentials(
             issuer_id=issuer.id,
             credentials=[
@@ -232,14 +230,14 @@ def decide(
             now=now,
             awards=[WalletAward(cid, learner, learner_ref, language) for cid in ids],
         )
-        case.record["outcomes"] = [
-            {**o, "credentialId": _issued(o, recognized, signed)} for o in outcomes
-        ]
-        case.record["assessors"] = [a.id for a in assessors]
-        case.record["decidedOn"] = data["decidedOn"]
-        case.status = "decided"
-        case.decided_at = now
-        repo.rpl.save(case)
+        case = repo.rpl.close_case(
+            issuer.id,
+            case_id,
+            outcomes=[{**o, "credentialId": _issued(o, recognized, signed)} for o in outcomes],
+            assessor_ids=[a.id for a in assessors],
+            decided_on=data["decidedOn"],
+            now=now,
+        )
         repo.audit.record(
             actor=actor,
             action="rpl.case.decide",
@@ -271,7 +269,7 @@ def _issued(
     return None
 
 
-def _outcome_problems(case: RplCaseRow, outcomes: list[dict[str, Any]]) -> list[str]:
+def _outcome_problems(case: RplCase, outcomes: list[dict[str, Any]]) -> list[str]:
     scope = set(case.record["modules"])
     named = [o["moduleId"] for o in outcomes]
     problems = [f"module {m} is not assessed in this case" for m in named if m not in scope]
@@ -283,7 +281,7 @@ def _outcome_problems(case: RplCaseRow, outcomes: list[dict[str, Any]]) -> list[
     return problems
 
 
-def describe_case(row: RplCaseRow) -> dict[str, Any]:
+def describe_case(row: RplCase) -> dict[str, Any]:
     """A case as the provider's API and CLI show it."""
     record = row.record
     return {
@@ -316,7 +314,7 @@ def get_case(repo: Repositories, *, issuer: Issuer, case_id: str) -> dict[str, A
     return describe_case(repo.rpl.case(issuer.id, case_id))
 
 
-def describe_assessor(row: RplAssessorRow) -> dict[str, Any]:
+def describe_assessor(row: RplAssessor) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,

@@ -223,6 +223,63 @@ class CredentialOffer:
 
 
 @dataclass(frozen=True)
+class PresentationRequest:
+    """An employer's OpenID4VP request (only the hash of its ``state`` is kept) and, once a
+    wallet answered, the verdict for the employer's page."""
+
+    id: str
+    state_hash: str
+    nonce: str
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    verdict: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RplAssessor:
+    """A recognition-of-prior-learning assessor and their own key (``key_name``)."""
+
+    id: str
+    issuer_id: str
+    name: str
+    key_name: str
+    verification_method: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RplCase:
+    """One learner's recognition-of-prior-learning case; ``record`` holds the scope
+    (``modules``, ``programmeId``), ``foreignCredentials``, ``evidence``, and once decided
+    the ``outcomes``, ``assessors`` and ``decidedOn``."""
+
+    id: str
+    issuer_id: str
+    learner_name: str
+    learner_ref: str | None
+    language: str | None
+    status: str
+    record: dict[str, Any]
+    opened_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """A learner's erasure request (``requested_by`` "learner") or a provider's erasure
+    ("provider"), kept as the record that it happened: random ids, times and counts only."""
+
+    id: str
+    issuer_id: str
+    wallet_link_id: str | None
+    requested_by: str
+    requested_at: datetime
+    erased_at: datetime | None
+    credentials_erased: int | None
+
+
+@dataclass(frozen=True)
 class Job:
     """A background job (a large cohort); progress is derived from its slices."""
 
@@ -292,6 +349,7 @@ __all__ = [
     "BrowserSession",
     "Credential",
     "CredentialOffer",
+    "ErasureRequest",
     "ExternalCredential",
     "IdempotencyRecord",
     "Issuer",
@@ -300,8 +358,11 @@ __all__ = [
     "JobChunk",
     "Module",
     "OperatorKey",
+    "PresentationRequest",
     "Programme",
     "Qualification",
+    "RplAssessor",
+    "RplCase",
     "StatusEntry",
     "StatusList",
     "TrustRecord",

@@ -18,6 +18,7 @@ from service.store.repositories.access import AccessRepository
 from service.store.repositories.audit import AuditRepository, CounterRepository
 from service.store.repositories.catalogue import CatalogueRepository
 from service.store.repositories.credentials import CredentialRepository, NewCredential
+from service.store.repositories.erasure_requests import ErasureRequestRepository
 from service.store.repositories.jobs import JobsRepository
 from service.store.repositories.learner_data import LearnerDataRepository
 from service.store.repositories.oid4vci import OpenIdRepository
@@ -51,6 +52,7 @@ class Repositories:
         self.counters = CounterRepository(session)
         self.rpl = RplRepository(session)
         self.learner_data = LearnerDataRepository(session)
+        self.erasure_requests = ErasureRequestRepository(session)
         self.retention = RetentionRepository(session)
         self.operations = OperationsRepository(session)
 
@@ -61,6 +63,7 @@ __all__ = [
     "CatalogueRepository",
     "CounterRepository",
     "CredentialRepository",
+    "ErasureRequestRepository",
     "JobsRepository",
     "LearnerDataRepository",
     "NewCredential",

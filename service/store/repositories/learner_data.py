@@ -14,17 +14,15 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, select, update
 
-from service.errors import NotFoundError
 from service.store.models import (
     AuditRow,
     Base,
     CredentialOfferRow,
     CredentialRow,
-    ErasureRequestRow,
     ExternalCredentialRow,
     JobChunkRow,
     JobRow,
@@ -35,7 +33,15 @@ from service.store.models import (
     StatusListRow,
     WalletLinkRow,
 )
-from service.store.repositories._base import SessionRepository, new_id
+from service.store.records import (
+    AuditEvent,
+    Credential,
+    ExternalCredential,
+    RplCase,
+    WalletLink,
+    record,
+)
+from service.store.repositories._base import SessionRepository
 from service.store.repositories.outcomes import OutcomesRepository
 
 
@@ -58,41 +64,40 @@ class Erased:
     status_entries_detached: int
 
 
+R = TypeVar("R")
+
+
 class LearnerDataRepository(SessionRepository):
     """Learner data in the caller's transaction (``session``)."""
 
     # -- finding a learner's records ------------------------------------------------------
 
-    def credentials_in_links(
-        self, issuer_id: str, link_ids: Collection[str]
-    ) -> list[CredentialRow]:
+    def credentials_in_links(self, issuer_id: str, link_ids: Collection[str]) -> list[Credential]:
         if not link_ids:
             return []
-        return list(
-            self._session.scalars(
-                select(CredentialRow)
-                .where(
-                    CredentialRow.issuer_id == issuer_id,
-                    CredentialRow.wallet_link_id.in_(sorted(link_ids)),
-                )
-                .order_by(CredentialRow.issued_at, CredentialRow.id)
+        return self._records(
+            Credential,
+            select(CredentialRow)
+            .where(
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.wallet_link_id.in_(sorted(link_ids)),
             )
+            .order_by(CredentialRow.issued_at, CredentialRow.id),
         )
 
-    def credentials_in_ids(self, issuer_id: str, ids: Collection[str]) -> list[CredentialRow]:
+    def credentials_in_ids(self, issuer_id: str, ids: Collection[str]) -> list[Credential]:
         if not ids:
             return []
-        return list(
-            self._session.scalars(
-                select(CredentialRow)
-                .where(CredentialRow.issuer_id == issuer_id, CredentialRow.id.in_(sorted(ids)))
-                .order_by(CredentialRow.issued_at, CredentialRow.id)
-            )
+        return self._records(
+            Credential,
+            select(CredentialRow)
+            .where(CredentialRow.issuer_id == issuer_id, CredentialRow.id.in_(sorted(ids)))
+            .order_by(CredentialRow.issued_at, CredentialRow.id),
         )
 
     def qualification_credentials(
         self, issuer_id: str, link_ids: Collection[str]
-    ) -> list[CredentialRow]:
+    ) -> list[Credential]:
         """The qualification and transcript credentials awarded to these wallet links."""
         if not link_ids:
             return []
@@ -102,37 +107,30 @@ class LearnerDataRepository(SessionRepository):
         ids = {str(i) for row in self._session.execute(made).all() for i in row}
         return self.credentials_in_ids(issuer_id, ids)
 
-    def credentials_of_ref(self, issuer_id: str, learner_ref: str) -> list[CredentialRow]:
-        return list(
-            self._session.scalars(
-                select(CredentialRow)
-                .where(
-                    CredentialRow.issuer_id == issuer_id, CredentialRow.learner_ref == learner_ref
-                )
-                .order_by(CredentialRow.issued_at, CredentialRow.id)
-            )
+    def credentials_of_ref(self, issuer_id: str, learner_ref: str) -> list[Credential]:
+        return self._records(
+            Credential,
+            select(CredentialRow)
+            .where(CredentialRow.issuer_id == issuer_id, CredentialRow.learner_ref == learner_ref)
+            .order_by(CredentialRow.issued_at, CredentialRow.id),
         )
 
-    def links_of_ref(self, issuer_id: str, learner_ref: str) -> list[WalletLinkRow]:
-        return list(
-            self._session.scalars(
-                select(WalletLinkRow)
-                .where(
-                    WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.learner_ref == learner_ref
-                )
-                .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
-            )
+    def links_of_ref(self, issuer_id: str, learner_ref: str) -> list[WalletLink]:
+        return self._records(
+            WalletLink,
+            select(WalletLinkRow)
+            .where(WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.learner_ref == learner_ref)
+            .order_by(WalletLinkRow.created_at, WalletLinkRow.id),
         )
 
-    def links(self, issuer_id: str, link_ids: Collection[str]) -> list[WalletLinkRow]:
+    def links(self, issuer_id: str, link_ids: Collection[str]) -> list[WalletLink]:
         if not link_ids:
             return []
-        return list(
-            self._session.scalars(
-                select(WalletLinkRow)
-                .where(WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(sorted(link_ids)))
-                .order_by(WalletLinkRow.created_at, WalletLinkRow.id)
-            )
+        return self._records(
+            WalletLink,
+            select(WalletLinkRow)
+            .where(WalletLinkRow.issuer_id == issuer_id, WalletLinkRow.id.in_(sorted(link_ids)))
+            .order_by(WalletLinkRow.created_at, WalletLinkRow.id),
         )
 
     def status_facts(self, credential_ids: Collection[str]) -> list[StatusFact]:
@@ -150,36 +148,37 @@ class LearnerDataRepository(SessionRepository):
         ).all()
         return [StatusFact(str(r[0]), r[1], bool(r[2]), r[3]) for r in rows]
 
-    def added_credentials(self, link_ids: Collection[str]) -> list[ExternalCredentialRow]:
+    def added_credentials(self, link_ids: Collection[str]) -> list[ExternalCredential]:
         """Credentials from other providers that the learner added to these wallet links."""
         if not link_ids:
             return []
-        return list(
-            self._session.scalars(
-                select(ExternalCredentialRow)
-                .where(ExternalCredentialRow.wallet_link_id.in_(sorted(link_ids)))
-                .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id)
-            )
+        return self._records(
+            ExternalCredential,
+            select(ExternalCredentialRow)
+            .where(ExternalCredentialRow.wallet_link_id.in_(sorted(link_ids)))
+            .order_by(ExternalCredentialRow.created_at, ExternalCredentialRow.id),
         )
 
-    def rpl_cases(self, issuer_id: str, credential_ids: Sequence[str]) -> list[RplCaseRow]:
+    def rpl_cases(self, issuer_id: str, credential_ids: Sequence[str]) -> list[RplCase]:
         """The learner's recognition-of-prior-learning cases (see :meth:`erase`)."""
         ids = self._rpl_cases_of(issuer_id, self._in_chunks_rows(list(credential_ids)))
         if not ids:
             return []
-        return list(self._session.scalars(select(RplCaseRow).where(RplCaseRow.id.in_(ids))))
+        return self._records(RplCase, select(RplCaseRow).where(RplCaseRow.id.in_(ids)))
 
-    def audit_events_about(self, issuer_id: str, subjects: Collection[str]) -> list[AuditRow]:
+    def audit_events_about(self, issuer_id: str, subjects: Collection[str]) -> list[AuditEvent]:
         """The provider's audit events whose subject is one of these record ids, oldest first."""
         if not subjects:
             return []
-        return list(
-            self._session.scalars(
-                select(AuditRow)
-                .where(AuditRow.issuer_id == issuer_id, AuditRow.subject.in_(sorted(subjects)))
-                .order_by(AuditRow.id)
-            )
+        return self._records(
+            AuditEvent,
+            select(AuditRow)
+            .where(AuditRow.issuer_id == issuer_id, AuditRow.subject.in_(sorted(subjects)))
+            .order_by(AuditRow.id),
         )
+
+    def _records(self, cls: type[R], query: Select[Any]) -> list[R]:
+        return [record(cls, row) for row in self._session.scalars(query)]
 
     # -- erasing --------------------------------------------------------------------------
 
@@ -342,49 +341,6 @@ class LearnerDataRepository(SessionRepository):
             )
             gone += int(getattr(result, "rowcount", 0) or 0)
         return gone
-
-    # -- erasure requests -----------------------------------------------------------------
-
-    def add_erasure_request(
-        self, *, issuer_id: str, wallet_link_id: str | None, requested_by: str, now: datetime
-    ) -> ErasureRequestRow:
-        row = ErasureRequestRow(
-            id=new_id(),
-            issuer_id=issuer_id,
-            wallet_link_id=wallet_link_id,
-            requested_by=requested_by,
-            requested_at=now,
-            erased_at=None,
-            credentials_erased=None,
-        )
-        self._session.add(row)
-        self._session.flush()
-        return row
-
-    def erasure_request(self, issuer_id: str, request_id: str) -> ErasureRequestRow:
-        row = self._session.get(ErasureRequestRow, request_id)
-        if row is None or row.issuer_id != issuer_id:
-            raise NotFoundError(f"No erasure request {request_id!r}.")
-        return row
-
-    def erasure_requests(
-        self, issuer_id: str, *, pending_only: bool, limit: int, offset: int
-    ) -> Sequence[ErasureRequestRow]:
-        query = select(ErasureRequestRow).where(ErasureRequestRow.issuer_id == issuer_id)
-        if pending_only:
-            query = query.where(ErasureRequestRow.erased_at.is_(None))
-        return self._session.scalars(
-            query.order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-
-    def erasure_requests_for_link(self, link_id: str) -> Sequence[ErasureRequestRow]:
-        return self._session.scalars(
-            select(ErasureRequestRow)
-            .where(ErasureRequestRow.wallet_link_id == link_id)
-            .order_by(ErasureRequestRow.requested_at, ErasureRequestRow.id)
-        ).all()
 
 
 def _norm(name: str) -> str:

@@ -20,7 +20,7 @@ from service.store.models import (
     PresentationRequestRow,
     WalletNonceRow,
 )
-from service.store.records import CredentialOffer, record
+from service.store.records import CredentialOffer, PresentationRequest, record
 from service.store.repositories._base import SessionRepository
 
 
@@ -145,21 +145,22 @@ class OpenIdRepository(SessionRepository):
 
     # -- presentation requests ---------------------------------------------------------------
 
-    def add_presentation_request(self, row: PresentationRequestRow, *, now: datetime) -> None:
+    def add_presentation_request(self, request: PresentationRequest, *, now: datetime) -> None:
+        """Insert a new request as given (id, state hash and nonce chosen by the caller)."""
         # The verdicts of expired requests are not kept (no one's credential lingers here).
         self._session.execute(
             delete(PresentationRequestRow).where(PresentationRequestRow.expires_at <= now)
         )
-        self._session.add(row)
+        self._session.add(
+            PresentationRequestRow(**{f.name: getattr(request, f.name) for f in fields(request)})
+        )
         self._session.flush()
 
-    def presentation_request(self, request_id: str) -> PresentationRequestRow | None:
-        return self._session.get(PresentationRequestRow, request_id)
-
-    def presentation_request_by_state(self, state_hash: str) -> PresentationRequestRow | None:
-        return self._session.scalar(
+    def presentation_request_by_state(self, state_hash: str) -> PresentationRequest | None:
+        row = self._session.scalar(
             select(PresentationRequestRow).where(PresentationRequestRow.state_hash == state_hash)
         )
+        return record(PresentationRequest, row) if row is not None else None
 
     def answer_presentation_request(
         self, request_id: str, *, verdict: dict[str, Any], now: datetime

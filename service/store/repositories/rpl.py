@@ -1,20 +1,22 @@
 """Recognition of prior learning data: assessors and cases, scoped by provider.
 
 ``repo.rpl`` shares the transaction of a
-:class:`~service.store.repositories.Repositories`.
+:class:`~service.store.repositories.Repositories`. Reads hand out frozen records
+(:class:`~service.store.records.RplAssessor`, :class:`~service.store.records.RplCase`); a case
+changes only through :meth:`RplRepository.add_evidence` and :meth:`RplRepository.close_case`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.attributes import flag_modified
 
 from service.errors import NotFoundError
 from service.store.models import IssuerKeyRow, RplAssessorRow, RplCaseRow
+from service.store.records import RplAssessor, RplCase, record
 from service.store.repositories._base import SessionRepository, new_id
 
 
@@ -30,7 +32,7 @@ class RplRepository(SessionRepository):
         verification_method: str,
         public_key_multibase: str,
         now: datetime,
-    ) -> RplAssessorRow:
+    ) -> RplAssessor:
         """Record an assessor and publish their key in the provider's DID document as an
         assertion method, without making it the provider's signing key."""
         self._session.add(
@@ -55,20 +57,21 @@ class RplRepository(SessionRepository):
         )
         self._session.add(row)
         self._session.flush()
-        return row
+        return record(RplAssessor, row)
 
-    def assessors(self, issuer_id: str) -> Sequence[RplAssessorRow]:
-        return self._session.scalars(
+    def assessors(self, issuer_id: str) -> list[RplAssessor]:
+        rows = self._session.scalars(
             select(RplAssessorRow)
             .where(RplAssessorRow.issuer_id == issuer_id)
             .order_by(RplAssessorRow.created_at, RplAssessorRow.id)
-        ).all()
+        )
+        return [record(RplAssessor, row) for row in rows]
 
-    def assessor(self, issuer_id: str, assessor_id: str) -> RplAssessorRow:
+    def assessor(self, issuer_id: str, assessor_id: str) -> RplAssessor:
         row = self._session.get(RplAssessorRow, assessor_id)
         if row is None or row.issuer_id != issuer_id:
             raise NotFoundError(f"No assessor {assessor_id!r} at this provider.")
-        return row
+        return record(RplAssessor, row)
 
     def add_case(
         self,
@@ -79,7 +82,7 @@ class RplRepository(SessionRepository):
         language: str | None,
         record: dict[str, Any],
         now: datetime,
-    ) -> RplCaseRow:
+    ) -> RplCase:
         row = RplCaseRow(
             id=new_id(),
             issuer_id=issuer_id,
@@ -93,11 +96,57 @@ class RplRepository(SessionRepository):
         )
         self._session.add(row)
         self._session.flush()
-        return row
+        return _case(row)
 
-    def case(self, issuer_id: str, case_id: str, *, lock: bool = False) -> RplCaseRow:
+    def case(self, issuer_id: str, case_id: str, *, lock: bool = False) -> RplCase:
         """One case of the provider; ``lock`` holds it (SELECT … FOR UPDATE) until the
         transaction ends, so two decisions on one case cannot both pass the open check."""
+        return _case(self._row(issuer_id, case_id, lock=lock))
+
+    def cases(
+        self, issuer_id: str, *, status: str | None, limit: int, offset: int
+    ) -> list[RplCase]:
+        query = select(RplCaseRow).where(RplCaseRow.issuer_id == issuer_id)
+        if status is not None:
+            query = query.where(RplCaseRow.status == status)
+        rows = self._session.scalars(
+            query.order_by(RplCaseRow.opened_at.desc(), RplCaseRow.id).limit(limit).offset(offset)
+        )
+        return [_case(row) for row in rows]
+
+    def add_evidence(self, issuer_id: str, case_id: str, evidence: Mapping[str, Any]) -> RplCase:
+        """Append one piece of evidence to the case's record; the case as it is now."""
+        row = self._row(issuer_id, case_id, lock=True)
+        # A new value, not an edit in place: the JSON column sees the change on assignment.
+        row.record = {**row.record, "evidence": [*row.record["evidence"], dict(evidence)]}
+        self._session.flush()
+        return _case(row)
+
+    def close_case(
+        self,
+        issuer_id: str,
+        case_id: str,
+        *,
+        outcomes: Sequence[Mapping[str, Any]],
+        assessor_ids: Sequence[str],
+        decided_on: str,
+        now: datetime,
+    ) -> RplCase:
+        """Record the decision (outcomes per module, the assessors, the date) and mark the
+        case decided at ``now``; the case as it is now."""
+        row = self._row(issuer_id, case_id, lock=True)
+        row.record = {
+            **row.record,
+            "outcomes": [dict(o) for o in outcomes],
+            "assessors": list(assessor_ids),
+            "decidedOn": decided_on,
+        }
+        row.status = "decided"
+        row.decided_at = now
+        self._session.flush()
+        return _case(row)
+
+    def _row(self, issuer_id: str, case_id: str, *, lock: bool) -> RplCaseRow:
         query = select(RplCaseRow).where(RplCaseRow.id == case_id)
         if lock:
             query = query.with_for_update()
@@ -106,20 +155,9 @@ class RplRepository(SessionRepository):
             raise NotFoundError(f"No RPL case {case_id!r} at this provider.")
         return row
 
-    def cases(
-        self, issuer_id: str, *, status: str | None, limit: int, offset: int
-    ) -> Sequence[RplCaseRow]:
-        query = select(RplCaseRow).where(RplCaseRow.issuer_id == issuer_id)
-        if status is not None:
-            query = query.where(RplCaseRow.status == status)
-        return self._session.scalars(
-            query.order_by(RplCaseRow.opened_at.desc(), RplCaseRow.id).limit(limit).offset(offset)
-        ).all()
 
-    def save(self, row: RplCaseRow) -> None:
-        """Write back a changed ``record`` (a JSON column changed in place)."""
-        flag_modified(row, "record")
-        self._session.flush()
+def _case(row: RplCaseRow) -> RplCase:
+    return record(RplCase, row)
 
 
 __all__ = ["RplRepository"]
