@@ -1,30 +1,26 @@
-"""``tessera export json|qr|offline-qr|pdf CREDENTIAL`` (from the local database, like the
-other service commands) and ``tessera verify --qr IMAGE`` (decodes a QR photo or scan with
-zxing-cpp and checks what it holds, with no network)."""
+"""``tessera export json|qr|offline-qr|pdf CREDENTIAL``: from the local database, like the
+other service commands. (``tessera verify --qr IMAGE`` is :mod:`cli.verify_qr`.)"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from cli.common import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_UNUSABLE, engine, fail, print_json
+from cli.common import engine, fail
 from service.app.signing import LocalSigner
 from service.app.wallet import catalogue_entry
 from service.errors import TesseraError
 from service.export import qr
-from service.export.offline_qr import PREFIX, decode_offline, encode_offline
+from service.export.offline_qr import PREFIX, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import LANGUAGES, supported
 from service.store import Database, Repositories, database_url_from
 from service.store.records import Credential
-from service.verification.offline import SavedKeys, verify_offline
-from service.verification.pipeline import StatusChecker, TrustChecker, VerificationResult
 
 export_app = typer.Typer(
     help="Export a stored credential: its file, QR codes or printable certificate.",
@@ -161,96 +157,4 @@ def export_pdf(
     _write(body, out)
 
 
-# -- tessera verify --qr ----------------------------------------------------------------
-
-
-def read_qr_codes(path: Path) -> list[str]:
-    """The text of every QR code in a picture (a photo of a printed page, a screenshot) or in
-    the first pages of a PDF certificate: the verification page's reader
-    (:func:`service.verification.intake.qr_texts`), with the same limits."""
-    from service.verification.intake import qr_texts
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TesseraError(f"{path} cannot be read: {exc.strerror}.") from None
-    try:
-        return qr_texts(data)
-    except TesseraError as exc:
-        raise TesseraError(f"{path}: {exc}") from None
-
-
-def verify_qr_image(
-    path: Path,
-    *,
-    documents: Sequence[Mapping[str, Any]],
-    now: datetime,
-    output: str,
-    render: Callable[[VerificationResult], str],
-    trust: TrustChecker | None = None,
-    status: StatusChecker | None = None,
-) -> int:
-    """Decode ``path`` and verify every QR code in it, with no network; the exit code for
-    ``tessera verify``: 0 an offline QR verified, 1 it did not, 2 nothing to verify offline
-    (no QR, or only a verification link, which needs the network)."""
-    try:
-        texts = read_qr_codes(path)
-    except TesseraError as exc:
-        fail(str(exc))
-    if not texts:
-        fail(
-            f"No QR code found in {path}. Photograph it flat, in focus and filling more of the frame."
-        )
-    keys = SavedKeys(documents)
-    eng = engine()
-    skew = eng.verifier().clock_skew
-    results: list[tuple[str, VerificationResult | None]] = []
-    for text in texts:
-        if text.startswith(PREFIX):
-            result = verify_offline(
-                text, keys=keys, now=now, clock_skew=skew, trust=trust, status=status
-            )
-            results.append((text, result))
-        else:
-            results.append((text, None))
-    reports: list[dict[str, Any]] = []
-    verdicts: list[bool] = []
-    for text, verdict in results:
-        if verdict is None:
-            link = qr.short_id_from_url(text)
-            message = (
-                f"This QR code is a verification link: {text}\nOpen it on a device with a "
-                "network to check the credential online; it cannot be checked offline."
-                if link
-                else f"This QR code holds no Tessera credential: {text[:200]}"
-            )
-            reports.append({"qr": text, "kind": "verification-link" if link else "other"})
-            if output == "text":
-                typer.echo(message)
-            continue
-        reports.append({"qr": text, "kind": "offline-credential", **verdict.to_json()})
-        if output == "text":
-            typer.echo(_offline_summary(text) + render(verdict))
-        verdicts.append(verdict.verified)
-    if output == "json":
-        print_json(reports)
-    if not verdicts:
-        return EXIT_UNUSABLE
-    return EXIT_OK if all(verdicts) else EXIT_NOT_VERIFIED
-
-
-def _offline_summary(text: str) -> str:
-    try:
-        payload = decode_offline(text)
-    except TesseraError:
-        return ""
-    lines = [
-        f"learner:  {payload.learner_name or '-'}",
-        f"module:   {payload.achievement_name or '-'}",
-        f"provider: {payload.issuer_name or '-'} ({payload.issuer})",
-        f"date:     {payload.completed_on or (payload.valid_from.date() if payload.valid_from else '-')}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-__all__ = ["export_app", "read_qr_codes", "verify_qr_image"]
+__all__ = ["export_app"]

@@ -53,7 +53,11 @@ def verify_command(
     ] = None,
     qr_image: Annotated[
         Path | None,
-        typer.Option("--qr", help="A photo or scan (PNG, JPEG) of a QR code, instead of FILE."),
+        typer.Option(
+            "--qr",
+            help="A photo, scan or PDF with QR codes, instead of FILE (a verification link is "
+            "followed online).",
+        ),
     ] = None,
     offline: Annotated[
         bool,
@@ -125,7 +129,7 @@ def verify_command(
     verifier = eng.verifier(resolver=keys, trust=registry.check if registry else None)
     verifier = replace(verifier, status=status_checker_for(status_dir, verifier, client=client))
     if qr_image is not None:
-        from cli.export_commands import verify_qr_image
+        from cli.verify_qr import verify_qr_image
 
         raise typer.Exit(
             verify_qr_image(
@@ -134,8 +138,8 @@ def verify_command(
                 now=moment,
                 output=output,
                 render=render_text,
-                trust=verifier.trust,
-                status=verifier.status,
+                verifier=verifier,
+                client=client,
             )
         )
     presented = _presentation_in(raw)

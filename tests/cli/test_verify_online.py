@@ -212,3 +212,64 @@ def test_offline_means_no_network(
     )
     assert ok.exit_code == 0, ok.output
     assert server.requests == []
+
+
+def link_qr_picture(folder: Path, link: str) -> Path:
+    """A photo-like PNG of a verification link's QR code, as printed on a certificate."""
+    import qrcode
+
+    picture = folder / "verify-qr.png"
+    qrcode.make(link).save(picture)
+    return picture
+
+
+def test_a_link_qr_is_followed_online_and_the_credential_behind_it_verified(
+    cli: Cli, site: tuple[Site, Path], canonicalizer: Canonicalizer, tmp_path: Path
+) -> None:
+    import uuid
+
+    from service.export.qr import short_id
+
+    server, ca = site
+    path = f"/v/{short_id(uuid.uuid4())}"
+    link = f"https://127.0.0.1:{server.port}{path}"
+    picture = link_qr_picture(tmp_path, link)
+    server.json(path, publish(server, canonicalizer, revoked=False))
+    ok = cli("verify", "--qr", str(picture), "--ca-file", str(ca), "--format", "text")
+    assert ok.exit_code == 0, ok.output
+    assert f"This QR code is a verification link: {link}" in ok.output
+    assert f"The credential behind it, from 127.0.0.1:{server.port}:" in ok.output
+    assert "VERIFIED (not checked: trust)" in ok.output
+    assert server.requests == [path, "/.well-known/did.json", "/status/1"]
+
+    server.json(path, publish(server, canonicalizer, revoked=True))
+    revoked = cli("verify", "--qr", str(picture), "--ca-file", str(ca), "--format", "json")
+    assert revoked.exit_code == 1, revoked.output
+    (report,) = json.loads(revoked.stdout)
+    assert report["kind"] == "verification-link" and report["verified"] is False
+
+    server.pages.pop(path)  # withdrawn or erased: the service answers 404
+    gone = cli("verify", "--qr", str(picture), "--ca-file", str(ca), "--format", "text")
+    assert gone.exit_code == 1, gone.output
+    assert "answered HTTP 404" in gone.output and "offline QR code" in gone.output
+
+
+def test_offline_a_link_qr_says_it_needs_a_connection_and_what_to_do(
+    cli: Cli, site: tuple[Site, Path], tmp_path: Path
+) -> None:
+    server, _ = site
+    picture = link_qr_picture(
+        tmp_path, f"https://127.0.0.1:{server.port}/v/0123456789abcdefghjkmnpqrs"
+    )
+    result = cli("verify", "--qr", str(picture), "--offline", "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert server.requests == []
+    assert "--offline allows no connection" in result.output
+    assert "without --offline" in result.output and "offline QR code" in result.output
+
+
+def test_a_link_on_plain_http_is_not_fetched_and_says_why(cli: Cli, tmp_path: Path) -> None:
+    picture = link_qr_picture(tmp_path, "http://localhost:8000/v/0123456789abcdefghjkmnpqrs")
+    result = cli("verify", "--qr", str(picture), "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert "fetched only over https" in result.output

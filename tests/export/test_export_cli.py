@@ -135,15 +135,17 @@ def test_export_offline_qr_and_verify_it_with_no_network(
     assert json.loads(unknown.stdout)[0]["kind"] == "offline-credential"
 
 
-def test_verify_qr_on_a_verification_link_says_it_needs_the_network(
+def test_verify_qr_on_a_verification_link_offline_says_it_needs_the_network(
     cli: Cli, issued: tuple[dict[str, Any], Path], tmp_path: Path
 ) -> None:
+    # Online, the link is followed (tests/cli/test_verify_online.py); offline it cannot be.
     credential, _ = issued
     png = tmp_path / "v.png"
     cli(export_app, "qr", credential["id"], "--out", str(png))
-    result = cli(app, "verify", "--qr", str(png), "--format", "text")
-    assert result.exit_code == 2
+    result = cli(app, "verify", "--qr", str(png), "--offline", "--format", "text")
+    assert result.exit_code == 1, result.output  # not verified: it could not be checked here
     assert qr.verification_url(SERVICE_BASE_URL, credential["id"]) in result.output
+    assert "without --offline" in result.output and "offline QR code" in result.output
     blank = tmp_path / "blank.png"
     Image.new("L", (200, 200), 255).save(blank)
     assert cli(app, "verify", "--qr", str(blank)).exit_code == 2
@@ -183,6 +185,7 @@ def test_export_pdf_and_verify_a_photo_of_it(
         "verify",
         "--qr",
         str(jpeg),
+        "--offline",  # the offline code verifies here; the link would need the service
         "--did-document",
         str(did),
         "--status-dir",
@@ -193,12 +196,15 @@ def test_export_pdf_and_verify_a_photo_of_it(
     assert verified.exit_code == 0, verified.output
     kinds = sorted(r["kind"] for r in json.loads(verified.stdout))
     assert kinds == ["offline-credential", "verification-link"]
+    link = next(r for r in json.loads(verified.stdout) if r["kind"] == "verification-link")
+    assert link["checked"] is False and "--offline allows no connection" in link["detail"]
     # The PDF itself, read by the verification page's reader (PDFium, no poppler).
     from_pdf = cli(
         app,
         "verify",
         "--qr",
         str(pdf),
+        "--offline",
         "--did-document",
         str(did),
         "--status-dir",

@@ -94,6 +94,17 @@ def test_an_unsigned_presentation_needs_no_challenge_but_cannot_answer_one(
     assert "not signed" in refused.json()["problemDetails"][0]["detail"]
 
 
+def test_a_presentation_verdict_is_never_cached(
+    client: Any, public: PublicEndpoint, award: Callable[..., dict[str, Any]]
+) -> None:
+    # Like every verdict (POST /credentials/verify, the pages): about one moment, so no cache
+    # may keep or replay it, verified or not.
+    unsigned = presentation(award())
+    for answer in (verify(client, unsigned), verify(client, unsigned, challenge=CHALLENGE)):
+        assert answer.status_code in (200, 400)
+        assert answer.headers["cache-control"] == "no-store"
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [

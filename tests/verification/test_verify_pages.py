@@ -97,6 +97,24 @@ def test_the_short_link_shows_a_green_verdict_and_the_signed_facts(
     assert "<script" not in html.lower()
 
 
+def test_the_short_link_hands_a_program_the_signed_credential_and_a_browser_the_page(
+    client: Any, public: PublicEndpoint, award: Any
+) -> None:
+    # What `tessera verify --qr` asks for (its strict fetcher's Accept), to verify it itself.
+    vc = award(learner="Amina Haddad")
+    accept = "application/vc+ld+json, application/did+json, application/json"
+    answer = client.get(f"/v/{short(vc)}", headers={"Accept": accept})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/vc+ld+json")
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.json() == vc
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = client.get(f"/v/{short(vc)}", headers={"Accept": browser})
+    assert page.headers["content-type"].startswith("text/html") and "Amina Haddad" in page.text
+    missing = client.get("/v/0123456789abcdefghjkmnpqrs", headers={"Accept": accept})
+    assert missing.status_code == 404
+
+
 def test_the_short_link_shows_the_module_name_in_the_readers_language(
     client: Any, trusted_public: PublicEndpoint, award: Any
 ) -> None:
@@ -338,6 +356,21 @@ def test_a_picture_without_a_qr_code(client: Any, public: PublicEndpoint) -> Non
     Image.new("L", (200, 200), 255).save(out, format="PNG")
     response = upload(client, out.getvalue(), "blank.png", "image/png")
     assert response.status_code == 422 and "No QR code was found" in response.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "ti"])
+def test_a_picture_that_cannot_be_read_says_what_to_do_instead(
+    client: Any, public: PublicEndpoint, lang: str
+) -> None:
+    response = upload(client, b"\xff\xd8\xff\xe0 cut off", "photo.jpg", "image/jpeg", lang=lang)
+    assert response.status_code == 422
+    message = catalog("verify", lang)["error_bad_image"]
+    assert escape(message) in response.text
+    if lang == "en":
+        assert "whole QR code in the frame" in response.text
+        assert "upload the credential file or the PDF certificate instead" in response.text
+    else:  # more than the one sentence it was: what to do, in the page's language
+        assert "PDF" in message and "JPEG" in message
 
 
 def test_an_upload_over_the_limit_is_413_as_a_page(client: Any, make_public: Any) -> None:

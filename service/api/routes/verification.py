@@ -259,7 +259,9 @@ async def post_verify_presentation(request: Request, public: PublicDep) -> JSONR
         domain=asked.domain,
         client=client,
     )
-    return JSONResponse(result.to_json(), status_code=200 if result.verified else 400)
+    return JSONResponse(
+        result.to_json(), status_code=200 if result.verified else 400, headers=NO_STORE
+    )
 
 
 def install(app: FastAPI) -> None:

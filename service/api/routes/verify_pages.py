@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.formparsers import MultiPartException
 from starlette.types import Message
 
 from service.api.deps import PublicDep
 from service.api.limits import PublicEndpoint, client_address, read_limited
+from service.api.openapi.components import VC_EXAMPLE, ref
 from service.api.pages import page_language, render
 from service.credentials.view import Summary, reveal, summarize
 from service.dates import format_utc
@@ -269,10 +270,40 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
     return _result_page(request, public, result, lang=lang, now=now, read_from=read_from)
 
 
-@router.get("/v/{token}", response_class=HTMLResponse, summary="The verification link in a QR code")
-async def get_short_link(token: str, request: Request, public: PublicDep) -> HTMLResponse:
+#: Media types a program names when it asks a verification link for the credential itself.
+_CREDENTIAL_MEDIA_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json")
+
+
+def _wants_credential(request: Request) -> bool:
+    """Whether the caller asks for the signed credential rather than the page: it accepts a JSON
+    credential and not HTML (every browser names text/html), as ``tessera verify --qr`` does."""
+    accept = request.headers.get("accept", "").lower()
+    return "text/html" not in accept and any(t in accept for t in _CREDENTIAL_MEDIA_TYPES)
+
+
+@router.get(
+    "/v/{token}",
+    response_class=HTMLResponse,
+    summary="The verification link in a QR code",
+    responses={
+        200: {
+            "description": "The verification page; to a client that accepts only JSON "
+            "(`Accept: application/vc+ld+json`), the signed credential itself, to verify "
+            "on its own (`tessera verify --qr`).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/vc+ld+json": {
+                    "schema": ref("VerifiableCredential"),
+                    "example": VC_EXAMPLE,
+                },
+            },
+        }
+    },
+)
+async def get_short_link(token: str, request: Request, public: PublicDep) -> Response:
     """The page a verification QR code opens: the stored credential, verified now, with the verdict
-    as its heading, in the visitor's language."""
+    as its heading, in the visitor's language. A program that asks for JSON gets the credential
+    as signed (what the page shows, and no more) and verifies it itself."""
     lang = page_language(request)
     client = client_address(request)
     public.admit(client)
@@ -280,6 +311,12 @@ async def get_short_link(token: str, request: Request, public: PublicDep) -> HTM
     document = public.verification.stored_document(credential_id) if credential_id else None
     if document is None:
         return render(request, "verify_missing.html", lang=lang, status_code=404)
+    if _wants_credential(request):
+        return JSONResponse(
+            document,
+            media_type="application/vc+ld+json",
+            headers={"Cache-Control": "no-store", "Vary": "Accept"},
+        )
     now = datetime.now(UTC)
     result = await public.verify(document, now=now, client=client)
     return _result_page(request, public, result, lang=lang, now=now)
