@@ -16,6 +16,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from service.errors import ConfigurationError
 
 
+def _looks_like_mmdb(path: Path) -> bool:
+    """Whether ``path`` is a file ending in a MaxMind DB metadata section (its marker sits in
+    the last 128 KiB), checked when the settings load so a wrong path stops the service at
+    start rather than at its first verification."""
+    try:
+        with path.open("rb") as file:
+            file.seek(0, 2)
+            file.seek(max(0, file.tell() - 128 * 1024))
+            return b"\xab\xcd\xefMaxMind.com" in file.read()
+    except OSError:
+        return False
+
+
 class Settings(BaseSettings):
     """Every knob Tessera has. Environment variable = ``TESSERA_`` + upper-case field name."""
 
@@ -81,6 +94,12 @@ class Settings(BaseSettings):
         default=True,
         description="The public verifier recognizes the providers registered on this service "
         "(false: only those in the trust registry).",
+    )
+
+    geoip_db: Path | None = Field(
+        default=None,
+        description="A local MaxMind DB (e.g. GeoLite2-Country.mmdb): employer engagement is "
+        "then counted by the verifier's country (unset: country unknown; no outside service).",
     )
 
     # Beyond one machine (README "Deployment").
@@ -165,6 +184,11 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "TESSERA_OPERATOR_TOKEN must be at least 32 characters: it can register "
                 "providers. Make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+        if self.geoip_db is not None and not _looks_like_mmdb(self.geoip_db):
+            raise ConfigurationError(
+                f"TESSERA_GEOIP_DB={self.geoip_db} is not a MaxMind DB file: point it at a "
+                "local GeoLite2-Country.mmdb (or GeoIP2 Country/City), or unset it."
             )
         if self.environment == "production" and self.allow_inline_contexts:
             raise ConfigurationError(

@@ -34,6 +34,7 @@ from service.config import Settings
 from service.errors import PayloadTooLarge, RateLimited, VerifierBusy
 from service.proofs import Limits
 from service.store import Database
+from service.verification.geoip import CountryLookup, NoCountries, country_lookup
 from service.verification.intake import texts_from_upload
 from service.verification.pipeline import VerificationResult
 from service.verification.presentations import PresentationResult
@@ -304,9 +305,18 @@ class PublicEndpoint:
     """The public verifier as the routes see it: :class:`PublicVerification` behind the rate
     limiter and the concurrency gate, with the policy's byte limits at hand."""
 
-    def __init__(self, verification: PublicVerification, *, policy: PublicPolicy) -> None:
+    def __init__(
+        self,
+        verification: PublicVerification,
+        *,
+        policy: PublicPolicy,
+        countries: CountryLookup | None = None,
+    ) -> None:
         self.verification = verification
         self.policy = policy
+        #: The verifier's country for engagement counts (TESSERA_GEOIP_DB); the address is
+        #: looked up in memory and dropped.
+        self.countries = countries or NoCountries()
         self.limiter: RateLimiter | SharedRateLimiter = RateLimiter(
             rate=policy.rate_per_second, burst=policy.burst
         )
@@ -335,8 +345,9 @@ class PublicEndpoint:
     ) -> VerificationResult:
         """:meth:`PublicVerification.verify` behind the concurrency gate (``client``, the
         caller's address, has its fair share of it; see :class:`ConcurrencyGate`)."""
+        country = self.countries.country(client)
         result: VerificationResult = await self.gate.run(
-            lambda: self.verification.verify(credential, now=now, skip=skip),
+            lambda: self.verification.verify(credential, now=now, skip=skip, country=country),
             client=self._gate_key(client),
         )
         return result
@@ -349,11 +360,15 @@ class PublicEndpoint:
         challenge: str | None = None,
         domain: str | None = None,
         client: str | None = None,
+        locate: bool = True,
     ) -> PresentationResult:
-        """:meth:`PublicVerification.verify_presentation` behind the same gate."""
+        """:meth:`PublicVerification.verify_presentation` behind the same gate. ``locate``:
+        count the client's country (False when the client is the holder's wallet, not an
+        employer: where a learner is stays unrecorded)."""
+        country = self.countries.country(client) if locate else ""
         result: PresentationResult = await self.gate.run(
             lambda: self.verification.verify_presentation(
-                presentation, now=now, challenge=challenge, domain=domain
+                presentation, now=now, challenge=challenge, domain=domain, country=country
             ),
             client=self._gate_key(client),
         )
@@ -411,7 +426,7 @@ def build_public_endpoint(
         own_lists=own_lists,
         http_client=http_client,
     )
-    return PublicEndpoint(verification, policy=policy)
+    return PublicEndpoint(verification, policy=policy, countries=country_lookup(settings.geoip_db))
 
 
 __all__ = [

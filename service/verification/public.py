@@ -131,15 +131,18 @@ class PublicVerification:
         *,
         now: datetime,
         skip: Sequence[str] = (),
+        country: str = "",
     ) -> VerificationResult:
         """Verify a credential, or an offline QR text (``TSR1:…``), and count the verdict.
-        ``skip``: checks the caller asked not to run (VC-API ``options.checks``)."""
+        ``skip``: checks the caller asked not to run (VC-API ``options.checks``);
+        ``country``: the verifier's country code (``""``: unknown), counted only in the
+        provider's monthly engagement sum."""
         with cpu_budget(self.budget.max_verification_seconds):
             if isinstance(credential, str) and credential.lstrip().startswith(OFFLINE_PREFIX):
                 result = self._verify_offline(credential, now=now, skip=skip)
             else:
                 result = verify_credential(credential, verifier=self.verifier, now=now, skip=skip)
-        self.counter.record(verdict_of(result), now, issuer=engaged_issuer(result))
+        self.counter.record(verdict_of(result), now, issuer=engaged_issuer(result), country=country)
         return result
 
     def stored_document(self, credential_id: str) -> dict[str, Any] | None:
@@ -198,14 +201,17 @@ class PublicVerification:
         now: datetime,
         challenge: str | None = None,
         domain: str | None = None,
+        country: str = "",
     ) -> PresentationResult:
         """Verify a presentation and the credentials in it; each credential's verdict is
-        counted like one verified on its own."""
+        counted like one verified on its own (``country`` as in :meth:`verify`)."""
         result = verify_presentation(
             presentation, verifier=self.verifier, now=now, challenge=challenge, domain=domain
         )
         for credential in result.credentials:
-            self.counter.record(verdict_of(credential), now, issuer=engaged_issuer(credential))
+            self.counter.record(
+                verdict_of(credential), now, issuer=engaged_issuer(credential), country=country
+            )
         return result
 
 

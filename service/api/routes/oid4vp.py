@@ -174,6 +174,7 @@ async def post_response(request: Request, state: StateDep, public: PublicDep) ->
         challenge=answer.nonce,
         domain=oid4vp.client_id(state.settings.base_url),
         client=client,
+        locate=False,  # the wallet posts this: its address is the learner's, not the employer's
     )
     bound = oid4vp.holder_bound(result.holder, [c.credential for c in result.credentials])
     with state.repository() as repo:
