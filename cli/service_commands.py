@@ -388,10 +388,14 @@ credentials_app = typer.Typer(help="A provider's issued credentials.", no_args_i
 
 
 def _change_status(action: str, credential: str, issuer: str, reason: str | None) -> None:
+    from service.app.jobs import DatabaseQueue
     from service.app.status_lists import change_status
 
     database = _database()
     database.migrate()
+    # On PostgreSQL the workers republish the list; on SQLite the service does when it
+    # next starts (and serves the current list to every read before that anyway).
+    queue = DatabaseQueue() if database.dialect == "postgresql" else None
     try:
         with database.transaction() as session:
             repo = Repositories(session)
@@ -403,6 +407,7 @@ def _change_status(action: str, credential: str, issuer: str, reason: str | None
                 reason=reason,
                 actor="cli",
                 now=datetime.now(UTC),
+                queue=queue,
             )
     except TesseraError as exc:
         fail(str(exc))

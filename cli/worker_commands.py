@@ -20,8 +20,15 @@ def worker(
     until_empty: Annotated[
         bool, typer.Option("--until-empty", help="Stop once the queue is empty.")
     ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=8, help="Tasks at once (threads): 2 lets one sign while one stores."
+        ),
+    ] = 2,
 ) -> None:
-    """Run background jobs (large cohorts) from the PostgreSQL queue; one per CPU core."""
+    """Run background jobs (large cohorts, qualification awards, status-list republishing)
+    from the PostgreSQL queue; one per CPU core."""
     from collections.abc import Iterator
     from contextlib import contextmanager
     from datetime import UTC, datetime
@@ -29,6 +36,7 @@ def worker(
     from service.app.issuing import IssueSetup
     from service.app.retention import RetentionPolicy, run_retention
     from service.app.signing import LocalSigner
+    from service.app.status_publishing import ListPublisher
     from service.app.telemetry import CountingSigner
     from service.app.worker import run_worker
     from service.logs import configure_logging
@@ -68,8 +76,12 @@ def worker(
             database_url=url,
             repositories=repositories,
             setup=setup,
+            lists=ListPublisher(
+                repositories=repositories, signer=signer, base_url=eng.settings.base_url
+            ),
             name=name,
             wait=not until_empty,
+            concurrency=concurrency,
             retention=lambda: run_retention(
                 repositories, policy=RetentionPolicy.of(eng.settings), now=datetime.now(UTC)
             ).to_json(),

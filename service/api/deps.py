@@ -25,7 +25,8 @@ from service.api.shared_limits import SharedRateLimiter
 from service.app.access import authenticate
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup
-from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue, run_chunk
+from service.app.job_tasks import task_runners
+from service.app.jobs import DatabaseQueue, InProcessQueue, JobQueue
 from service.app.signing import BatchSigner
 from service.app.status_publishing import ListPublisher
 from service.config import Settings
@@ -56,12 +57,11 @@ class AppState:
         if runner == "queue" or (runner == "auto" and self.database.dialect == "postgresql"):
             self.jobs = DatabaseQueue()
         else:
-            self.jobs = InProcessQueue(self._run_slice)
-
-    def _run_slice(self, job_id: str, position: int) -> None:
-        run_chunk(
-            self.repository, self.issue_setup(), job_id=job_id, position=position, now=self.now()
-        )
+            queue = InProcessQueue()
+            queue.runners.update(
+                task_runners(self.repository, self.issue_setup(), queue, self.lists)
+            )
+            self.jobs = queue
 
     @contextmanager
     def repository(self) -> Iterator[Repositories]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from service.app.idempotency import claim, replay, replay_winner, request_hash
 from service.app.signing import BatchSigner
-from service.app.status_lists import reserve_entries
+from service.app.status_lists import Reservation, reserve_entries
 from service.app.wallet import IssuedLink, WalletAward, link_awards
 from service.credentials import (
     Award,
@@ -29,6 +29,7 @@ from service.credentials import (
     credential_status,
     validate,
 )
+from service.credentials.award_check import plainly_valid
 from service.dates import format_utc
 from service.errors import ValidationFailed
 from service.proofs import DEFAULT_CRYPTOSUITE, Canonicalizer
@@ -73,7 +74,7 @@ class Issued:
         return [{"credentialId": cid, **link.to_json()} for cid, link in self.wallet_links.items()]
 
 
-def _prepare_rows(
+def prepare_rows(
     awards: Sequence[Mapping[str, Any]], module_id: str
 ) -> list[tuple[str, Mapping[str, Any]]]:
     """Validate every award row; all errors at once, with row numbers, or (uuid, award) pairs."""
@@ -87,7 +88,8 @@ def _prepare_rows(
     prepared: list[tuple[str, Mapping[str, Any]]] = []
     for index, award in enumerate(awards, start=1):
         try:
-            validate("award", award, what=f"award in row {index}")
+            if not plainly_valid(award):  # the fast path for the usual row (award_check)
+                validate("award", award, what=f"award in row {index}")
         except ValidationFailed as exc:
             errors.extend({"row": str(index), **e} for e in exc.errors)
             continue
@@ -114,6 +116,113 @@ def _prepare_rows(
             errors,
         )
     return prepared
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rows ready to sign: the provider, module and key read, each row given its credential
+    id, and their status entries reserved (see :func:`issue_awards` for the steps)."""
+
+    issuer: Issuer
+    module: Module
+    key_name: str
+    rows: list[tuple[str, Mapping[str, Any]]]
+    reservations: list[Reservation]
+
+
+def reserve_slice(
+    repo: Repositories,
+    setup: IssueSetup,
+    *,
+    issuer: Issuer,
+    module: Module,
+    rows: list[tuple[str, Mapping[str, Any]]],
+    now: datetime,
+) -> Slice:
+    """Read the active key and reserve the rows' status entries (in the caller's short
+    transaction; the reserved indices are burned if the slice is never stored)."""
+    key_name = repo.providers.active_key(issuer.id).key_name
+    reservations = reserve_entries(
+        repo,
+        issuer=issuer,
+        credential_ids=[cid for cid, _ in rows],
+        base_url=setup.base_url,
+        now=now,
+    )
+    return Slice(issuer, module, key_name, rows, reservations)
+
+
+def sign_slice(setup: IssueSetup, piece: Slice, *, now: datetime) -> list[NewCredential]:
+    """Build and sign the slice's credentials (call outside any transaction)."""
+    achievement = _module_achievement(setup, piece.issuer, piece.module)
+    profile = issuer_profile(piece.issuer)
+    valid_from = format_utc(now)
+    base = setup.base_url.rstrip("/")
+    unsigned = []
+    for (credential_id, award), reservation in zip(piece.rows, piece.reservations, strict=True):
+        document = build_credential(
+            credential_id=f"{base}/credentials/{credential_id}",
+            issuer=profile,
+            achievement=achievement,
+            award=Award(
+                learner_name=award["learnerName"].strip(),
+                completed_on=award["completedOn"],
+                result=award.get("result"),
+                learner_did=award.get("learnerDid"),
+            ),
+            valid_from=valid_from,
+        )
+        document["credentialStatus"] = credential_status(reservation.entries)
+        unsigned.append(document)
+    signed = setup.signer.sign_all(
+        piece.key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE
+    )
+    return [
+        NewCredential(
+            id=cid,
+            module_id=piece.module.id,
+            learner_name=award["learnerName"].strip(),
+            learner_ref=award.get("learnerId"),
+            document=doc,
+        )
+        for (cid, award), doc in zip(piece.rows, signed, strict=True)
+    ]
+
+
+def store_slice(
+    repo: Repositories,
+    setup: IssueSetup,
+    piece: Slice,
+    new: Sequence[NewCredential],
+    *,
+    actor: str,
+    now: datetime,
+) -> Mapping[str, IssuedLink]:
+    """Store the signed credentials, their audit events and wallet links (in the caller's
+    transaction, after it claimed any idempotency key)."""
+    issuer = piece.issuer
+    batch_id = new_id() if len(new) > 1 else None
+    repo.credentials.add_credentials(
+        issuer_id=issuer.id, credentials=new, batch_id=batch_id, now=now
+    )
+    repo.audit.record_many(
+        actor=actor,
+        action="credential.issue",
+        now=now,
+        issuer_id=issuer.id,
+        subjects=[c.id for c in new],
+    )
+    return link_awards(
+        repo,
+        issuer=issuer,
+        base_url=setup.base_url,
+        actor=actor,
+        now=now,
+        awards=[
+            WalletAward(c.id, c.learner_name, c.learner_ref, award.get("language"))
+            for c, (_, award) in zip(new, piece.rows, strict=True)
+        ],
+    )
 
 
 def issue_awards(
@@ -146,82 +255,29 @@ def issue_awards(
         if replayed is not None:
             return Issued(replayed, {})
         module = repo.catalogue.module(issuer.id, module_id)
-        key_name = repo.providers.active_key(issuer.id).key_name
-    prepared = _prepare_rows(awards, module_id)
+    prepared = prepare_rows(awards, module_id)
     with repositories() as repo:
-        reservations = reserve_entries(
-            repo,
-            issuer=issuer,
-            credential_ids=[cid for cid, _ in prepared],
-            base_url=setup.base_url,
-            now=now,
-        )
-    achievement = _module_achievement(setup, issuer, module)
-    profile = issuer_profile(issuer)
-    valid_from = format_utc(now)
-    base = setup.base_url.rstrip("/")
-    unsigned = []
-    for (credential_id, award), reservation in zip(prepared, reservations, strict=True):
-        document = build_credential(
-            credential_id=f"{base}/credentials/{credential_id}",
-            issuer=profile,
-            achievement=achievement,
-            award=Award(
-                learner_name=award["learnerName"].strip(),
-                completed_on=award["completedOn"],
-                result=award.get("result"),
-                learner_did=award.get("learnerDid"),
-            ),
-            valid_from=valid_from,
-        )
-        document["credentialStatus"] = credential_status(reservation.entries)
-        unsigned.append(document)
-    signed = setup.signer.sign_all(key_name, unsigned, created=now, cryptosuite=DEFAULT_CRYPTOSUITE)
-    new = [
-        NewCredential(
-            id=cid,
-            module_id=module.id,
-            learner_name=award["learnerName"].strip(),
-            learner_ref=award.get("learnerId"),
-            document=doc,
-        )
-        for (cid, award), doc in zip(prepared, signed, strict=True)
-    ]
+        piece = reserve_slice(repo, setup, issuer=issuer, module=module, rows=prepared, now=now)
+    new = sign_slice(setup, piece, now=now)
     with repositories() as repo:
         if idempotency_key and not claim(
             repo, issuer, idempotency_key, body_hash, [c.id for c in new], now
         ):
             return Issued(replay_winner(repo, issuer, idempotency_key, body_hash), {})
-        batch_id = new_id() if len(new) > 1 else None
-        repo.credentials.add_credentials(
-            issuer_id=issuer.id, credentials=new, batch_id=batch_id, now=now
-        )
-        repo.audit.record_many(
-            actor=actor,
-            action="credential.issue",
-            now=now,
-            issuer_id=issuer.id,
-            subjects=[c.id for c in new],
-        )
-        links = link_awards(
-            repo,
-            issuer=issuer,
-            base_url=setup.base_url,
-            actor=actor,
-            now=now,
-            awards=[
-                WalletAward(c.id, c.learner_name, c.learner_ref, award.get("language"))
-                for c, (_, award) in zip(new, prepared, strict=True)
-            ],
-        )
-    return Issued(signed, links)
+        links = store_slice(repo, setup, piece, new, actor=actor, now=now)
+    return Issued([c.document for c in new], links)
 
 
 __all__ = [
     "MAX_BATCH",
     "IssueSetup",
     "Issued",
+    "Slice",
     "Transactions",
     "issue_awards",
     "issuer_profile",
+    "prepare_rows",
+    "reserve_slice",
+    "sign_slice",
+    "store_slice",
 ]

@@ -10,9 +10,11 @@ How it stays correct under concurrency (several processes, one PostgreSQL databa
 * A status change updates one entry row and bumps the list's ``version`` with an atomic
   ``version = version + 1``. The published bits are derived from the entry rows, so
   concurrent revocations on one list cannot overwrite each other.
-* A revocation is committed before the call returns; the served list is rebuilt whenever
-  its ``version`` moved, so the next list served shows it
-  (:class:`service.app.status_publishing.ListPublisher`).
+* A revocation is committed before the call returns; the served list is signed again
+  whenever its ``version`` moved past the published one, so the next list served shows it
+  (:class:`service.app.status_publishing.ListPublisher`). The first change since the last
+  publication queues the republish job (one waiting per list), which signs the list once
+  for the whole batch of changes, so reads seldom have to.
 
 The statements that give these guarantees are in
 :class:`service.store.repositories.status_lists.StatusListRepository` (``repo.status_lists``).
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from service.app.jobs import REPUBLISH_TASK, JobQueue, republish_lock
 from service.errors import ConflictError, NotFoundError, ValidationFailed
 from service.status.bitstring import (
     DEFAULT_LIST_BITS,
@@ -149,18 +152,20 @@ def change_status(
     reason: str | None,
     actor: str,
     now: datetime,
+    queue: JobQueue | None = None,
 ) -> CredentialStatus:
     """Revoke, suspend or unsuspend one of the provider's credentials.
 
     Revocation is permanent (un-revoking is :class:`ConflictError`); suspension needs the
-    provider to have it enabled. The reason stays internal and is never published.
+    provider to have it enabled. The reason stays internal and is never published. With a
+    ``queue``, the first change since the list's last publication queues its republication.
     """
     if action not in ACTIONS:
         raise ValidationFailed(
             f"Unknown status action {action!r}; use revoke, suspend or unsuspend."
         )
     purpose, value = ACTIONS[action]
-    repo.credentials.credential(issuer.id, credential_id)  # 404 for anyone else's
+    record = repo.credentials.credential(issuer.id, credential_id)  # 404 for anyone else's
     entries = repo.status_lists.entries_of(credential_id)
     by_purpose = {status_list.purpose: (entry, status_list) for entry, status_list in entries}
     revocation = by_purpose.get("revocation")
@@ -192,26 +197,37 @@ def change_status(
             subject=credential_id,
         )
         if value:  # revoked or suspended: a qualification resting on it is never silently valid
-            _flag_qualifications(repo, issuer, credential_id, action, actor=actor, now=now)
-    status = credential_status(repo, issuer=issuer, credential_id=credential_id)
+            _flag_qualifications(
+                repo, issuer, str(record.document.get("id", "")), action, actor=actor, now=now
+            )
+    flags = {p: e.is_set for p, (e, _) in by_purpose.items()} | {purpose: value}
+    status = CredentialStatus(
+        credential_id, flags.get("revocation", False), flags.get("suspension", False)
+    )
     if changed:
         # Last: every change to one list bumps its one row, so that row's lock serializes
         # concurrent changes (across processes) until commit; taken last, it is held for
         # the commit only, not for the audit, the qualification check and the reads above.
-        repo.status_lists.bump_version(status_list.id, now=now)
+        first_change = repo.status_lists.bump_version(status_list.id, now=now)
+        if first_change and queue is not None:
+            queue.enqueue(
+                repo.jobs,
+                REPUBLISH_TASK,
+                [{"list_id": status_list.id}],
+                lock=republish_lock(status_list.id),
+            )
     return status
 
 
 def _flag_qualifications(
     repo: Repositories,
     issuer: Issuer,
-    credential_id: str,
+    document_id: str,
     action: str,
     *,
     actor: str,
     now: datetime,
 ) -> None:
-    document_id = str(repo.credentials.credential(issuer.id, credential_id).document.get("id", ""))
     repo.pathways.flag_relying_on(
         [document_id],
         reason=f"relied-on credential {document_id} was {action}d by {issuer.name}",
@@ -227,7 +243,13 @@ def unrevoke_refused() -> ConflictError:
 
 
 def apply_vcapi_update(
-    repo: Repositories, *, issuer: Issuer, request: Mapping[str, Any], actor: str, now: datetime
+    repo: Repositories,
+    *,
+    issuer: Issuer,
+    request: Mapping[str, Any],
+    actor: str,
+    now: datetime,
+    queue: JobQueue | None = None,
 ) -> CredentialStatus:
     """W3C VC-API ``POST /credentials/status``.
 
@@ -269,6 +291,7 @@ def apply_vcapi_update(
             reason=item.get("reason") if isinstance(item.get("reason"), str) else None,
             actor=actor,
             now=now,
+            queue=queue,
         )
     if result is None:  # pragma: no cover - updates is non-empty
         raise ValidationFailed("Nothing to change.")

@@ -1,8 +1,13 @@
 """Publishing status lists: the signed Bitstring Status List credential of each list.
 
-The bits are derived from the entry rows at signing time; a list is re-signed when its
-``version`` moved (a status changed) or when half of its validity has passed, so serving a
-list is usually one indexed read and a cached document.
+The status list is served from the database, so it is always current: a status change
+bumps the list's ``version`` in the revoking transaction, and a list whose published version
+is behind is signed from the entry rows before it is served (as it was before jobs). The
+republish job (:meth:`ListPublisher.republish`, queued by the first change since the last
+publication, one waiting per list) signs it once for a whole batch of changes and keeps it
+in the database, so every service process serves that copy instead of each signing its own;
+a read only signs when it comes before the job. The lag from a change to the publication
+that shows it is measured (``tessera_status_list_publication_lag_seconds``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.app.signing import BatchSigner
@@ -61,11 +66,11 @@ def unsigned_list(
 
 
 class ListPublisher:
-    """Signs and caches this service's status list credentials.
+    """Signs, keeps and serves this service's status list credentials.
 
-    A list is re-signed when its ``version`` moved (a status changed) or when less than half
-    of its validity is left; otherwise every request gets the cached document, so serving a
-    list costs one indexed read.
+    A list is re-signed when its ``version`` moved past the published one (a status changed)
+    or when less than half of its validity is left; otherwise a request gets the document
+    cached in this process or, after another process published it, the one in the database.
     """
 
     def __init__(
@@ -84,32 +89,62 @@ class ListPublisher:
     def current(self, list_id: str, *, now: datetime) -> PublishedList:
         """The signed list as of now (raises :class:`NotFoundError` for an unknown id)."""
         with self._repositories() as repo:
-            version = repo.status_lists.status_list(list_id).version
-        with self._lock:
-            cached = self._cache.get(list_id)
-        if cached and cached.version == version and cached.valid_until - now > LIST_TTL / 2:
-            return cached
+            state = repo.status_lists.publication(list_id)
+            with self._lock:
+                cached = self._cache.get(list_id)
+            if cached and cached.version == state.version and _fresh(cached.valid_until, now):
+                return cached
+            if (
+                state.published_version == state.version
+                and state.published_until is not None
+                and _fresh(state.published_until, now)
+            ):
+                document = repo.status_lists.published_document(list_id)
+                if document is not None:
+                    return self._keep(
+                        PublishedList(list_id, state.version, document, state.published_until)
+                    )
+        return self.publish(list_id, now=now)
+
+    def publish(self, list_id: str, *, now: datetime) -> PublishedList:
+        """Sign the list from its entry rows now and keep it (here and in the database)."""
         with self._repositories() as repo:
+            changed_since = repo.status_lists.publication(list_id).dirty_since
             row, issuer, bits = list_snapshot(repo, list_id)
-            version = row.version
             key_name = repo.providers.active_key(issuer.id).key_name
             document = unsigned_list(
                 base_url=self._base_url, row=row, issuer=issuer, bits=bits, now=now
             )
         signed = self._signer.sign_all(key_name, [document], created=now)[0]
-        if cached is not None and cached.version != version:
-            # A change this process saw published before (a first signing after start-up
-            # would count the time the process was not running).
-            changed = row.updated_at
-            observe_publication_lag(
-                changed_at=changed if changed.tzinfo else changed.replace(tzinfo=UTC),
-                signed_at=now,
-            )
         published = PublishedList(
-            list_id=list_id, version=version, document=signed, valid_until=now + LIST_TTL
+            list_id=list_id, version=row.version, document=signed, valid_until=now + LIST_TTL
         )
+        with self._repositories() as repo:
+            kept = repo.status_lists.store_publication(
+                list_id, version=row.version, document=signed, until=published.valid_until
+            )
+        if kept and changed_since is not None:
+            observe_publication_lag(changed_at=changed_since, signed_at=now)
+        return self._keep(published)
+
+    def republish(self, list_id: str, *, now: datetime, rounds: int = 10) -> bool:
+        """The republish job: publish until the list has no unpublished change, at most
+        ``rounds`` times (changes keep coming: the caller queues it again). Whether it is
+        clean now."""
+        for _ in range(rounds):
+            with self._repositories() as repo:
+                state = repo.status_lists.publication(list_id)
+            if state.dirty_since is None and state.published_version == state.version:
+                return True
+            self.publish(list_id, now=now)
+        with self._repositories() as repo:
+            return repo.status_lists.publication(list_id).dirty_since is None
+
+    def _keep(self, published: PublishedList) -> PublishedList:
         with self._lock:
-            self._cache[list_id] = published
+            cached = self._cache.get(published.list_id)
+            if cached is None or cached.version <= published.version:
+                self._cache[published.list_id] = published
         return published
 
     def by_url(self, url: str, *, now: datetime) -> dict[str, Any] | None:
@@ -121,6 +156,10 @@ class ListPublisher:
             return self.current(url.removeprefix(prefix), now=now).document
         except NotFoundError:
             return None
+
+
+def _fresh(valid_until: datetime, now: datetime) -> bool:
+    return valid_until - now > LIST_TTL / 2
 
 
 __all__ = ["LIST_TTL", "ListPublisher", "PublishedList", "list_snapshot", "unsigned_list"]

@@ -1,4 +1,5 @@
-"""`tessera worker`: runs queued job slices from PostgreSQL with Procrastinate.
+"""`tessera worker`: runs queued tasks from PostgreSQL with Procrastinate: cohort checks and
+slices, qualification awards, status-list republication (service.app.jobs).
 
 Why Procrastinate: its queue is a few tables and functions in the production PostgreSQL
 database (migration 0007), so a job is queued in the same transaction that stores it and
@@ -23,14 +24,15 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import procrastinate
 
 from service.app.issuing import IssueSetup, Transactions
-from service.app.jobs import ISSUE_CHUNK_TASK, run_chunk
+from service.app.job_tasks import task_runners
+from service.app.jobs import TASKS, DatabaseQueue, Runner
+from service.app.status_publishing import ListPublisher
 from service.store.db import libpq_url
 from service.store.repositories.jobs import QUEUE
 
@@ -53,9 +55,13 @@ def _retention(context: procrastinate.JobContext, timestamp: int) -> None:
         log.info("retention run: %s", run())
 
 
-def _issue_chunk(context: procrastinate.JobContext, job_id: str, position: int) -> None:
-    run: Callable[[str, int], int] = context.additional_context["tessera_run"]
-    run(job_id, position)
+def _task(name: str) -> Callable[..., None]:
+    def run(context: procrastinate.JobContext, **arguments: Any) -> None:
+        runners: Mapping[str, Runner] = context.additional_context["tessera_tasks"]
+        runners[name](**arguments)
+
+    run.__name__ = run.__qualname__ = name.replace(".", "_")
+    return run
 
 
 def queue_app(database_url: str) -> procrastinate.App:
@@ -63,7 +69,8 @@ def queue_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
     )
-    app.task(name=ISSUE_CHUNK_TASK, queue=QUEUE, pass_context=True)(_issue_chunk)
+    for name in TASKS:
+        app.task(name=name, queue=QUEUE, pass_context=True)(_task(name))
     app.periodic(cron=RETENTION_CRON, periodic_id="retention")(
         app.task(name=RETENTION_TASK, queue=QUEUE, pass_context=True)(_retention)
     )
@@ -89,21 +96,20 @@ def run_worker(
     database_url: str,
     repositories: Transactions,
     setup: IssueSetup,
+    lists: ListPublisher,
     name: str | None = None,
     wait: bool = True,
+    concurrency: int = 1,
     retention: Callable[[], object] | None = None,
 ) -> None:
-    """Run slices until SIGTERM/SIGINT (or, ``wait=False``, until the queue is empty), and
-    ``retention`` (one run of the retention job) when its periodic task comes due."""
-
-    def run(job_id: str, position: int) -> int:
-        return run_chunk(
-            repositories, setup, job_id=job_id, position=position, now=datetime.now(UTC)
-        )
-
+    """Run tasks until SIGTERM/SIGINT (or, ``wait=False``, until the queue is empty), and
+    ``retention`` (one run of the retention job) when its periodic task comes due.
+    ``concurrency`` tasks run at once in threads: one signs while another waits for the
+    database."""
+    runners = task_runners(repositories, setup, DatabaseQueue(), lists)
     app = queue_app(database_url)
     worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
-    context: dict[str, Any] = {"tessera_run": run, "tessera_retention": retention}
+    context: dict[str, Any] = {"tessera_tasks": runners, "tessera_retention": retention}
 
     async def main() -> None:
         async with app.open_async():
@@ -112,7 +118,7 @@ def run_worker(
                 await app.run_worker_async(
                     queues=[QUEUE],
                     name=worker_name,
-                    concurrency=1,
+                    concurrency=concurrency,
                     wait=wait,
                     additional_context=context,
                     update_heartbeat_interval=HEARTBEAT_SECONDS,

@@ -292,6 +292,8 @@ class Job:
     idempotency_key: str | None
     request_hash: str
     created_at: datetime
+    state: str
+    errors: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,7 @@ class JobChunk:
     error: str | None
     attempts: int
     updated_at: datetime
+    qualified: bool
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,17 @@ class StatusList:
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A list's current version against the one last published, and since when it has had
+    a change not published yet (None: clean)."""
+
+    version: int
+    published_version: int | None
+    published_until: datetime | None
+    dirty_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -360,6 +374,7 @@ __all__ = [
     "OperatorKey",
     "PresentationRequest",
     "Programme",
+    "Publication",
     "Qualification",
     "RplAssessor",
     "RplCase",

@@ -1,7 +1,8 @@
-"""Large cohorts as background jobs: 202 with the job's URL, progress and result, rows
-checked before anything is queued, Idempotency-Key, exactly-once slices (a slice run again,
-or after a crash between its commit and its mark, issues nothing twice). Here slices run in
-the service process (the embedded default); tests/jobs runs `tessera worker` processes."""
+"""Large cohorts as background jobs: 202 with the job's URL at once, progress and result,
+rows checked by the job before anything is issued (a bad row fails it, naming each),
+Idempotency-Key, exactly-once slices (a slice run again, or after a crash between its
+commit and its mark, issues nothing twice). Here tasks run in the service process (the
+embedded default); tests/cli/test_scale_processes.py runs `tessera worker` processes."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import text
 
 from service.api.openapi.jobs import SCHEMAS
+from service.app.cohort_jobs import award_slice, check_cohort, run_chunk
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup, issue_awards
-from service.app.jobs import run_chunk
 from service.app.signing import BatchSigner, LocalSigner
 from service.config import Settings
 from service.store import Database, Repositories
@@ -80,6 +81,7 @@ def test_a_cohort_above_the_threshold_is_a_job_with_progress_and_result(
         Draft202012Validator(SCHEMAS["Job"], format_checker=FormatChecker()).validate(answer)
     assert done["progress"] == {
         "rows": 11,
+        "checked": True,
         "issued": 11,
         "failedRows": 0,
         "slices": 3,
@@ -101,19 +103,24 @@ def test_at_the_threshold_the_batch_is_answered_at_once(
     assert response.json()["issued"] == THRESHOLD
 
 
-def test_bad_rows_refuse_the_whole_cohort_before_anything_is_queued(
+def test_bad_rows_fail_the_job_naming_each_and_nothing_is_issued(
     client: Any, provider: Provider, module: dict[str, Any], db: Database
 ) -> None:
     rows = cohort(THRESHOLD + 3)
     rows[2] = award_data("", learnerId="x")
     rows[6] = {"learnerName": "A", "completedOn": "yesterday"}
-    before = table_counts(db)
+    before = table_counts(db)["credentials"]
     response = post_cohort(client, provider, module, rows)
-    assert response.status_code == 422, response.text
-    problem = response.json()
-    assert {e["row"] for e in problem["errors"]} == {"3", "7"}
-    assert "nothing was queued" in problem["detail"]
-    assert table_counts(db) == before
+    assert response.status_code == 202, response.text  # the request does not check rows
+    done = wait_for(client, provider, response.json()["url"])
+    assert done["state"] == "failed"
+    Draft202012Validator(SCHEMAS["Job"], format_checker=FormatChecker()).validate(done)
+    result = done["result"]
+    assert {e["row"] for e in result["errors"]} == {"3", "7"}
+    assert {e["path"] for e in result["errors"]} >= {"$.learnerName", "$.completedOn"}
+    assert "2 of 8 rows have errors (rows 3, 7); nothing was issued" in result["error"]
+    assert result["issued"] == 0 and result["failedRows"] == THRESHOLD + 3
+    assert table_counts(db)["credentials"] == before
 
 
 def test_idempotency_key_returns_the_same_job(
@@ -154,15 +161,17 @@ def test_a_slice_run_again_or_after_a_crash_issues_nothing_twice(
     service_settings: Settings,
 ) -> None:
     state = client.app.state.tessera
-    state.jobs.close()  # nothing runs by itself: this test runs the slices
+    state.jobs.close()  # nothing runs by itself: this test runs the tasks
     job = post_cohort(client, provider, module, cohort(THRESHOLD + 3)).json()
-    assert job["state"] == "queued"
+    assert job["state"] == "queued" and job["progress"]["checked"] is False
     setup = IssueSetup(
         base_url=service_settings.base_url,
         signer=LocalSigner(service_engine),
         canonicalizer=service_engine.canonicalizer,
     )
     now = datetime.now(UTC)
+    assert check_cohort(state.repository, state.jobs, job_id=job["id"], now=now) == 0
+    assert check_cohort(state.repository, state.jobs, job_id=job["id"], now=now) == 0  # again
     # Slice 0 crashed after its credentials committed but before it was marked done.
     with db.transaction() as session:
         rows = session.execute(
@@ -181,11 +190,22 @@ def test_a_slice_run_again_or_after_a_crash_issues_nothing_twice(
         idempotency_body=[module["id"], rows],
     )
     assert len(credential_names(db)) == SLICE
-    assert run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now) == SLICE
+    queue = state.jobs
+
+    def run(position: int) -> int:
+        return run_chunk(
+            state.repository, setup, queue, job_id=job["id"], position=position, now=now
+        )
+
+    assert run(0) == SLICE
     assert len(credential_names(db)) == SLICE  # replayed, not issued again
-    assert run_chunk(state.repository, setup, job_id=job["id"], position=1, now=now) == SLICE
-    assert run_chunk(state.repository, setup, job_id=job["id"], position=1, now=now) == 0
-    assert run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now) == 0
+    assert run(1) == SLICE
+    assert run(1) == 0
+    assert run(0) == 0
+    for position in (0, 1):  # the slices' qualification awards (their own task)
+        assert (
+            award_slice(state.repository, setup, job_id=job["id"], position=position, now=now) == 0
+        )
     body = client.get(job["url"], headers=provider.headers).json()
     assert body["state"] == "done"
     assert body["progress"]["issued"] == THRESHOLD + 3
@@ -224,10 +244,10 @@ def test_a_slice_whose_worker_died_before_the_award_still_awards_its_learners(
     service_engine: Engine,
     service_settings: Settings,
 ) -> None:
-    """Issue 16: a worker killed after a slice's credentials committed but before the slice's
-    qualifications were awarded. The slice runs again (another worker takes it over): its
-    credentials are replayed, not issued again, and every learner of it who completed the
-    programme gets the qualification, once."""
+    """Issue 16: a worker killed after a slice's credentials committed, while it awarded the
+    slice's qualifications (a task of its own). The award task runs again (another worker
+    takes it over): the slice is not issued again, and every learner of it who completed
+    the programme gets the qualification, once."""
     modules = []
     for code in ("A-1", "B-1"):
         response = client.post(
@@ -269,14 +289,19 @@ def test_a_slice_whose_worker_died_before_the_award_still_awards_its_learners(
         canonicalizer=setup.canonicalizer,
     )
     now = datetime.now(UTC)
+    queue = state.jobs
+    assert check_cohort(state.repository, queue, job_id=job["id"], now=now) == 0
+    for position in (0, 1):
+        run_chunk(state.repository, setup, queue, job_id=job["id"], position=position, now=now)
+    assert len(credential_names(db)) == 2 * (THRESHOLD + 1)  # both slices committed
     with pytest.raises(WorkerKilled):
-        run_chunk(state.repository, dying, job_id=job["id"], position=0, now=now)
-    assert len(credential_names(db)) == THRESHOLD + 1 + SLICE  # slice 0 committed
+        award_slice(state.repository, dying, job_id=job["id"], position=0, now=now)
     url = f"/issuers/{provider.slug}/qualifications"
     assert client.get(url, headers=provider.headers).json() == []
+    assert client.get(job["url"], headers=provider.headers).json()["state"] == "running"
 
-    for position in (0, 1):  # another worker takes the job over
-        run_chunk(state.repository, setup, job_id=job["id"], position=position, now=now)
+    for position in (0, 1):  # another worker takes the award tasks over
+        award_slice(state.repository, setup, job_id=job["id"], position=position, now=now)
     assert wait_for(client, provider, job["url"])["result"] == {
         "issued": THRESHOLD + 1,
         "failedRows": 0,
@@ -285,7 +310,8 @@ def test_a_slice_whose_worker_died_before_the_award_still_awards_its_learners(
     assert len(awarded) == len({q["walletLinkId"] for q in awarded}) == THRESHOLD + 1
     # Module credentials once each, plus one qualification and one transcript per learner.
     assert len(credential_names(db)) == 2 * (THRESHOLD + 1) + 2 * (THRESHOLD + 1)
-    run_chunk(state.repository, setup, job_id=job["id"], position=0, now=now)  # once more
+    run_chunk(state.repository, setup, queue, job_id=job["id"], position=0, now=now)  # again
+    assert award_slice(state.repository, setup, job_id=job["id"], position=0, now=now) == 0
     assert len(client.get(url, headers=provider.headers).json()) == THRESHOLD + 1
 
 

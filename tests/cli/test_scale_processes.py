@@ -1,8 +1,9 @@
 """Beyond one machine, with real processes: two `tessera serve` processes and two
 `tessera worker` processes on one PostgreSQL database and one Redis. The public verifier's
 rate limit is shared by both service processes, and a cohort job survives a worker's
-SIGKILL: the other worker takes over the slice it held, and every learner gets exactly one
-credential (no duplicate, no gap)."""
+SIGKILL: the other worker takes over the task it held, and every learner gets exactly one
+credential (no duplicate, no gap); revocations through both services are republished by
+the surviving worker (the republish job)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,11 @@ def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [*TESSERA, "worker"], env={**clean, **env}, stdout=output, stderr=subprocess.STDOUT
+            # One task at a time, so "both workers busy" means each holds one slice.
+            [*TESSERA, "worker", "--concurrency", "1"],
+            env={**clean, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield process
@@ -150,6 +155,36 @@ def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_worker
 
                     done = wait_until(finished, 240, "the job to finish after the kill")
                     assert b.poll() is None  # B is still serving
+
+                    # -- revocations through both services: the worker republishes ------
+                    with db.connect() as connection:
+                        revoked = [
+                            r[0]
+                            for r in connection.execute(
+                                text("SELECT id FROM credentials WHERE module_id = :m LIMIT 4"),
+                                {"m": module_id},
+                            )
+                        ]
+                    for n, credential_id in enumerate(revoked):
+                        answer = httpx.post(
+                            f"{(first, second)[n % 2]}/issuers/{slug}/credentials/"
+                            f"{credential_id}/revoke",
+                            headers=headers,
+                            timeout=30,
+                        )
+                        assert answer.status_code == 200, answer.text
+
+                    def republished() -> bool:
+                        with db.connect() as connection:
+                            dirty = connection.execute(
+                                text(
+                                    "SELECT COUNT(*) FROM status_lists WHERE dirty_since IS NOT"
+                                    " NULL OR published_version IS DISTINCT FROM version"
+                                )
+                            ).scalar_one()
+                        return dirty == 0
+
+                    wait_until(republished, 60, "a worker to republish the status list")
                 assert done["state"] == "done", done
                 assert done["result"] == {"issued": ROWS, "failedRows": 0}
                 # A's slice was taken over: started twice, issued once.

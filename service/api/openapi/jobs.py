@@ -30,15 +30,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "slicesFailed",
                 ],
                 "properties": {
-                    name: {"type": "integer", "minimum": 0}
-                    for name in (
-                        "rows",
-                        "issued",
-                        "failedRows",
-                        "slices",
-                        "slicesDone",
-                        "slicesFailed",
-                    )
+                    "checked": {
+                        "type": "boolean",
+                        "description": "Whether the job has checked every row (it is queued "
+                        "until then).",
+                    },
+                    **{
+                        name: {"type": "integer", "minimum": 0}
+                        for name in (
+                            "rows",
+                            "issued",
+                            "failedRows",
+                            "slices",
+                            "slicesDone",
+                            "slicesFailed",
+                        )
+                    },
                 },
             },
             "result": {
@@ -50,7 +57,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "failedRows": {"type": "integer", "minimum": 0},
                     "error": {
                         "type": "string",
-                        "description": "Why the first failed slice failed.",
+                        "description": "Why the first failed slice failed (or which rows "
+                        "the check refused: then nothing was issued).",
+                    },
+                    "errors": {
+                        "type": "array",
+                        "description": "The row errors the check found (the first 1,000).",
+                        "items": {
+                            "type": "object",
+                            "required": ["row", "path", "message"],
+                            "properties": {
+                                "row": {"type": "string"},
+                                "path": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
                     },
                 },
             },
@@ -63,6 +84,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "createdAt": EXAMPLE_TIME,
             "progress": {
                 "rows": 100000,
+                "checked": True,
                 "issued": 41500,
                 "failedRows": 0,
                 "slices": 200,

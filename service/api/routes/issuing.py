@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateDep, issuer_for
 from service.api.routes.jobs import job_json
+from service.app.cohort_jobs import create_cohort_job
 from service.app.issuing import Issued, issue_awards
-from service.app.jobs import MAX_JOB_ROWS, JobView, create_cohort_job
+from service.app.jobs import MAX_JOB_ROWS, JobView
 from service.app.pathways import qualify_holders
 from service.app.vcapi_issuing import issue_vcapi
 from service.credentials.cohort import parse_cohort_csv
@@ -143,9 +144,10 @@ async def post_award_batch(
     """Awards one module to a cohort in one transaction (all or nothing): JSON (`schemas/award-
     batch.schema.json`), a raw CSV body or a multipart CSV upload. A row with a problem refuses
     the whole batch and `errors` names every row and field. More rows than the job threshold
-    (`TESSERA_JOB_THRESHOLD`, default 1,000; at most 1,000,000): every row is checked the same
-    way, then the answer is 202 with the job (`Location`), which workers issue in slices; poll
-    `GET /issuers/{issuer}/jobs/{id}`."""
+    (`TESSERA_JOB_THRESHOLD`, default 1,000; at most 1,000,000): the answer is 202 at once,
+    with the job (`Location`), which checks every row the same way (a bad row fails the job,
+    naming each in its `result.errors`, and nothing is issued) and then issues the cohort in
+    slices; poll `GET /issuers/{issuer}/jobs/{id}`."""
     caller.require("issue")
     module, awards = await _batch_body(request, module_id)
     if len(awards) > state.settings.job_threshold:

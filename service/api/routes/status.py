@@ -62,6 +62,7 @@ def _change(
             reason=reason if isinstance(reason, str) else None,
             actor=caller.actor,
             now=state.now(),
+            queue=state.jobs,
         )
     return result.to_json()
 
@@ -70,8 +71,9 @@ def _change(
 def post_revoke(
     issuer: str, credential_id: str, state: StateDep, caller: CallerDep, body: Json | None = None
 ) -> dict[str, Any]:
-    """Revokes a credential for good: its status bit is set and the list re-signed, so every
-    verifier sees it as revoked. Needs the `revoke` scope."""
+    """Revokes a credential for good: its status bit is set before the answer, and the list
+    served from then on shows it (re-signed by a job, or by the next read if it comes
+    first), so every verifier sees it as revoked. Needs the `revoke` scope."""
     return _change(state, caller, issuer, credential_id, "revoke", body or {})
 
 
@@ -120,5 +122,6 @@ def post_vcapi_status(body: Json, state: StateDep, caller: CallerDep) -> dict[st
             request=body,
             actor=caller.actor,
             now=state.now(),
+            queue=state.jobs,
         )
     return result.to_json()

@@ -77,6 +77,14 @@ class StatusListRow(Base):
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: The signed list last published (by the republish job or a read) and its version.
+    published_version: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite")
+    )
+    published_document: Mapped[dict[str, Any] | None]
+    published_until: Mapped[datetime | None]
+    #: Set by the first change the published list does not show yet; cleared by publishing.
+    dirty_since: Mapped[datetime | None]
 
 
 class StatusEntryRow(Base):

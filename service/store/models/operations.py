@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.store.models.base import Base
@@ -119,6 +129,10 @@ class JobRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    #: checking (the job checks its rows) | issuing (slices queued) | failed (row errors)
+    state: Mapped[str] = mapped_column(String(10), server_default="issuing")
+    #: Row errors found by the check (``{"errors": [...]}``), when it failed.
+    errors: Mapped[dict[str, Any] | None]
 
 
 class JobChunkRow(Base):
@@ -137,6 +151,8 @@ class JobChunkRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+    #: Whether the qualification awards this slice may complete have run (their own task).
+    qualified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
 
 
 __all__ = [

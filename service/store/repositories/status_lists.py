@@ -10,14 +10,19 @@ if it is still the other way, and :meth:`~StatusListRepository.bump_version` is 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from service.errors import NotFoundError
 from service.store.models import StatusEntryRow, StatusListRow
-from service.store.records import StatusEntry, StatusList
+from service.store.records import Publication, StatusEntry, StatusList
 from service.store.repositories._base import SessionRepository, new_id
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _list(row: StatusListRow) -> StatusList:
@@ -134,13 +139,83 @@ class StatusListRepository(SessionRepository):
         ).first()
         return changed is not None
 
-    def bump_version(self, list_id: str, *, now: datetime) -> None:
-        """``version = version + 1`` in the database (atomic: no lost update)."""
-        self._session.execute(
+    def bump_version(self, list_id: str, *, now: datetime) -> bool:
+        """``version = version + 1`` in the database (atomic: no lost update), and the list
+        marked dirty since ``now`` unless it was already; True when it was not (the first
+        change since the last publication: the caller queues the republish job)."""
+        dirty_since = self._session.scalar(
             update(StatusListRow)
             .where(StatusListRow.id == list_id)
-            .values(version=StatusListRow.version + 1, updated_at=now)
+            .values(
+                version=StatusListRow.version + 1,
+                updated_at=now,
+                dirty_since=func.coalesce(StatusListRow.dirty_since, now),
+            )
+            .returning(StatusListRow.dirty_since)
             .execution_options(synchronize_session=False)
+        )
+        return dirty_since is None or _aware(dirty_since) == _aware(now)
+
+    def publication(self, list_id: str) -> Publication:
+        """The list's version and what was last published of it (one indexed read, without
+        the document; :meth:`published_document` reads that)."""
+        row = self._session.execute(
+            select(
+                StatusListRow.version,
+                StatusListRow.published_version,
+                StatusListRow.published_until,
+                StatusListRow.dirty_since,
+            ).where(StatusListRow.id == list_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"No status list {list_id!r}.")
+        version, published, until, dirty = row
+        return Publication(
+            version=int(version),
+            published_version=None if published is None else int(published),
+            published_until=None if until is None else _aware(until),
+            dirty_since=None if dirty is None else _aware(dirty),
+        )
+
+    def published_document(self, list_id: str) -> dict[str, Any] | None:
+        return self._session.scalar(
+            select(StatusListRow.published_document).where(StatusListRow.id == list_id)
+        )
+
+    def store_publication(
+        self, list_id: str, *, version: int, document: dict[str, Any], until: datetime
+    ) -> bool:
+        """Keep the signed list of ``version`` unless a newer one is kept already; the list
+        is clean again (``dirty_since`` NULL) only if no change came after ``version``.
+        Whether this one was kept."""
+        stored = self._session.execute(
+            update(StatusListRow)
+            .where(
+                StatusListRow.id == list_id,
+                (StatusListRow.published_version.is_(None))
+                | (StatusListRow.published_version < version),
+            )
+            .values(
+                published_version=version,
+                published_document=document,
+                published_until=until,
+                dirty_since=case(
+                    (StatusListRow.version == version, None), else_=StatusListRow.dirty_since
+                ),
+            )
+            .returning(StatusListRow.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return stored is not None
+
+    def dirty_lists(self) -> list[str]:
+        """Lists with a change not published yet (the in-process runner's resumption)."""
+        return list(
+            self._session.scalars(
+                select(StatusListRow.id)
+                .where(StatusListRow.dirty_since.is_not(None))
+                .order_by(StatusListRow.dirty_since)
+            )
         )
 
     def status_list(self, list_id: str) -> StatusList:
