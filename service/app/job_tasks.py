@@ -5,7 +5,7 @@ the embedded default."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from service.app.cohort_jobs import award_slice, check_cohort, run_chunk
 from service.app.issuing import IssueSetup, Transactions
@@ -20,6 +20,11 @@ from service.app.jobs import (
 )
 from service.app.status_publishing import ListPublisher
 from service.app.telemetry import JOBS_RUN
+
+#: Not a queued task: what a worker calls every few seconds (service.app.worker).
+SWEEP = "tessera.sweep_dirty_lists"
+#: How long a list may stay dirty before a worker queues its republication itself.
+SWEEP_AFTER = timedelta(seconds=30)
 
 
 def _utc_now() -> datetime:
@@ -58,7 +63,20 @@ def task_runners(
         JOBS_RUN.labels(REPUBLISH_TASK, "done").inc()
         return clean
 
+    def sweep() -> int:
+        """Queue the republication of every list left dirty for a while (its job failed,
+        or the change came from a process with no queue); returns how many."""
+        now = clock()
+        with repositories() as repo:
+            stale = repo.status_lists.dirty_lists(since_before=now - SWEEP_AFTER)
+            for list_id in stale:
+                queue.enqueue(
+                    repo.jobs, REPUBLISH_TASK, [{"list_id": list_id}], lock=republish_lock(list_id)
+                )
+        return len(stale)
+
     return {
+        SWEEP: sweep,
         CHECK_COHORT_TASK: check,
         ISSUE_CHUNK_TASK: issue,
         AWARD_TASK: award,
@@ -66,4 +84,4 @@ def task_runners(
     }
 
 
-__all__ = ["task_runners"]
+__all__ = ["SWEEP", "SWEEP_AFTER", "task_runners"]

@@ -8,6 +8,9 @@ PostgreSQL NOTIFY. It is maintained, typed, and its workers heartbeat, which is 
 another worker take over the slice of one killed with SIGKILL: every
 :data:`STALL_CHECK_SECONDS` each worker requeues slices whose worker has not sent a heartbeat
 for :data:`STALLED_AFTER_SECONDS`. Running a slice twice is harmless (service.app.jobs).
+In the same round it queues the republication of any status list left with unpublished
+changes for :data:`service.app.job_tasks.SWEEP_AFTER` (its job failed, or the change came
+from a process without a queue).
 
 SIGTERM or Ctrl-C stops a worker gracefully: it takes no new slice and finishes the one in
 hand (Procrastinate's own signal handling).
@@ -30,7 +33,7 @@ from typing import Any
 import procrastinate
 
 from service.app.issuing import IssueSetup, Transactions
-from service.app.job_tasks import task_runners
+from service.app.job_tasks import SWEEP, task_runners
 from service.app.jobs import TASKS, DatabaseQueue, Runner
 from service.app.status_publishing import ListPublisher
 from service.store.db import libpq_url
@@ -77,8 +80,12 @@ def queue_app(database_url: str) -> procrastinate.App:
     return app
 
 
-async def _requeue_stalled(app: procrastinate.App) -> None:
+async def _requeue_stalled(app: procrastinate.App, sweep: Callable[[], object]) -> None:
     while True:
+        try:
+            await asyncio.to_thread(sweep)  # status lists whose republication was lost
+        except Exception:  # the database may be restarting: try again next round
+            log.exception("could not look for unpublished status lists")
         try:
             stalled = await app.job_manager.get_stalled_jobs(
                 queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
@@ -113,7 +120,7 @@ def run_worker(
 
     async def main() -> None:
         async with app.open_async():
-            recovery = asyncio.create_task(_requeue_stalled(app))
+            recovery = asyncio.create_task(_requeue_stalled(app, runners[SWEEP]))
             try:
                 await app.run_worker_async(
                     queues=[QUEUE],

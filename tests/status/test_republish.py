@@ -6,6 +6,7 @@ publication lag (change -> publication that shows it) is in /metrics."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import Provider
 from sqlalchemy import text
 from status_support import bit, change, entry, issue_cohort, path_of
 
+from service.app.job_tasks import SWEEP, SWEEP_AFTER, task_runners
 from service.app.jobs import REPUBLISH_TASK
 from service.config import Settings
 from service.store import Database
@@ -123,3 +125,37 @@ def test_on_postgresql_a_burst_of_revocations_queues_one_republish_job(
         ).scalar_one()
     assert queued == 1
     assert all(bit(client, c) for c in credentials)  # current without the job
+
+
+class RecordingQueue:
+    """A JobQueue that records what would be queued."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, list[Any], str | None]] = []
+
+    def enqueue(self, jobs: Any, task: str, arguments: Any, *, lock: str | None = None) -> None:
+        self.queued.append((task, list(arguments), lock))
+
+
+def test_a_list_left_dirty_is_queued_again_by_the_workers_sweep(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    state = client.app.state.tessera
+    credentials = issue_cohort(client, provider, module, 2)
+    list_id = entry(credentials[0])["statusListCredential"].rsplit("/", 1)[1]
+    state.jobs.close()  # the revocation's own republication is lost
+    assert change(client, provider, credentials[0], "revoke").status_code == 200
+    queue = RecordingQueue()
+    now = datetime.now(UTC)
+
+    def sweep_at(moment: datetime) -> int:
+        runners = task_runners(
+            state.repository, state.issue_setup(), queue, state.lists, clock=lambda: moment
+        )
+        queued = runners[SWEEP]()
+        assert isinstance(queued, int)
+        return queued
+
+    assert sweep_at(now) == 0  # dirty for less than SWEEP_AFTER: its job may still come
+    assert sweep_at(now + SWEEP_AFTER + timedelta(seconds=1)) == 1
+    assert queue.queued == [(REPUBLISH_TASK, [{"list_id": list_id}], f"republish:{list_id}")]

@@ -75,13 +75,20 @@ class StatusListRepository(SessionRepository):
         self._session.flush()
         return _list(row)
 
-    def taken_positions(self, list_id: str) -> set[int]:
-        """Every allocated index of the list (never to be handed out again)."""
-        return set(
-            self._session.scalars(
-                select(StatusEntryRow.position).where(StatusEntryRow.list_id == list_id)
+    def taken_among(self, list_id: str, candidates: Iterable[int]) -> set[int]:
+        """Which of these indices of the list are allocated already."""
+        wanted = sorted(candidates)
+        taken: set[int] = set()
+        for start in range(0, len(wanted), 1000):
+            taken.update(
+                self._session.scalars(
+                    select(StatusEntryRow.position).where(
+                        StatusEntryRow.list_id == list_id,
+                        StatusEntryRow.position.in_(wanted[start : start + 1000]),
+                    )
+                )
             )
-        )
+        return taken
 
     def add_entries(
         self, *, list_id: str, allocations: Iterable[tuple[str, int]], now: datetime
@@ -208,15 +215,12 @@ class StatusListRepository(SessionRepository):
         ).first()
         return stored is not None
 
-    def dirty_lists(self) -> list[str]:
-        """Lists with a change not published yet (the in-process runner's resumption)."""
-        return list(
-            self._session.scalars(
-                select(StatusListRow.id)
-                .where(StatusListRow.dirty_since.is_not(None))
-                .order_by(StatusListRow.dirty_since)
-            )
-        )
+    def dirty_lists(self, *, since_before: datetime | None = None) -> list[str]:
+        """Lists with a change not published yet (made before ``since_before``, if given)."""
+        query = select(StatusListRow.id).where(StatusListRow.dirty_since.is_not(None))
+        if since_before is not None:
+            query = query.where(StatusListRow.dirty_since < since_before)
+        return list(self._session.scalars(query.order_by(StatusListRow.dirty_since)))
 
     def status_list(self, list_id: str) -> StatusList:
         """:class:`NotFoundError` for an unknown id."""
