@@ -168,19 +168,15 @@ def _follow_link(
 
 
 def _offline_summary(text: str) -> str:
+    """What the offline QR states, as the credential view words any credential."""
+    from service.credentials.view import CredentialView
     from service.export.offline_qr import decode_offline
 
     try:
         payload = decode_offline(text)
     except TesseraError:
         return ""
-    lines = [
-        f"learner:  {payload.learner_name or '-'}",
-        f"module:   {payload.achievement_name or '-'}",
-        f"provider: {payload.issuer_name or '-'} ({payload.issuer})",
-        f"date:     {payload.completed_on or (payload.valid_from.date() if payload.valid_from else '-')}",
-    ]
-    return "\n".join(lines)
+    return "\n".join(CredentialView.of(payload.to_json(), "en").lines())
 
 
 __all__ = ["Finding", "read_qr_codes", "verify_qr_image"]

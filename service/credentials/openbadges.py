@@ -21,7 +21,7 @@ Open Badges has no term for learning hours or for the programme a module belongs
 stay in the catalogue (and on the pages that read it) instead of a private context.
 Credentials issued before this shape name ``https://w3id.org/tessera/contexts/v1`` and its
 terms (``eqfLevel``, ``learningHours``, ``nameTranslation``...); the readers in
-``service/credentials/view.py`` and the verification page accept both shapes.
+``service/credentials/reading.py`` reads both shapes for every reader.
 """
 
 from __future__ import annotations

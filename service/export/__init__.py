@@ -8,7 +8,7 @@ network (``service.app.wallet`` and the routes do that).
 - :mod:`service.export.binary`   Base45, Crockford Base32, the strict CBOR subset
 - :mod:`service.export.pdf`      the certificate (A4 / US Letter, any language, RTL); its fonts
   in :mod:`service.export.pdf_fonts`
-- :mod:`service.credentials.view`     what a person reads off a credential, translated
+- :mod:`service.credentials.view`  what a person reads off a credential, translated (used here)
 """
 
 from service.export.offline_qr import (

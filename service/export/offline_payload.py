@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from service.credentials.view import achievement_of, plain_text, subject_of
+from service.credentials.reading import achievement_of, plain_text, subject_of
 from service.dates import format_utc, parse_datetime
 from service.errors import InputError
 from service.proofs.eddsa_jcs_2022 import jcs

@@ -29,6 +29,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 
+from service.credentials.reading import shown
 from service.credentials.view import CredentialView, format_date
 from service.errors import InputError
 from service.export.pdf_fonts import Fonts, find_fonts, setup_fonts
@@ -107,11 +108,11 @@ def certificate_pdf(
     t = partial(translate, language)
     view = CredentialView.of(data.credential, language, catalogue=data.catalogue)
     rtl = direction(language) == "rtl"
-    provider = view.issuer_name or view.issuer_id or ""
+    provider = shown(view.issuer_name, view.issuer_id or "")
     width, height = PAPER_SIZES[data.paper]
     facts = view.facts(language)
     if view.result:
-        facts.append(t("wallet.result", result=view.result))
+        facts.append(t("wallet.result", result=view.result.text))
     identifiers = []
     if view.credential_id:
         identifiers.append(t("wallet.pdf_code", code=short_id(view.credential_id)))
@@ -121,9 +122,9 @@ def certificate_pdf(
         (provider, 14, True, ACCENT, 11),
         (t("wallet.pdf_title"), 30, True, INK, 9),
         (t("wallet.pdf_certifies"), 13, False, MUTED, 4),
-        (view.learner_name or "", 26, True, INK, 5),
+        (shown(view.learner), 26, True, INK, 5),
         (t("wallet.pdf_completed"), 13, False, MUTED, 4),
-        (view.achievement_name or "", 20, True, ACCENT, 3),
+        (shown(view.achievement), 20, True, ACCENT, 3),
         ("  ·  ".join(facts), 11, False, MUTED, 2),
         (
             t("wallet.completed_on", date=format_date(view.completed_on, language))
@@ -169,7 +170,7 @@ def certificate_pdf(
     pdf.set_auto_page_break(False)
     pdf.set_margins(18, 16, 18)
     pdf.set_creator("Tessera")
-    pdf.set_title(f"{t('wallet.pdf_title')}: {view.achievement_name or ''}")
+    pdf.set_title(f"{t('wallet.pdf_title')}: {shown(view.achievement)}")
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_author(provider)
     pdf.set_lang(language)

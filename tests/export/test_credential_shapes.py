@@ -15,7 +15,7 @@ import pytest
 from export_support import module_credential, pdf_text, web_issuer
 from factories import module_data, open_badge_credential, published_open_badge_credential
 
-from service.credentials.view import CredentialView, summarize
+from service.credentials.view import CredentialView, number_text
 from service.export.offline_qr import decode_offline, encode_offline
 from service.export.pdf import CertificateInput, certificate_pdf, find_fonts
 from service.i18n import translate, translate_plural
@@ -36,28 +36,30 @@ def old_shape() -> dict[str, Any]:
     return credential
 
 
+def named(view: CredentialView) -> tuple[str, str | None]:
+    """The achievement's name as the view gives it, and its language."""
+    assert view.achievement is not None
+    return view.achievement.text, view.achievement.lang
+
+
 def test_the_new_shape_reads_translations_from_related_editions() -> None:
     credential = published_open_badge_credential()
     arabic = CredentialView.of(credential, "ar")
-    assert (arabic.achievement_name, arabic.achievement_language) == (ARABIC_NAME, "ar")
-    assert arabic.achievement_description == "الإعداد الآمن ولحامات الزاوية الأساسية."
+    assert named(arabic) == (ARABIC_NAME, "ar")
+    assert arabic.description is not None
+    assert arabic.description.text == "الإعداد الآمن ولحامات الزاوية الأساسية."
     english = CredentialView.of(credential, "en")
-    assert (english.achievement_name, english.achievement_language) == (
-        "Welding basics (MIG/MAG)",
-        "en",
-    )
+    assert named(english) == ("Welding basics (MIG/MAG)", "en")
     # No edition in French: the module's own language.
     french = CredentialView.of(credential, "fr")
-    assert (french.achievement_name, french.achievement_language) == (
-        "Schweißen Grundlagen (MIG/MAG)",
-        "de",
-    )
+    assert named(french) == ("Schweißen Grundlagen (MIG/MAG)", "de")
 
 
 def test_the_new_shape_reads_eqf_from_the_alignment_and_hours_from_the_catalogue() -> None:
     credential = published_open_badge_credential()
     view = CredentialView.of(credential, "en")
-    assert (view.eqf_level, view.credits, view.result) == (3, 2.0, "Pass")
+    assert (view.eqf_level, view.credits) == (3, 2.0)
+    assert view.result is not None and view.result.text == "Pass"
     assert view.hours is None  # Open Badges has no term for it: the credential does not say
     with_catalogue = CredentialView.of(credential, "en", catalogue=module_data())
     assert with_catalogue.hours == 40
@@ -78,30 +80,31 @@ def test_an_eqf_alignment_is_read_by_its_uri_or_its_framework() -> None:
 def test_the_old_shape_still_reads() -> None:
     credential = old_shape()
     view = CredentialView.of(credential, "ar")
-    assert (view.achievement_name, view.achievement_language) == (ARABIC_NAME, "ar")
+    assert named(view) == (ARABIC_NAME, "ar")
     assert (view.eqf_level, view.hours, view.credits) == (3, 40, 2.0)
     # What the credential states wins over the catalogue.
     assert CredentialView.of(credential, "ar", catalogue=module_data(hours=99)).hours == 40
 
 
 @pytest.mark.parametrize("shape", ["new", "old"])
-def test_the_verification_summary_reads_both_shapes(shape: str) -> None:
+def test_the_verification_page_view_reads_both_shapes(shape: str) -> None:
     credential = published_open_badge_credential() if shape == "new" else old_shape()
-    summary = summarize(credential, "ar", catalogue=module_data() if shape == "new" else None)
-    assert summary.module is not None
-    assert (summary.module.text, summary.module.lang, summary.module.dir) == (
+    catalogue = module_data() if shape == "new" else None
+    summary = CredentialView.of(credential, "ar", catalogue=catalogue)
+    assert summary.achievement is not None
+    assert (summary.achievement.text, summary.achievement.lang, summary.achievement.dir) == (
         ARABIC_NAME,
         "ar",
         "rtl",
     )
-    assert (summary.eqf, summary.hours) == ("3", "40")
+    assert (summary.eqf_level, number_text(summary.hours)) == (3, "40")
     assert "http://data.europa.eu/esco/skill/3d9d5ea6-9f52-4b6f-a4a2-1f2f0c2a6f3d" in {
         s.url for s in summary.skills
     }
     if shape == "new":
         # Without the catalogue (someone else's copy): what the credential itself says.
-        alone = summarize(credential, "en")
-        assert (alone.eqf, alone.hours) == ("3", None)
+        alone = CredentialView.of(credential, "en")
+        assert (alone.eqf_level, alone.hours) == (3, None)
         assert alone.code is not None and alone.code.text == "WELD-101"
 
 

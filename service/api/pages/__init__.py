@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.credentials.view import number_text
 from service.i18n import LANGUAGES, direction, format_date, negotiate, translate
 
 PAGES = Path(__file__).resolve().parent
@@ -51,11 +52,13 @@ def page_language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.query_params.get("lang"))
 
 
-def _local_date(iso_day: str | None, lang: str) -> Markup:
-    """``2025-06-30`` as people write it in ``lang`` (CLDR), in a ``<time>`` element that
-    keeps the ISO date for machines; text that is not an ISO date is shown as it is."""
+def _local_date(iso_day: date | str | None, lang: str) -> Markup:
+    """A day (or ``2025-06-30``) as people write it in ``lang`` (CLDR), in a ``<time>`` element
+    that keeps the ISO date for machines; text that is not an ISO date is shown as it is."""
     if not iso_day:
         return Markup("")
+    if isinstance(iso_day, date):
+        iso_day = iso_day.isoformat()
     try:
         shown = format_date(lang, date.fromisoformat(iso_day))
     except ValueError:
@@ -79,6 +82,7 @@ def render(
         languages=LANGUAGES,
         t=partial(translate, lang),
         day=partial(_local_date, lang=lang),
+        number=number_text,
         query_for=query_for,
         **context,
     )

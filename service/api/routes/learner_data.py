@@ -27,6 +27,7 @@ from service.app.learner_data import (
     request_erasure,
 )
 from service.app.wallet import open_wallet
+from service.credentials.reading import shown
 from service.credentials.view import CredentialView, format_date
 from service.errors import ValidationFailed
 from service.export.qr import short_id
@@ -153,7 +154,7 @@ def wallet_data_page(token: str, request: Request, state: StateDep) -> Response:
         )
         items = [
             {
-                "name": CredentialView.of(row.document, lang).achievement_name or "",
+                "name": shown(CredentialView.of(row.document, lang).achievement),
                 "code": short_id(row.id),
                 "issued": format_date(row.issued_at.date(), lang),
                 "held": data,

@@ -4,7 +4,7 @@ file, a QR image or a PDF, or paste text) and the short link ``/v/{id}`` a QR co
 What was handed in is recognized by :mod:`service.verification.intake`, verified by the public
 verifier (:mod:`service.api.limits` in front of it) and shown as it is: the verdict as the
 heading, each check in plain words, and only what the credential's signature covers, only
-when the signature verified (:func:`service.credentials.view.summarize`).
+when the signature verified (:class:`service.credentials.view.CredentialView`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from service.api.deps import PublicDep
 from service.api.limits import PublicEndpoint, client_address, read_limited
 from service.api.openapi.components import VC_EXAMPLE, ref
 from service.api.pages import page_language, render
-from service.credentials.view import Summary, reveal, summarize
+from service.credentials.reading import reveal
+from service.credentials.view import CredentialView
 from service.dates import format_utc
 from service.errors import TesseraError, UnreadableInput
 from service.verification.counters import Verdict, verdict_of
@@ -54,7 +55,7 @@ def _result_page(
     if result.credential is not None and result.check("proof").status == "passed":
         base_url = request.app.state.tessera.settings.base_url
         catalogue = public.verification.catalogue_of(result.credential, base_url=base_url)
-        summary = summarize(result.credential, lang, catalogue=catalogue)
+        summary = CredentialView.of(result.credential, lang, catalogue=catalogue)
         assessment = public.verification.trust_assessment(result, now=now)
     trust_date = None
     if assessment is not None and assessment.entry is not None:
@@ -107,7 +108,7 @@ class CredentialItem:
     verdict: Verdict
     verdict_class: str
     reason: str | None
-    summary: Summary | None
+    summary: CredentialView | None
     lines: list[tuple[str, str, str]]
     status_word: str
 
@@ -123,7 +124,7 @@ def _presentation_page(request: Request, result: PresentationResult, *, lang: st
                 verdict=verdict,
                 verdict_class=_VERDICT_CLASS[verdict],
                 reason=_reason_key(credential, verdict),
-                summary=summarize(credential.credential, lang)
+                summary=CredentialView.of(credential.credential, lang)
                 if shown and credential.credential is not None
                 else None,
                 lines=_check_lines(credential),

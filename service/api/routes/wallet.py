@@ -31,6 +31,7 @@ from service.app.wallet import (
     open_wallet,
     presentation,
 )
+from service.credentials.reading import shown
 from service.credentials.view import CredentialView, format_date
 from service.errors import (
     ConflictError,
@@ -103,7 +104,7 @@ def _status(repo: Repositories, wallet: Wallet, row: Credential) -> tuple[bool, 
 
 
 def _file_name(view: CredentialView, code: str, extension: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", (view.achievement_name or "credential")).strip("-")
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", shown(view.achievement, "credential")).strip("-")
     return f"{(stem or 'credential')[:40].lower()}-{code[:8].lower()}.{extension}"
 
 
