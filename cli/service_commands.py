@@ -321,7 +321,14 @@ def _follow_job(job: dict[str, Any], *, headers: dict[str, str], progress: Progr
             f"{result.get('failedRows', 0)} rows: {result.get('error', 'see the job')}",
             err=True,
         )
-        raise typer.Exit(1)
+        # Rows the job's check refused: bad input, as a small batch's 422 (exit 2).
+        for error in result.get("errors", [])[:50]:
+            typer.echo(
+                f"  row {error.get('row', '?')}: {error.get('path', '')} "
+                f"{error.get('message', '')}",
+                err=True,
+            )
+        raise typer.Exit(2 if result.get("errors") else 1)
     typer.echo(f"issued {result.get('issued', 0)} credentials (job {job['id']})")
 
 

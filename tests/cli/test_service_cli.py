@@ -295,6 +295,17 @@ def test_serve_and_upload_a_cohort_end_to_end(tmp_path: Path) -> None:
         assert "row 3: $.nationality" in refused.stderr
         assert credential_count(url, slug, token) == 150
 
+        # Above the threshold the job checks the rows: same refusal, same exit code.
+        big = tmp_path / "broken-big.csv"
+        lines = [f"Learner {i:03d},2025-06-01" for i in range(120)]
+        lines[4], lines[76] = "E,not-a-date", ",2025-06-01"
+        big.write_text("learnerName,completedOn\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        failed = run_tessera(env, *upload[:2], str(big), *upload[2:])
+        assert failed.returncode == 2, failed.stderr + failed.stdout
+        assert "2 of 120 rows have errors (rows 5, 77); nothing was issued" in failed.stderr
+        assert "row 5: $.completedOn" in failed.stderr
+        assert credential_count(url, slug, token) == 150
+
         listed = httpx.get(
             f"{url}/issuers/{slug}/credentials",
             params={"limit": 1},
