@@ -1,7 +1,10 @@
 """Readiness: can this process serve now? (``/readyz``; liveness is ``/healthz``).
 
-A process is ready when the database answers, Redis answers (when one is configured), every
-pinned JSON-LD context is installed, and the key store holds every provider's signing key.
+A process is ready when the database answers, every pinned JSON-LD context is installed, and
+the key store holds every provider's signing key. Redis (when one is configured) is reported
+but does not decide: without it a process serves on its own limits and caches
+(:mod:`service.app.shared_state`), so a Redis outage, which every process sees at once, must
+not take them all out of the load balancer; its check is then ``degraded``.
 A load balancer sends traffic only to ready processes; each check says what is wrong and
 what to do, and names no secret.
 """
@@ -17,14 +20,18 @@ from service.keys import KeyStore
 
 @dataclass(frozen=True)
 class Check:
-    """One readiness check: ``ok`` true, false, or None when it does not apply."""
+    """One readiness check: ``ok`` true, false, or None when it does not apply, or when the
+    process serves without it (``degraded``: ready all the same, with less)."""
 
     name: str
     ok: bool | None
     detail: str
+    degraded: bool = False
 
     def to_json(self) -> dict[str, object]:
         status = "skipped" if self.ok is None else ("ok" if self.ok else "failed")
+        if self.degraded:
+            status = "degraded"
         return {"check": self.name, "status": status, "detail": self.detail}
 
 
@@ -51,7 +58,13 @@ def check_redis(ping: Callable[[], object] | None) -> Check:
     try:
         ping()
     except Exception as exc:
-        return Check("redis", False, f"Redis does not answer ({_first_line(exc)}).")
+        return Check(
+            "redis",
+            None,
+            f"Redis does not answer ({_first_line(exc)}): rate limits are counted by each "
+            "process and caches are its own until it does; check Redis and TESSERA_REDIS_URL.",
+            degraded=True,
+        )
     return Check("redis", True, "answers")
 
 

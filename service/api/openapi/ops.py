@@ -29,7 +29,7 @@ ANSWERS: dict[tuple[str, str], tuple[str, dict[str, Any], Any]] = {
                         "required": ["check", "status", "detail"],
                         "properties": {
                             "check": {"enum": ["database", "redis", "contexts", "keys"]},
-                            "status": {"enum": ["ok", "failed", "skipped"]},
+                            "status": {"enum": ["ok", "failed", "skipped", "degraded"]},
                             "detail": {"type": "string"},
                         },
                     },
