@@ -17,8 +17,10 @@ Not a test: run it by hand on a quiet machine.
     python3 bench/bench_verify.py [--workers 2] [--connections 16] [--seconds 10]
                                   [--redis redis://127.0.0.1:6379/0]
 
-``--redis``: the per-client limit is enforced through Redis (as with ``TESSERA_REDIS_URL``),
-set high enough that the benchmark's one client is never refused.
+``--redis``: the service runs with ``TESSERA_REDIS_URL`` as in production: the per-client limit
+is counted in Redis for both processes (set high enough that the benchmark's one client is never
+refused; every request still takes its token there), and the memo and DID documents have their
+shared level there.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 def build_app() -> Any:
     """The uvicorn factory: ``create_app`` from the environment, with the rate limit lifted
-    (and the memo off when BENCH_MEMO=0)."""
+    (counted all the same, in Redis with ``--redis``) and the memo off when BENCH_MEMO=0."""
     from service.api.app import create_app
     from service.api.limits import PublicPolicy, build_public_endpoint
     from service.config import get_settings
@@ -53,7 +55,10 @@ def build_app() -> Any:
     app = create_app(get_settings())
     state = app.state.tessera
     policy = PublicPolicy(
-        rate_per_second=0,
+        # With --redis every request takes a token from the limit shared in Redis (what this
+        # measures); without, the per-process bucket (a few microseconds).
+        rate_per_second=1_000_000.0,
+        burst=1_000_000,
         memo_entries=int(os.environ.get("BENCH_MEMO", "4096")),
         max_waiting=10_000,
         # The benchmark is one client address standing for many: without these, its 16
@@ -70,19 +75,6 @@ def build_app() -> Any:
         own_lists=lambda url: state.lists.by_url(url, now=state.now()),
         policy=policy,
     )
-    if state.redis is not None and state.settings.redis_url:
-        # --redis: every request takes a token from the limit shared in Redis, set high
-        # enough that the one benchmark client is never refused (the cost is what counts).
-        from service.api.limits import RateLimiter
-        from service.api.shared_limits import SharedRateLimiter
-
-        public.limiter = SharedRateLimiter(
-            redis=state.redis,
-            redis_url=state.settings.redis_url,
-            rate=1_000_000.0,
-            burst=1_000_000,
-            fallback=RateLimiter(rate=1_000_000.0, burst=1_000_000),
-        )
     app.state.public_verification = public
     return app
 
@@ -329,12 +321,12 @@ def main() -> None:
     )
     for mode in args.modes.split(","):
         result = run(mode, args, bodies)
-        verdict = "meets" if result["per_second"] >= 400 and result["p99_ms"] < 50 else "misses"
+        verdict = "meets" if result["per_second"] >= 1200 and result["p99_ms"] < 50 else "misses"
         print(
             f"{mode:9} {result['per_second']:7.1f} verifications/s  p50 {result['p50_ms']:6.2f} ms  "
             f"p99 {result['p99_ms']:6.2f} ms  max {result['max_ms']:7.2f} ms  "
             f"({result['requests']} in {result['seconds']} s, HTTP {result['codes']})  "
-            f"{verdict} the target (>= 400/s, p99 < 50 ms)"
+            f"{verdict} the target (>= 1,200/s, p99 < 50 ms; issue 16)"
         )
 
 

@@ -201,6 +201,34 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """The URL of a Redis that accepts connections and never answers (a hung server), for
+    failure injection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
 @contextmanager
 def postgres_schema(url: str) -> Iterator[str]:
     """A new, empty schema on the server at ``url``; yields a URL that lives in it, drops it after."""

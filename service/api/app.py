@@ -85,6 +85,9 @@ def create_app(
         state.signer.close()
         if state.redis is not None:
             state.redis.close()
+        public = getattr(_app.state, "public_verification", None)
+        if public is not None:
+            await public.aclose()
         if database is None:
             db.dispose()
 

@@ -20,8 +20,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from redis import Redis
 
-from service.api.limits import PublicEndpoint, RateLimiter, build_public_endpoint
-from service.api.shared_limits import SharedRateLimiter
+from service.api.limits import PublicEndpoint, build_public_endpoint
 from service.app.access import authenticate
 from service.app.engine import Engine
 from service.app.issuing import IssueSetup
@@ -182,17 +181,6 @@ def get_public(request: Request) -> PublicEndpoint:
                     database=state.database,
                     own_lists=lambda url: state.lists.by_url(url, now=state.now()),
                 )
-                if state.redis is not None and state.settings.redis_url:
-                    # One rate limit for all service processes (service.api.shared_limits).
-                    public.limiter = SharedRateLimiter(
-                        redis=state.redis,
-                        redis_url=state.settings.redis_url,
-                        rate=public.policy.rate_per_second,
-                        burst=public.policy.burst,
-                        fallback=RateLimiter(
-                            rate=public.policy.rate_per_second, burst=public.policy.burst
-                        ),
-                    )
                 request.app.state.public_verification = public
     return public
 

@@ -5,10 +5,14 @@ how many at once. This is the edge; what a verification *is* lives in
 
 - :class:`PublicPolicy`: every limit, from ``TESSERA_VERIFY_*`` settings; its
   :meth:`~PublicPolicy.budget` is the part the verification itself runs under;
-- :class:`RateLimiter`: a token bucket per client address (hashed, never kept) -> 429;
-- :class:`ConcurrencyGate`: a cap on concurrent verifications no one client can fill -> 503/429;
+- :class:`~service.api.rate_limits.RateLimiter`: a token bucket per client address (hashed,
+  never kept) -> 429; with Redis, :class:`~service.api.shared_limits.SharedRateLimiter` counts
+  it for every service process;
+- :class:`~service.api.gate.ConcurrencyGate`: a cap on concurrent verifications no one client
+  can fill -> 503/429;
 - :class:`PublicEndpoint`: the three around one :class:`~service.verification.public.PublicVerification`,
-  which the routes call (:func:`build_public_endpoint` builds it for a service process).
+  which the routes call (:func:`build_public_endpoint` builds it for a service process, with
+  the state shared through Redis when ``TESSERA_REDIS_URL`` is set).
 
 The exceptions (:class:`~service.errors.RateLimited`, :class:`~service.errors.VerifierBusy`,
 :class:`~service.errors.PayloadTooLarge`) are in the one error tree; ``problems.py`` maps them.
@@ -16,22 +20,21 @@ The exceptions (:class:`~service.errors.RateLimited`, :class:`~service.errors.Ve
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import hmac
-import secrets
-import threading
-import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from service.api.gate import ConcurrencyGate
+from service.api.rate_limits import RateLimiter
+from service.api.shared_limits import SharedRateLimiter
 from service.app.engine import Engine
+from service.app.shared_state import CACHE_TIMEOUT_SECONDS, Fallback, RedisCache, connect_redis
 from service.config import Settings
-from service.errors import PayloadTooLarge, RateLimited, VerifierBusy
+from service.errors import PayloadTooLarge, RateLimited
 from service.proofs import Limits
 from service.store import Database
 from service.verification.geoip import CountryLookup, NoCountries, country_lookup
@@ -40,14 +43,14 @@ from service.verification.pipeline import VerificationResult
 from service.verification.presentations import PresentationResult
 from service.verification.public import (
     PublicVerification,
+    SharedCaches,
     VerificationBudget,
     build_public_verification,
 )
 
 if TYPE_CHECKING:
     import httpx
-
-    from service.api.shared_limits import SharedRateLimiter
+    from redis import Redis
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ class PublicPolicy:
     max_blank_node_permutations: int = 500
     #: Run verifications in worker threads (the event loop stays free for other requests) or
     #: on the event loop itself (no thread hand-off; canonicalization is bounded to
-    #: ``max_canonicalization_seconds`` either way).
+    #: ``max_canonicalization_seconds`` either way; the caches then have no shared level,
+    #: so the event loop never waits for Redis).
     in_thread: bool = True
     #: Canonical hashes remembered (``0``: no memo).
     memo_entries: int = 4096
@@ -118,198 +122,22 @@ class PublicPolicy:
         )
 
 
-# -- rate limiting -------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """A token bucket per client, in memory.
-
-    Buckets are keyed by an HMAC of the client address under a random per-process key, so
-    the addresses themselves are never kept, and idle buckets are dropped. With several
-    server processes each has its own buckets (the limit is per process).
-    """
-
-    def __init__(
-        self,
-        *,
-        rate: float,
-        burst: int,
-        clock: Callable[[], float] = time.monotonic,
-        max_clients: int = 100_000,
-    ) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self._clock = clock
-        self._max_clients = max_clients
-        self._secret = secrets.token_bytes(32)
-        self._buckets: dict[bytes, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0
-
-    def key(self, client: str) -> bytes:
-        """The keyed hash that stands for ``client`` (its address is never kept)."""
-        return hmac.digest(self._secret, client.encode("utf-8", "replace"), "sha256")[:16]
-
-    def take(self, client: str) -> float:
-        """Spend one token for ``client``: 0.0 when allowed, else seconds until one is free."""
-        if not self.enabled:
-            return 0.0
-        key = self.key(client)
-        now = self._clock()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            self._calls += 1
-            if self._calls % 4096 == 0 or len(self._buckets) >= self._max_clients:
-                self._sweep(now)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-
-    def _sweep(self, now: float) -> None:
-        """Forget buckets that have refilled (their clients are idle); if still too many,
-        forget the oldest."""
-        full_after = self.burst / self.rate
-        for key in [k for k, (_, last) in self._buckets.items() if now - last >= full_after]:
-            del self._buckets[key]
-        while len(self._buckets) >= self._max_clients:
-            del self._buckets[next(iter(self._buckets))]
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-
-# -- bounded concurrency -------------------------------------------------------------------
-
-
-class ConcurrencyGate:
-    """At most ``limit`` verifications at once in this event loop, and at most ``per_client``
-    of them for any one client; up to ``max_waiting`` more wait up to ``wait_seconds`` for a
-    turn (``per_client_waiting`` of them per client). Beyond the shared queue the answer is
-    :class:`VerifierBusy` (503); beyond a client's own share, :class:`RateLimited` (429): the
-    client is asking for too much at once, the service is not overloaded.
-
-    Why per client. Verification is CPU-bound and the slots are few (about the core count),
-    so whoever holds them decides everyone's latency. The rate limit bounds how *often* a
-    client may ask, not how much work each request costs: a client sending documents that
-    each burn the whole work budget (a poison graph that slips past the cheap checks, a PDF
-    that takes seconds to render) at its permitted rate would hold every slot, and genuine
-    requests would queue behind it until they got 503. With a per-client cap, such a client
-    holds at most ``per_client`` slots and queues behind *itself*: its surplus requests wait
-    on its own semaphore (never in the shared queue, where they would delay others) and, past
-    ``per_client_waiting``, are refused at once (429). Genuine clients keep ``limit - per_client``
-    slots and an asyncio semaphore's FIFO turn. Early refusal (blank-node checks before
-    canonicalization) and the small work budget make each hostile request cheap; this makes
-    sure that even the costly ones cannot starve anyone else. Many addresses at once are a
-    distributed attack, which the rate limiter and the network in front must meet.
-    """
-
-    def __init__(
-        self,
-        *,
-        limit: int,
-        max_waiting: int,
-        wait_seconds: float,
-        in_thread: bool = True,
-        per_client: int | None = None,
-        per_client_waiting: int = 8,
-    ) -> None:
-        self.limit = limit
-        self.in_thread = in_thread
-        self.max_waiting = max_waiting
-        self.wait_seconds = wait_seconds
-        self.per_client = max(1, min(per_client if per_client is not None else limit, limit))
-        self.per_client_waiting = per_client_waiting
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._semaphore: asyncio.Semaphore | None = None
-        #: Per client with a request in the gate: its semaphore and how many requests it has.
-        self._clients: dict[Hashable, tuple[asyncio.Semaphore, int]] = {}
-        self.waiting = 0
-        self.running = 0
-
-    def _gate(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._semaphore is None or self._loop is not loop:
-            self._loop, self._semaphore = loop, asyncio.Semaphore(self.limit)
-            self._clients = {}
-        return self._semaphore
-
-    def clients(self) -> int:
-        """Clients with a request running or waiting (for tests and metrics)."""
-        return len(self._clients)
-
-    async def run(self, work: Callable[[], Any], *, client: Hashable = None) -> Any:
-        """Run ``work`` (in a worker thread unless ``in_thread`` is false) once a slot is free
-        and ``client`` (any hashable key; ``None``: no per-client cap) is below its share."""
-        semaphore = self._gate()
-        if client is None:
-            return await self._run(semaphore, work, self.wait_seconds)
-        own, count = self._clients.get(client, (None, 0))
-        if own is None:
-            own = asyncio.Semaphore(self.per_client)
-        if count >= self.per_client + self.per_client_waiting:
-            raise RateLimited(1.0)  # this client's own backlog is full
-        self._clients[client] = (own, count + 1)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        try:
-            try:
-                await asyncio.wait_for(own.acquire(), self.wait_seconds)
-            except TimeoutError:  # waited behind this client's own requests
-                raise RateLimited(1.0) from None
-            try:
-                remaining = self.wait_seconds - (loop.time() - started)
-                return await self._run(semaphore, work, max(remaining, 0.0))
-            finally:
-                own.release()
-        finally:
-            own, count = self._clients[client]
-            if count <= 1:
-                del self._clients[client]
-            else:
-                self._clients[client] = (own, count - 1)
-
-    async def _run(
-        self, semaphore: asyncio.Semaphore, work: Callable[[], Any], wait_seconds: float
-    ) -> Any:
-        if semaphore.locked():
-            if self.waiting >= self.max_waiting:
-                raise VerifierBusy()
-            self.waiting += 1
-            try:
-                await asyncio.wait_for(semaphore.acquire(), wait_seconds)
-            except TimeoutError:
-                raise VerifierBusy() from None
-            finally:
-                self.waiting -= 1
-        else:
-            await semaphore.acquire()
-        self.running += 1
-        try:
-            return await asyncio.to_thread(work) if self.in_thread else work()
-        finally:
-            self.running -= 1
-            semaphore.release()
-
-
 # -- the endpoint --------------------------------------------------------------------------
 
 
 class PublicEndpoint:
     """The public verifier as the routes see it: :class:`PublicVerification` behind the rate
-    limiter and the concurrency gate, with the policy's byte limits at hand."""
+    limiter and the concurrency gate, with the policy's byte limits at hand. ``shared`` counts
+    the rate limit for every service process (``limiter``, this process's own, stands in
+    while Redis does not answer)."""
 
     def __init__(
         self,
         verification: PublicVerification,
         *,
         policy: PublicPolicy,
+        shared: SharedRateLimiter | None = None,
+        redis: Redis | None = None,
         countries: CountryLookup | None = None,
     ) -> None:
         self.verification = verification
@@ -317,9 +145,13 @@ class PublicEndpoint:
         #: The verifier's country for engagement counts (TESSERA_GEOIP_DB); the address is
         #: looked up in memory and dropped.
         self.countries = countries or NoCountries()
-        self.limiter: RateLimiter | SharedRateLimiter = RateLimiter(
-            rate=policy.rate_per_second, burst=policy.burst
+        self.limiter = (
+            shared.fallback
+            if shared is not None
+            else RateLimiter(rate=policy.rate_per_second, burst=policy.burst)
         )
+        self.shared = shared
+        self._redis = redis  # the caches' shared level (closed with the endpoint)
         self.gate = ConcurrencyGate(
             limit=policy.max_concurrent,
             max_waiting=policy.max_waiting,
@@ -329,11 +161,18 @@ class PublicEndpoint:
             per_client_waiting=policy.max_waiting_per_client,
         )
 
-    def admit(self, client: str) -> None:
+    async def admit(self, client: str) -> None:
         """Spend one of ``client``'s tokens, or raise :class:`RateLimited`."""
-        wait = self.limiter.take(client)
+        wait = await self.shared.take(client) if self.shared else self.limiter.take(client)
         if wait > 0:
             raise RateLimited(wait)
+
+    async def aclose(self) -> None:
+        """Close the connections to Redis (at shutdown)."""
+        if self.shared is not None:
+            await self.shared.aclose()
+        if self._redis is not None:
+            self._redis.close()
 
     async def verify(
         self,
@@ -417,23 +256,44 @@ def build_public_endpoint(
     http_client: httpx.Client | None = None,
 ) -> PublicEndpoint:
     """The public endpoint of a service process: ``policy`` (default: from ``settings``)
-    around :func:`~service.verification.public.build_public_verification`."""
+    around :func:`~service.verification.public.build_public_verification`. With
+    ``settings.redis_url``, the rate limit is counted in Redis for every process, and the memo
+    and the DID documents have a shared level there (when verifications run in threads)."""
     policy = policy or PublicPolicy.from_settings(settings)
+    url = settings.redis_url
+    redis = connect_redis(url, timeout=CACHE_TIMEOUT_SECONDS) if policy.in_thread else None
+    caches = None
+    if redis is not None:
+        caches = SharedCaches(
+            memo=RedisCache(redis, prefix="tessera:memo:", fallback=Fallback("memo")),
+            documents=RedisCache(redis, prefix="tessera:did:", fallback=Fallback("directory")),
+        )
     verification = build_public_verification(
         engine=engine,
         database=database,
         budget=policy.budget(),
         own_lists=own_lists,
         http_client=http_client,
+        shared=caches,
     )
-    return PublicEndpoint(verification, policy=policy, countries=country_lookup(settings.geoip_db))
+    shared = None
+    if url:
+        fallback = RateLimiter(rate=policy.rate_per_second, burst=policy.burst)
+        shared = SharedRateLimiter(
+            redis_url=url, rate=policy.rate_per_second, burst=policy.burst, fallback=fallback
+        )
+    return PublicEndpoint(
+        verification,
+        policy=policy,
+        shared=shared,
+        redis=redis,
+        countries=country_lookup(settings.geoip_db),
+    )
 
 
 __all__ = [
-    "ConcurrencyGate",
     "PublicEndpoint",
     "PublicPolicy",
-    "RateLimiter",
     "build_public_endpoint",
     "client_address",
     "read_limited",

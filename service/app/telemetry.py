@@ -51,6 +51,12 @@ STATUS_LIST_LAG = Histogram(
     "From a status change to the signed list that shows it.",
     buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0),
 )
+SHARED_STATE_FALLBACKS = Counter(
+    "tessera_shared_state_fallbacks",
+    "Operations served without Redis because it did not answer in time, by what (rate_limit: "
+    "counted by this process alone; memo, directory: this process's cache only).",
+    ["what"],
+)
 
 
 class CountingSigner:
@@ -91,6 +97,7 @@ __all__ = [
     "HTTP_REQUESTS",
     "JOBS_RUN",
     "JOB_ROWS",
+    "SHARED_STATE_FALLBACKS",
     "STATUS_LIST_LAG",
     "CountingSigner",
     "observe_publication_lag",

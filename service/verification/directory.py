@@ -1,10 +1,16 @@
 """Who the public verifier can resolve, and whom it trusts: the DID documents of this
 service's own providers and of the trust registry's entries, and the registry itself, read from
 the database and cached briefly (:class:`ServiceDirectory`).
+
+With several service processes the DID documents have a shared level too (Redis, through
+:class:`~service.verification.shared.SharedLevel`): each entry carries the moment it was read
+from the database, and no level keeps it past that moment plus the TTL, so a changed DID
+document (a key rotated out) reaches every process within one TTL, never two.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +23,7 @@ from service.dids import StaticResolver, VerificationMethod, did_key_document, m
 from service.errors import DidResolutionError, InputError
 from service.store import Database, Repositories
 from service.verification.checks import Check
+from service.verification.shared import SharedLevel
 from service.verification.trust import TrustRegistry
 
 JsonObject = dict[str, Any]
@@ -31,7 +38,8 @@ class ServiceDirectory:
     missing from a cached document triggers one fresh read (a key rotated a moment ago).
     Being resolvable is not being trusted: trust comes from the registry
     (:func:`service.app.trust_registry.service_registry`: the operator's entries, plus this service's own
-    providers unless ``trust_own_providers`` is off).
+    providers unless ``trust_own_providers`` is off). ``shared`` is the level of the documents'
+    cache shared by the service processes (asked on a miss here; see the module docstring).
     """
 
     def __init__(
@@ -41,8 +49,12 @@ class ServiceDirectory:
         ttl: float,
         clock: Callable[[], float] = time.monotonic,
         trust_own_providers: bool = True,
+        shared: SharedLevel | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._database = database
+        self._shared = shared
+        self._wall_clock = wall_clock
         self._ttl = ttl
         self._trust_own_providers = trust_own_providers
         self._clock = clock
@@ -83,12 +95,37 @@ class ServiceDirectory:
         cached = self._documents.get(controller)
         if cached is not None and cached[0] > now and not fresh:
             return cached[1]
-        document = self._load(controller)
+        found = None if fresh else self._shared_document(controller)
+        document: JsonObject | None
+        if found is not None:
+            document, seconds_left = found
+        else:
+            document, seconds_left = self._load(controller), self._ttl
+            if self._shared is not None and document is not None:
+                entry = {"readAt": self._wall_clock(), "document": document}
+                self._shared.put(
+                    controller.encode(), json.dumps(entry).encode(), seconds=self._ttl, flush=True
+                )
         with self._lock:
             if len(self._documents) > 10_000:
                 self._documents.clear()
-            self._documents[controller] = (now + self._ttl, document)
+            self._documents[controller] = (now + seconds_left, document)
         return document
+
+    def _shared_document(self, controller: str) -> tuple[JsonObject, float] | None:
+        """The document in the shared level and the seconds it may still be used, if any."""
+        if self._shared is None:
+            return None
+        raw = self._shared.get(controller.encode())
+        try:
+            entry = json.loads(raw if raw is not None else b"")
+            read_at, document = float(entry["readAt"]), entry["document"]
+        except (ValueError, TypeError, KeyError):
+            return None  # absent, or not an entry of ours: read the database
+        seconds_left = read_at + self._ttl - self._wall_clock()
+        if not isinstance(document, dict) or not 0 < seconds_left <= self._ttl:
+            return None
+        return document, seconds_left
 
     def resolve(self, verification_method: str) -> VerificationMethod:
         controller = verification_method.partition("#")[0]

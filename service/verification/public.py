@@ -9,6 +9,8 @@ It puts together, once per process:
 - the trust registry (:mod:`service.verification.trust`) as the pipeline's ``trust`` check;
 - the ``status`` check (:func:`status_checker`: the one place it is built);
 - a memo of the canonical hashes (:class:`~service.verification.memo.HashMemo`);
+- with several service processes, the shared level of the memo and of the DID documents
+  (:class:`SharedCaches`: Redis, behind each process's own caches);
 - aggregate counters (:class:`~service.verification.counters.VerificationCounter`);
 - a work budget far smaller than the CLI's (:class:`VerificationBudget`): CPU time, RDF
   statements and blank nodes per credential, so hostile documents are refused in
@@ -51,6 +53,7 @@ from service.verification.pipeline import (
     verify_credential,
 )
 from service.verification.presentations import PresentationResult, verify_presentation
+from service.verification.shared import SharedLevel
 from service.verification.trust import TrustAssessment
 
 if TYPE_CHECKING:
@@ -96,6 +99,15 @@ class VerificationBudget:
         )
 
 
+@dataclass(frozen=True)
+class SharedCaches:
+    """The levels shared by every service process behind this process's caches (called from
+    the thread that verifies, never from the event loop)."""
+
+    memo: SharedLevel
+    documents: SharedLevel
+
+
 class PublicVerification:
     """Everything one process needs to verify for the public."""
 
@@ -107,6 +119,7 @@ class PublicVerification:
         budget: VerificationBudget,
         status: StatusChecker | None = None,
         directory: ServiceDirectory | None = None,
+        shared: SharedCaches | None = None,
     ) -> None:
         self.budget = budget
         self.engine = engine
@@ -115,8 +128,9 @@ class PublicVerification:
             database,
             ttl=budget.directory_seconds,
             trust_own_providers=budget.trust_own_providers,
+            shared=shared.documents if shared is not None else None,
         )
-        self.memo = HashMemo(budget.memo_entries)
+        self.memo = HashMemo(budget.memo_entries, shared=shared.memo if shared else None)
         limits = budget.limits(engine.canonicalizer.limits)
         base = engine.verifier(resolver=self.directory, trust=self.directory.trust)
         suites = verification_suites(engine.canonicalizer.with_limits(limits))
@@ -252,10 +266,12 @@ def build_public_verification(
     budget: VerificationBudget,
     own_lists: Callable[[str], JsonObject | None] | None = None,
     http_client: httpx.Client | None = None,
+    shared: SharedCaches | None = None,
 ) -> PublicVerification:
     """The public verifier for a service process (see the module docstring); ``http_client``
-    fetches other providers' status lists (default: :func:`service.verification.remote.strict_client`)."""
-    public = PublicVerification(engine=engine, database=database, budget=budget)
+    fetches other providers' status lists (default: :func:`service.verification.remote.strict_client`);
+    ``shared``: the caches' levels shared with the other service processes."""
+    public = PublicVerification(engine=engine, database=database, budget=budget, shared=shared)
     public.verifier = dataclasses.replace(
         public.verifier,
         status=status_checker(public.verifier, own_lists, http_client=http_client),
@@ -266,6 +282,7 @@ def build_public_verification(
 __all__ = [
     "OFFLINE_PREFIX",
     "PublicVerification",
+    "SharedCaches",
     "Verdict",
     "VerificationBudget",
     "build_public_verification",

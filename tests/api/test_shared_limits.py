@@ -1,17 +1,24 @@
 """Rate limits shared by every service process through Redis: two apps (two processes' worth
-of state) on one Redis allow a client its burst once, not twice; without Redis answering,
-each falls back to its own limit; Redis never holds a client address."""
+of state) on one Redis allow a client its burst once, not twice, then its rate; without Redis
+answering (down, or hung), each falls back to its own limit at once, says so and counts it;
+Redis never holds a client address. (With real processes: tests/cli/test_scale_processes.py.)"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from factories import small_credential
+from prometheus_client import REGISTRY
 from redis import Redis
 
+from service.api.rate_limits import RateLimiter
+from service.api.shared_limits import SharedRateLimiter
 from service.app.engine import Engine
 from service.app.signing import LocalSigner
 from service.config import Settings
@@ -73,16 +80,59 @@ def test_two_processes_share_one_burst(two_clients: list[Any], redis_url: str) -
         redis.close()
 
 
-def test_without_redis_each_process_keeps_its_own_limit(
-    service_settings: Settings, db: Database, service_engine: Engine
+def fallbacks() -> float:
+    found = REGISTRY.get_sample_value(
+        "tessera_shared_state_fallbacks_total", {"what": "rate_limit"}
+    )
+    return float(found or 0.0)
+
+
+def test_the_shared_bucket_allows_the_burst_then_the_rate(redis_url: str) -> None:
+    async def main() -> list[float]:
+        limiters = [
+            SharedRateLimiter(
+                redis_url=redis_url, rate=2.0, burst=3, fallback=RateLimiter(rate=2, burst=3)
+            )
+            for _ in range(2)
+        ]
+        waits = [await limiters[n % 2].take("198.51.100.7") for n in range(4)]
+        assert await limiters[0].take("203.0.113.9") == 0.0  # another client, its own bucket
+        await asyncio.sleep(0.55)  # one request's worth at 2/s
+        waits.append(await limiters[1].take("198.51.100.7"))
+        waits.append(await limiters[0].take("198.51.100.7"))
+        for limiter in limiters:
+            await limiter.aclose()
+        return waits
+
+    waits = asyncio.run(main())
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert 0.0 < waits[3] <= 0.5
+    assert waits[4] == 0.0 and waits[5] > 0.0
+
+
+@pytest.mark.parametrize("where", ["closed port", "hung server"])
+def test_without_redis_answering_each_process_keeps_its_own_limit(
+    where: str,
+    silent_redis: str,
+    service_settings: Settings,
+    db: Database,
+    service_engine: Engine,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from fastapi.testclient import TestClient
 
     from service.api import create_app
 
-    settings = service_settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    url = silent_redis if where == "hung server" else "redis://127.0.0.1:1/0"
+    settings = service_settings.model_copy(update={"redis_url": url})
     app = create_app(settings, database=db, signer=LocalSigner(service_engine), migrate=False)
-    with TestClient(app) as client:
+    before = fallbacks()
+    with caplog.at_level(logging.WARNING), TestClient(app) as client:
+        started = time.monotonic()
         codes = [verify(client) for _ in range(BURST)]
         assert 429 not in codes  # still answering: Redis is not in the way
         assert verify(client) == 429  # and still limited, by this process
+        # A hung Redis costs one short wait, then is left alone (not a wait per request).
+        assert time.monotonic() - started < 5
+    assert fallbacks() >= before + BURST + 1
+    assert any("Redis does not answer" in r.getMessage() for r in caplog.records)

@@ -21,6 +21,7 @@ import pytest
 from cli_support import TESSERA, service_env
 from conftest import postgres_schema
 from factories import small_credential
+from redis import Redis
 from sqlalchemy import create_engine, text
 from test_service_cli import create_module, create_provider, free_port, serving
 
@@ -92,6 +93,16 @@ def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_worker
                 ]
                 assert 429 not in codes[:BURST], codes
                 assert set(codes[BURST:]) == {429}, codes  # per process it would be 2 x BURST
+                # In Redis: the buckets under keyed hashes and the memo's digests, each with
+                # an expiry; never a client address or the learner's name.
+                with Redis.from_url(redis_url) as redis:
+                    buckets = redis.keys("tessera:limits:gcra:*")
+                    memo = redis.keys("tessera:memo:*")
+                    assert buckets and memo, redis.keys("*")
+                    for key in buckets + memo:
+                        assert redis.pttl(key) > 0
+                        assert b"127.0.0.1" not in key + redis.get(key)
+                        assert b"Amina" not in redis.get(key)
                 for url in (first, second):
                     ready = httpx.get(f"{url}/readyz", timeout=30).json()
                     assert ready["status"] == "ready", ready

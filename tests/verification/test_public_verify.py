@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from verification_support import did_key_badge  # noqa: F401
 
-from service.api.limits import ConcurrencyGate, RateLimiter
+from service.api.gate import ConcurrencyGate
+from service.api.rate_limits import RateLimiter
 from service.contexts import ContextStore
 from service.dids import StaticResolver
 from service.errors import RateLimited, VerifierBusy

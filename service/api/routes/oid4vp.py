@@ -165,7 +165,7 @@ async def post_response(request: Request, state: StateDep, public: PublicDep) ->
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     client = request.client.host if request.client else "unknown"
-    public.admit(client)  # the public verifier's rate limit per client address
+    await public.admit(client)  # the public verifier's rate limit per client address
     with state.repository() as repo:
         answer = oid4vp.read_response(repo, form=fields, now=state.now())
     result = await public.verify_presentation(

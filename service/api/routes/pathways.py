@@ -116,7 +116,7 @@ MAX_UPLOAD = 512 * 1024
     "/wallet/{token}/credentials",
     summary="A learner presents module credentials from recognized providers",
 )
-def post_wallet_credentials(
+async def post_wallet_credentials(
     token: str, body: Annotated[Any, Body()], request: Request, state: StateDep, public: PublicDep
 ) -> dict[str, Any]:
     """The learner (holding the wallet link) presents module credentials from other providers:
@@ -125,15 +125,17 @@ def post_wallet_credentials(
     accepts its issuer and achievement and it is in the learner's name; the answer says, per
     credential, whether it counted and why, and lists any qualification completed now."""
     credentials = presented_credentials(body)
-    public.admit(request.client.host if request.client else "unknown")
+    await public.admit(request.client.host if request.client else "unknown")
     now = state.now()
-    outcomes, awarded = present(
-        state.repository,
-        state.issue_setup(),
-        token=token,
-        credentials=credentials,
-        verify=lambda document: public.verification.verify(document, now=now),
-        now=now,
+    outcomes, awarded = await run_in_threadpool(  # verification and the database: off the loop
+        lambda: present(
+            state.repository,
+            state.issue_setup(),
+            token=token,
+            credentials=credentials,
+            verify=lambda document: public.verification.verify(document, now=now),
+            now=now,
+        )
     )
     return {
         "results": [o.to_json() for o in outcomes],
@@ -153,7 +155,7 @@ async def post_wallet_present(
     credential, a list or a presentation) from a provider this one recognizes. It is checked
     like `POST /wallet/{token}/credentials` and the wallet page answers, saying in the learner's
     language whether it was added (and, if not, why, in the technical details)."""
-    public.admit(request.client.host if request.client else "unknown")
+    await public.admit(request.client.host if request.client else "unknown")
     form = await request.form()
     upload = form.get("file")
     data = (

@@ -156,7 +156,7 @@ _VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def post_verify(request: Request, public: PublicDep) -> JSONResponse:
     client = client_address(request)
-    public.admit(client)
+    await public.admit(client)
     credential, skip = _vcapi_request(await read_limited(request, public.policy.max_request_bytes))
     result = await public.verify(credential, now=datetime.now(UTC), client=client, skip=skip)
     return JSONResponse(
@@ -250,7 +250,7 @@ def _vcapi_presentation(body: bytes) -> PresentationRequest:
 )
 async def post_verify_presentation(request: Request, public: PublicDep) -> JSONResponse:
     client = client_address(request)
-    public.admit(client)
+    await public.admit(client)
     asked = _vcapi_presentation(await read_limited(request, public.policy.max_request_bytes))
     result = await public.verify_presentation(
         asked.presentation,

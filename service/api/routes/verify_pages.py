@@ -234,7 +234,7 @@ async def post_verify_page(request: Request, public: PublicDep) -> HTMLResponse:
     or pasted text. Answers an HTML page with the verdict, or the form again saying what to fix."""
     lang = page_language(request)
     client = client_address(request)
-    public.admit(client)
+    await public.admit(client)
     body = await read_limited(request, public.policy.max_upload_bytes)
     base_url = request.app.state.tessera.settings.base_url
     try:
@@ -307,7 +307,7 @@ async def get_short_link(token: str, request: Request, public: PublicDep) -> Res
     as signed (what the page shows, and no more) and verifies it itself."""
     lang = page_language(request)
     client = client_address(request)
-    public.admit(client)
+    await public.admit(client)
     credential_id = credential_id_of(token)
     document = public.verification.stored_document(credential_id) if credential_id else None
     if document is None:
