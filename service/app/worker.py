@@ -34,7 +34,7 @@ import procrastinate
 
 from service.app.issuing import IssueSetup, Transactions
 from service.app.job_tasks import SWEEP, task_runners
-from service.app.jobs import TASKS, DatabaseQueue, Runner
+from service.app.jobs import REPUBLISH_TASK, TASKS, DatabaseQueue, Runner
 from service.app.status_publishing import ListPublisher
 from service.store.db import libpq_url
 from service.store.repositories.jobs import QUEUE
@@ -46,6 +46,9 @@ HEARTBEAT_SECONDS = 2.0
 STALLED_AFTER_SECONDS = 10.0
 STALL_CHECK_SECONDS = 3.0
 
+
+#: How a failed task is run again: after 2, 4, 8, ... s, ten times at most (~34 minutes).
+RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
 
 #: The retention job's periodic task and when it runs (UTC; daily, off the hour).
 RETENTION_TASK = "tessera.retention"
@@ -73,7 +76,11 @@ def queue_app(database_url: str) -> procrastinate.App:
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
     )
     for name in TASKS:
-        app.task(name=name, queue=QUEUE, pass_context=True)(_task(name))
+        # Every task is idempotent, so one that raised (the database restarting, a signing
+        # key not yet copied to this host) is simply run again later. Not the republication,
+        # whose queueing lock a retry could collide with: the sweep queues it again.
+        retry = RETRY if name != REPUBLISH_TASK else False
+        app.task(name=name, queue=QUEUE, pass_context=True, retry=retry)(_task(name))
     app.periodic(cron=RETENTION_CRON, periodic_id="retention")(
         app.task(name=RETENTION_TASK, queue=QUEUE, pass_context=True)(_retention)
     )
