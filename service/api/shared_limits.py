@@ -5,8 +5,9 @@ With ``TESSERA_REDIS_URL`` set, each process counts a client's requests in Redis
 restart forgets nothing. The bucket is the same as the in-process one
 (:class:`~service.api.rate_limits.RateLimiter`: ``burst`` at once, then ``rate`` per second),
 kept as one number per client (GCRA, the "theoretical arrival time") and checked and spent
-atomically by a Lua script on Redis's own clock: one round trip per request, on the event loop
-(``redis.asyncio``), no thread and no lock.
+atomically by a Lua script on Redis's own clock, on the event loop (``redis.asyncio``), no
+thread and no lock: one round trip per request, or fewer (the checks of one turn of the event
+loop share one pipeline).
 
 Clients are keyed by an HMAC of their address under a secret that the processes share through
 Redis (made once, at random): Redis never holds an address. If Redis does not answer within
@@ -23,7 +24,6 @@ import hmac
 import secrets
 
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from service.api.rate_limits import RateLimiter
@@ -53,20 +53,27 @@ return '0'
 """
 
 
-async def shared_secret(redis: Redis) -> bytes:
-    """The HMAC key every process uses for client addresses (created by the first one)."""
+async def prepare(redis: Redis) -> tuple[bytes, str]:
+    """The HMAC key every process uses for client addresses (created by the first one), and
+    the SHA-1 of :data:`GCRA` loaded into Redis: one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.set(CLIENT_KEY_NAME, secrets.token_bytes(32), nx=True)
         pipe.get(CLIENT_KEY_NAME)
-        _, value = await pipe.execute()
-    if not isinstance(value, bytes):  # pragma: no cover - set just above
+        pipe.script_load(GCRA)
+        _, secret, sha = await pipe.execute()
+    if not isinstance(secret, bytes):  # pragma: no cover - set just above
         raise RedisError("the shared rate-limit key vanished")
-    return value
+    return secret, sha.decode() if isinstance(sha, bytes) else str(sha)
 
 
 class SharedRateLimiter:
     """:class:`RateLimiter`'s bucket, counted in Redis for every process (see the module
-    docstring); ``fallback`` counts alone while Redis does not answer."""
+    docstring); ``fallback`` counts alone while Redis does not answer.
+
+    The checks that requests make in one turn of the event loop go to Redis together, in one
+    pipeline (one write and one read for all of them, however many clients they are for):
+    under load a process pays one round trip per batch, not per request.
+    """
 
     def __init__(
         self,
@@ -83,25 +90,27 @@ class SharedRateLimiter:
         self.redis_url = redis_url
         self.timeout = timeout
         self.unanswered = Fallback("rate_limit")
-        self._secret: bytes | None = None
+        self._args = (repr(1.0 / rate) if rate > 0 else "0", str(burst))
         #: One client per event loop (a redis.asyncio connection belongs to its loop).
         self._loop: asyncio.AbstractEventLoop | None = None
         self._redis: Redis | None = None
-        self._script: AsyncScript | None = None
+        self._prepared: tuple[bytes, str] | None = None
+        #: Checks waiting for the next batch: (bucket key, where its answer goes).
+        self._waiting: list[tuple[str, asyncio.Future[float | None]]] = []
+        self._batches: set[asyncio.Task[None]] = set()
 
     @property
     def enabled(self) -> bool:
         return self.rate > 0
 
-    def _client(self) -> tuple[Redis, AsyncScript]:
+    def _client(self) -> Redis:
         loop = asyncio.get_running_loop()
-        if self._redis is None or self._script is None or self._loop is not loop:
-            self._loop = loop
+        if self._redis is None or self._loop is not loop:
+            self._loop, self._prepared, self._waiting = loop, None, []
             self._redis = Redis.from_url(
                 self.redis_url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
             )
-            self._script = self._redis.register_script(GCRA)  # EVALSHA, loaded once
-        return self._redis, self._script
+        return self._redis
 
     async def take(self, client: str) -> float:
         """Spend one of ``client``'s requests: 0.0 when allowed, else seconds to wait."""
@@ -111,17 +120,47 @@ class SharedRateLimiter:
             self.unanswered.served()
             return self.fallback.take(client)
         try:
-            redis, gcra = self._client()
-            if self._secret is None:
-                self._secret = await shared_secret(redis)
-            key = hmac.digest(self._secret, client.encode("utf-8", "replace"), "sha256")[:16]
-            wait = await gcra(
-                keys=[BUCKET_PREFIX + key.hex()], args=[repr(1.0 / self.rate), str(self.burst)]
-            )
+            redis = self._client()
+            if self._prepared is None:
+                self._prepared = await prepare(redis)
         except (RedisError, OSError, TimeoutError) as exc:  # down or slow: count alone
             self.unanswered.failed(exc)
             return self.fallback.take(client)
-        return float(wait)
+        secret = self._prepared[0]
+        key = hmac.digest(secret, client.encode("utf-8", "replace"), "sha256")[:16]
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[float | None] = loop.create_future()
+        self._waiting.append((BUCKET_PREFIX + key.hex(), answer))
+        if len(self._waiting) == 1:  # the first of this turn: send once the turn is over
+            loop.call_soon(self._send)
+        wait = await answer
+        return self.fallback.take(client) if wait is None else wait
+
+    def _send(self) -> None:
+        batch, self._waiting = self._waiting, []
+        task = asyncio.ensure_future(self._ask(batch))
+        self._batches.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._batches.discard)
+
+    async def _ask(self, batch: list[tuple[str, asyncio.Future[float | None]]]) -> None:
+        answers: list[float | None] = [None] * len(batch)
+        try:
+            if self._redis is None or self._prepared is None:
+                raise RedisError("not connected")
+            sha = self._prepared[1]
+            if len(batch) == 1:  # a pipeline costs more than it saves for one command
+                answers = [float(await self._redis.evalsha(sha, 1, batch[0][0], *self._args))]
+            else:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key, _ in batch:
+                        pipe.evalsha(sha, 1, key, *self._args)
+                    answers = [float(a) for a in await pipe.execute()]
+        except (RedisError, OSError, TimeoutError, ValueError) as exc:
+            self._prepared = None  # load the script again (Redis may have restarted)
+            self.unanswered.failed(exc)
+        for (_, future), wait in zip(batch, answers, strict=True):
+            if not future.done():  # not cancelled meanwhile
+                future.set_result(wait)
 
     async def aclose(self) -> None:
         """Close this process's connections to Redis (at shutdown)."""
@@ -130,4 +169,4 @@ class SharedRateLimiter:
             self._redis = None
 
 
-__all__ = ["GCRA", "SharedRateLimiter", "shared_secret"]
+__all__ = ["GCRA", "SharedRateLimiter", "prepare"]

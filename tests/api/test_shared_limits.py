@@ -110,6 +110,24 @@ def test_the_shared_bucket_allows_the_burst_then_the_rate(redis_url: str) -> Non
     assert waits[4] == 0.0 and waits[5] > 0.0
 
 
+def test_checks_sent_together_are_each_counted(redis_url: str) -> None:
+    # Requests checked in one turn of the event loop share one pipeline to Redis.
+    async def main() -> list[float]:
+        limiter = SharedRateLimiter(
+            redis_url=redis_url, rate=1.0, burst=3, fallback=RateLimiter(rate=1, burst=3)
+        )
+        clients = ["198.51.100.7"] * 5 + ["203.0.113.9"] * 2
+        waits = list(await asyncio.gather(*(limiter.take(c) for c in clients)))
+        await limiter.aclose()
+        return waits
+
+    before = fallbacks()
+    waits = asyncio.run(main())
+    assert sorted(w > 0 for w in waits[:5]) == [False] * 3 + [True] * 2  # its burst of 3
+    assert waits[5:] == [0.0, 0.0]
+    assert fallbacks() == before  # all answered by Redis, none by the process alone
+
+
 @pytest.mark.parametrize("where", ["closed port", "hung server"])
 def test_without_redis_answering_each_process_keeps_its_own_limit(
     where: str,
