@@ -79,7 +79,7 @@ app = typer.Typer(
             ),
             "worker": (
                 "cli.worker_commands:worker",
-                "Run background jobs (large cohorts) from the PostgreSQL queue; one per CPU core.",
+                "Run background jobs (cohorts, awards, status lists) from the PostgreSQL queue; one per core.",
             ),
             "sign": (
                 "cli.signing_commands:sign_command",

@@ -1,4 +1,5 @@
-"""`tessera worker`: run background job slices (large cohorts) from PostgreSQL."""
+"""`tessera worker`: run background jobs (cohort slices, qualification awards, status-list
+republishing) from the PostgreSQL queue."""
 
 from __future__ import annotations
 
@@ -27,8 +28,7 @@ def worker(
         ),
     ] = 2,
 ) -> None:
-    """Run background jobs (large cohorts, qualification awards, status-list republishing)
-    from the PostgreSQL queue; one per CPU core."""
+    """Run background jobs (cohorts, awards, status lists) from the PostgreSQL queue; one per core."""
     from collections.abc import Iterator
     from contextlib import contextmanager
     from datetime import UTC, datetime
