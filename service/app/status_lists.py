@@ -62,13 +62,30 @@ def purposes_for(issuer: Issuer) -> tuple[str, ...]:
 def _open_list(
     repo: Repositories, issuer: Issuer, purpose: str, needed: int, now: datetime
 ) -> StatusList:
-    """The newest list with room for ``needed`` more entries (locked), or a new one."""
-    for status_list in repo.status_lists.lock_lists(issuer.id, purpose):
-        if repo.status_lists.entry_count(status_list.id) + needed <= FILL_LIMIT:
-            return status_list
+    """The newest list with room for ``needed`` more entries (locked), or a new one.
+
+    A new list is opened under the provider's creation lock, after looking again: two
+    workers issuing the first slices of a new provider's cohort at once would otherwise
+    each open a list of their own, and a list few credentials share tells more about them."""
+    found = _list_with_room(repo, issuer, purpose, needed)
+    if found is None:
+        repo.status_lists.lock_list_creation(issuer.id)
+        # After the wait, this statement sees a list that the lock's last holder committed.
+        found = _list_with_room(repo, issuer, purpose, needed)
+    if found is not None:
+        return found
     return repo.status_lists.add_list(
         issuer_id=issuer.id, purpose=purpose, size=DEFAULT_LIST_BITS, now=now
     )
+
+
+def _list_with_room(
+    repo: Repositories, issuer: Issuer, purpose: str, needed: int
+) -> StatusList | None:
+    for status_list in repo.status_lists.lock_lists(issuer.id, purpose):
+        if repo.status_lists.entry_count(status_list.id) + needed <= FILL_LIMIT:
+            return status_list
+    return None
 
 
 def _free_indices(repo: Repositories, status_list: StatusList, count: int) -> list[int]:

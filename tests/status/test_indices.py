@@ -4,6 +4,8 @@ credential's record is erased), and a full list closes for a new one. SQLite and
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -184,3 +186,33 @@ def test_an_erased_credentials_index_is_never_handed_out_again(
     assert len(set(new_indices)) == 20
     assert set(draw.proposed) >= taken  # they were proposed, and refused
     assert len(set(stored_pairs(db))) == len(stored_pairs(db)) == 23
+
+
+def test_two_first_allocations_at_once_share_one_new_list(db: Database, provider: Provider) -> None:
+    """Two workers issuing a new provider's first slices at once: the second waits for the
+    first one's new list rather than opening a list of its own (it did, and a provider's
+    credentials were spread over lists that one slice alone shared)."""
+    first_reserved = threading.Event()
+    handed: dict[str, list[str]] = {}
+
+    def allocate(name: str, hold: float) -> None:
+        with db.transaction() as session:
+            reservations = reserve_entries(
+                Repositories(session),
+                issuer=provider.issuer,
+                credential_ids=[new_id() for _ in range(5)],
+                base_url=BASE_URL,
+                now=NOW,
+            )
+            first_reserved.set()
+            time.sleep(hold)  # the list is not committed yet while the second one asks
+        handed[name] = [r.entries[0]["statusListCredential"] for r in reservations]
+
+    first = threading.Thread(target=allocate, args=("first", 0.5))
+    first.start()
+    assert first_reserved.wait(30)
+    allocate("second", 0)
+    first.join()
+    assert len(set(handed["first"]) | set(handed["second"])) == 1
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(StatusListRow)) == 1

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 
 from service.errors import NotFoundError
-from service.store.models import StatusEntryRow, StatusListRow
+from service.store.models import IssuerRow, StatusEntryRow, StatusListRow
 from service.store.records import Publication, StatusEntry, StatusList
 from service.store.repositories._base import SessionRepository, new_id
 
@@ -60,6 +60,13 @@ class StatusListRepository(SessionRepository):
             .where(StatusEntryRow.list_id == list_id)
         )
         return int(count or 0)
+
+    def lock_list_creation(self, issuer_id: str) -> None:
+        """Hold the provider's row ``FOR UPDATE`` until the transaction ends: whoever opens a
+        new list for it holds this first, so two concurrent allocations cannot each open one."""
+        self._session.execute(
+            select(IssuerRow.id).where(IssuerRow.id == issuer_id).with_for_update()
+        )
 
     def add_list(self, *, issuer_id: str, purpose: str, size: int, now: datetime) -> StatusList:
         row = StatusListRow(
