@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,10 @@ from cli_support import TESSERA, service_env
 from conftest import postgres_schema
 from factories import small_credential
 from redis import Redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from test_service_cli import create_module, create_provider, free_port, serving
+
+from service.app.jobs import ISSUE_CHUNK_TASK
 
 ROWS = 600
 SLICE = 25
@@ -62,6 +64,39 @@ def wait_until(check: Any, timeout: float, what: str) -> Any:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+def kill_while_holding_a_slice(
+    a: subprocess.Popen[bytes], a_id: int, slices: Callable[[str], int], db: Engine
+) -> None:
+    """SIGKILL worker A (Procrastinate worker ``a_id``) while it holds a started, unfinished
+    slice. A is frozen (SIGSTOP) before the check that decides, so it cannot finish the
+    slice between the check and the kill; when the check fails, A goes on and we try again."""
+
+    def a_holds_a_started_slice() -> bool:
+        with db.connect() as connection:
+            held = connection.execute(
+                text(
+                    "SELECT COUNT(*) FROM procrastinate_jobs j JOIN job_chunks c"
+                    " ON c.job_id = j.args->>'job_id'"
+                    " AND c.position = (j.args->>'position')::int"
+                    " WHERE j.status = 'doing' AND j.task_name = :task AND j.worker_id = :a"
+                    " AND c.state = 'queued' AND c.attempts = 1"
+                ),
+                {"task": ISSUE_CHUNK_TASK, "a": a_id},
+            ).scalar_one()
+        return bool(held) and slices("state = 'done'") >= 2
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if a_holds_a_started_slice():
+            os.kill(a.pid, signal.SIGSTOP)
+            if a_holds_a_started_slice():
+                os.kill(a.pid, signal.SIGKILL)
+                return
+            os.kill(a.pid, signal.SIGCONT)
+        time.sleep(0.02)
+    pytest.fail("worker A never held a started slice")
 
 
 @pytest.mark.postgres
@@ -133,66 +168,63 @@ def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_worker
                             ).scalar_one()
                         )
 
-                with (
-                    worker(env, tmp_path / "worker-a.log") as a,
-                    worker(env, tmp_path / "worker-b.log") as b,
-                ):
-                    # Kill A while it holds a slice: both workers busy, work done and left.
-                    def a_holds_a_slice() -> bool:
-                        with db.connect() as connection:
-                            doing = connection.execute(
-                                text(
-                                    "SELECT COUNT(DISTINCT worker_id) FROM procrastinate_jobs"
-                                    " WHERE status = 'doing'"
-                                )
-                            ).scalar_one()
-                        return (
-                            doing == 2
-                            and slices("state = 'queued' AND attempts = 1") == 2
-                            and slices("state = 'done'") >= 2
-                        )
-
-                    wait_until(a_holds_a_slice, 120, "worker A to hold a slice")
-                    os.kill(a.pid, signal.SIGKILL)
-                    a.wait()
-                    assert slices("state = 'done'") < ROWS // SLICE
-
-                    def finished() -> dict[str, Any] | None:
-                        body = httpx.get(job["url"], headers=headers, timeout=30).json()
-                        return body if body["state"] in ("done", "failed") else None
-
-                    done = wait_until(finished, 240, "the job to finish after the kill")
-                    assert b.poll() is None  # B is still serving
-
-                    # -- revocations through both services: the worker republishes ------
+                def workers() -> list[int]:
                     with db.connect() as connection:
-                        revoked = [
+                        return [
                             r[0]
                             for r in connection.execute(
-                                text("SELECT id FROM credentials WHERE module_id = :m LIMIT 4"),
-                                {"m": module_id},
+                                text("SELECT id FROM procrastinate_workers ORDER BY id")
                             )
                         ]
-                    for n, credential_id in enumerate(revoked):
-                        answer = httpx.post(
-                            f"{(first, second)[n % 2]}/issuers/{slug}/credentials/"
-                            f"{credential_id}/revoke",
-                            headers=headers,
-                            timeout=30,
-                        )
-                        assert answer.status_code == 200, answer.text
 
-                    def republished() -> bool:
+                with worker(env, tmp_path / "worker-a.log") as a:
+                    # A's Procrastinate id is the first registered; A waits (frozen) for B,
+                    # so that both work on the job from the start.
+                    a_id = wait_until(workers, 60, "worker A to register")[0]
+                    os.kill(a.pid, signal.SIGSTOP)
+                    with worker(env, tmp_path / "worker-b.log") as b:
+                        wait_until(lambda: len(workers()) == 2, 60, "worker B to register")
+                        os.kill(a.pid, signal.SIGCONT)
+                        kill_while_holding_a_slice(a, a_id, slices, db)
+                        a.wait()
+                        assert slices("state = 'done'") < ROWS // SLICE
+
+                        def finished() -> dict[str, Any] | None:
+                            body = httpx.get(job["url"], headers=headers, timeout=30).json()
+                            return body if body["state"] in ("done", "failed") else None
+
+                        done = wait_until(finished, 240, "the job to finish after the kill")
+                        assert b.poll() is None  # B is still serving
+
+                        # -- revocations through both services: the worker republishes ------
                         with db.connect() as connection:
-                            dirty = connection.execute(
-                                text(
-                                    "SELECT COUNT(*) FROM status_lists WHERE dirty_since IS NOT"
-                                    " NULL OR published_version IS DISTINCT FROM version"
+                            revoked = [
+                                r[0]
+                                for r in connection.execute(
+                                    text("SELECT id FROM credentials WHERE module_id = :m LIMIT 4"),
+                                    {"m": module_id},
                                 )
-                            ).scalar_one()
-                        return dirty == 0
+                            ]
+                        for n, credential_id in enumerate(revoked):
+                            answer = httpx.post(
+                                f"{(first, second)[n % 2]}/issuers/{slug}/credentials/"
+                                f"{credential_id}/revoke",
+                                headers=headers,
+                                timeout=30,
+                            )
+                            assert answer.status_code == 200, answer.text
 
-                    wait_until(republished, 60, "a worker to republish the status list")
+                        def republished() -> bool:
+                            with db.connect() as connection:
+                                dirty = connection.execute(
+                                    text(
+                                        "SELECT COUNT(*) FROM status_lists WHERE dirty_since IS NOT"
+                                        " NULL OR published_version IS DISTINCT FROM version"
+                                    )
+                                ).scalar_one()
+                            return dirty == 0
+
+                        wait_until(republished, 60, "a worker to republish the status list")
                 assert done["state"] == "done", done
                 assert done["result"] == {"issued": ROWS, "failedRows": 0}
                 # A's slice was taken over: started twice, issued once.
