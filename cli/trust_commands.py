@@ -18,10 +18,9 @@ from service.errors import TesseraError, ValidationFailed
 # The database layer and the registry are imported by the commands that use them, so that
 # `tessera verify` loads neither unless it is given --trust (cli/lazy.py).
 if TYPE_CHECKING:
-    import httpx
-
     from service.store import Database
     from service.verification.pipeline import StatusChecker, Verifier
+    from service.verification.remote import HttpClient
     from service.verification.trust import TrustRegistry
 
 trust_app = typer.Typer(
@@ -323,7 +322,7 @@ def offline_trust(path: Path) -> tuple[TrustRegistry, dict[str, dict[str, Any]]]
 
 
 def status_checker_for(
-    directory: Path | None, verifier: Verifier, *, client: httpx.Client | None = None
+    directory: Path | None, verifier: Verifier, *, client: HttpClient | None = None
 ) -> StatusChecker:
     """The status check of `tessera verify`: the lists `tessera status fetch` saved in
     ``directory`` when one is given; else, with ``client``, the lists fetched over https by

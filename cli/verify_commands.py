@@ -121,9 +121,9 @@ def verify_command(
     client = None
     keys: Resolver = resolver
     if not offline:
-        from service.verification.remote import DidWebResolver, strict_client
+        from service.verification.remote import DidWebResolver, LazyClient
 
-        client = strict_client(ca_file=ca_file)
+        client = LazyClient(ca_file=ca_file)
         keys = DidWebResolver(client=client, saved=resolver)
     eng = engine()
     verifier = eng.verifier(resolver=keys, trust=registry.check if registry else None)

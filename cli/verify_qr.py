@@ -27,9 +27,8 @@ from cli.common import EXIT_NOT_VERIFIED, EXIT_OK, EXIT_UNUSABLE, fail, print_js
 from service.errors import FetchError, TesseraError
 
 if TYPE_CHECKING:
-    import httpx
-
     from service.verification.pipeline import VerificationResult, Verifier
+    from service.verification.remote import HttpClient
 
 
 def read_qr_codes(path: Path) -> list[str]:
@@ -73,7 +72,7 @@ def verify_qr_image(
     output: str,
     render: Callable[[VerificationResult], str],
     verifier: Verifier,
-    client: httpx.Client | None,
+    client: HttpClient | None,
 ) -> int:
     """Decode ``path``, verify every QR code in it and print the findings; the exit code
     (module docstring). ``client`` is None with ``--offline``: links are then not followed."""
@@ -108,7 +107,7 @@ def _check(
     documents: Sequence[Mapping[str, Any]],
     now: datetime,
     verifier: Verifier,
-    client: httpx.Client | None,
+    client: HttpClient | None,
 ) -> Finding:
     from service.export import qr
     from service.export.offline_qr import PREFIX
@@ -131,7 +130,7 @@ def _check(
 
 
 def _follow_link(
-    link: str, *, now: datetime, verifier: Verifier, client: httpx.Client | None
+    link: str, *, now: datetime, verifier: Verifier, client: HttpClient | None
 ) -> Finding:
     """The credential behind a verification link, fetched from the link's own host and
     verified; or, offline or when it cannot be fetched, why not and what to do."""

@@ -9,7 +9,9 @@ set of strict rules for the service and the CLI alike.
 - the JSON is read strictly (:func:`service.strict_json.loads_strict`).
 
 The httpx client is injected: tests hand one that trusts a test CA, the CLI one built from
-``--ca-file``; nothing replaces ``httpx.Client`` process-wide.
+``--ca-file``; nothing replaces ``httpx.Client`` process-wide. httpx itself is imported when
+a client is made: a CLI run that fetches nothing (a did:key credential with no status, or
+``--offline``) never loads it, a tenth of its start-up (:class:`LazyClient`).
 """
 
 from __future__ import annotations
@@ -17,18 +19,26 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import httpx
 
 from service.dids import Resolver, VerificationMethod, did_web_url, method_from_document
 from service.errors import DidResolutionError, FetchError, InputError, TesseraError
 from service.strict_json import loads_strict
 
+if TYPE_CHECKING:
+    import httpx
+
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
+
+
+class HttpClient(Protocol):
+    """What :func:`fetch_json` asks of a client: an ``httpx.Client`` or a :class:`LazyClient`."""
+
+    def stream(self, method: str, url: str) -> AbstractContextManager[httpx.Response]: ...
 
 
 def strict_client(
@@ -36,6 +46,8 @@ def strict_client(
 ) -> httpx.Client:
     """An httpx client for :func:`fetch_json`: no redirects, a short timeout, and the system's
     certificate authorities (or only ``ca_file``'s, for a private CA or a test)."""
+    import httpx
+
     verify: ssl.SSLContext | bool = True
     if ca_file is not None:
         verify = ssl.create_default_context(cafile=str(ca_file))
@@ -45,6 +57,23 @@ def strict_client(
         verify=verify,
         headers={"Accept": "application/vc+ld+json, application/did+json, application/json"},
     )
+
+
+class LazyClient:
+    """A :func:`strict_client` made on its first request (see the module docstring)."""
+
+    def __init__(self, *, ca_file: Path | None = None) -> None:
+        self._ca_file = ca_file
+        self._client: httpx.Client | None = None
+
+    def stream(self, method: str, url: str) -> AbstractContextManager[httpx.Response]:
+        if self._client is None:
+            self._client = strict_client(ca_file=self._ca_file)
+        return self._client.stream(method, url)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
 def check_url(url: str, *, allowed_hosts: set[str], what: str) -> None:
@@ -64,7 +93,7 @@ def check_url(url: str, *, allowed_hosts: set[str], what: str) -> None:
 def fetch_json(
     url: str,
     *,
-    client: httpx.Client,
+    client: HttpClient,
     allowed_hosts: set[str],
     what: str,
     max_bytes: int = MAX_RESPONSE_BYTES,
@@ -73,6 +102,8 @@ def fetch_json(
 ) -> dict[str, Any]:
     """The JSON object at ``url`` (``what`` names it in messages, e.g. "The status list"), or
     :class:`FetchError` saying which rule it broke."""
+    import httpx
+
     check_url(url, allowed_hosts=allowed_hosts, what=what)
     deadline = clock() + seconds
     try:
@@ -104,7 +135,7 @@ class DidWebResolver:
     :func:`fetch_json` (the document's ``id`` must be the DID asked for). Fetched documents
     are kept for the life of the resolver (one CLI run)."""
 
-    def __init__(self, *, client: httpx.Client, saved: Resolver) -> None:
+    def __init__(self, *, client: HttpClient, saved: Resolver) -> None:
         self._client = client
         self._saved = saved
         self._fetched: dict[str, dict[str, Any]] = {}

@@ -20,8 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-
 from service.dates import parse_datetime, validity_fields
 from service.dids import did_web_host
 from service.errors import FetchError, StatusListError, TesseraError
@@ -37,9 +35,10 @@ from service.verification.pipeline import (
 from service.verification.remote import (
     FETCH_TIMEOUT_SECONDS,
     MAX_RESPONSE_BYTES,
+    HttpClient,
+    LazyClient,
     check_url,
     fetch_json,
-    strict_client,
 )
 
 MAX_LIST_RESPONSE_BYTES = MAX_RESPONSE_BYTES
@@ -110,20 +109,20 @@ class HttpsLists:
     """Fetch lists over HTTPS by the rules of :func:`service.verification.remote.fetch_json`, from the
     issuer's own did:web host or a host the trust registry names for it, with a small cache
     honouring ``validUntil`` and the list's ``ttl``. ``client`` is injected (a test's, the
-    CLI's with ``--ca-file``); by default :func:`service.verification.remote.strict_client`. ``hint`` is
+    CLI's with ``--ca-file``); by default a :class:`service.verification.remote.LazyClient`. ``hint`` is
     added to every failure (``{url}`` is the list's URL): what to do about it."""
 
     def __init__(
         self,
         *,
         allowed_hosts: Callable[[str], Sequence[str]] = lambda issuer: (),
-        client: httpx.Client | None = None,
+        client: HttpClient | None = None,
         max_cache_seconds: float = 300.0,
         hint: str = "",
     ) -> None:
         self._hint = hint
         self._allowed_hosts = allowed_hosts
-        self._client = client or strict_client()
+        self._client = client or LazyClient()
         self._max_cache = max_cache_seconds
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
