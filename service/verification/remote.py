@@ -71,10 +71,6 @@ class LazyClient:
             self._client = strict_client(ca_file=self._ca_file)
         return self._client.stream(method, url)
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
 
 def check_url(url: str, *, allowed_hosts: set[str], what: str) -> None:
     """Raise :class:`FetchError` unless ``url`` is https on one of ``allowed_hosts`` (check it

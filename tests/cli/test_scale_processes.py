@@ -66,6 +66,12 @@ def wait_until(check: Any, timeout: float, what: str) -> Any:
         time.sleep(0.1)
 
 
+def count(db: Engine, sql: str, **params: Any) -> int:
+    """The one number a ``SELECT COUNT(*)`` answers."""
+    with db.connect() as connection:
+        return int(connection.execute(text(sql), params).scalar_one())
+
+
 def kill_while_holding_a_slice(
     a: subprocess.Popen[bytes], a_id: int, slices: Callable[[str], int], db: Engine
 ) -> None:
@@ -74,17 +80,15 @@ def kill_while_holding_a_slice(
     slice between the check and the kill; when the check fails, A goes on and we try again."""
 
     def a_holds_a_started_slice() -> bool:
-        with db.connect() as connection:
-            held = connection.execute(
-                text(
-                    "SELECT COUNT(*) FROM procrastinate_jobs j JOIN job_chunks c"
-                    " ON c.job_id = j.args->>'job_id'"
-                    " AND c.position = (j.args->>'position')::int"
-                    " WHERE j.status = 'doing' AND j.task_name = :task AND j.worker_id = :a"
-                    " AND c.state = 'queued' AND c.attempts = 1"
-                ),
-                {"task": ISSUE_CHUNK_TASK, "a": a_id},
-            ).scalar_one()
+        held = count(
+            db,
+            "SELECT COUNT(*) FROM procrastinate_jobs j JOIN job_chunks c"
+            " ON c.job_id = j.args->>'job_id' AND c.position = (j.args->>'position')::int"
+            " WHERE j.status = 'doing' AND j.task_name = :task AND j.worker_id = :a"
+            " AND c.state = 'queued' AND c.attempts = 1",
+            task=ISSUE_CHUNK_TASK,
+            a=a_id,
+        )
         return bool(held) and slices("state = 'done'") >= 2
 
     deadline = time.monotonic() + 120
@@ -161,12 +165,7 @@ def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_worker
                 assert job["progress"]["slices"] == ROWS // SLICE
 
                 def slices(where: str) -> int:
-                    with db.connect() as connection:
-                        return int(
-                            connection.execute(
-                                text(f"SELECT COUNT(*) FROM job_chunks WHERE {where}")
-                            ).scalar_one()
-                        )
+                    return count(db, f"SELECT COUNT(*) FROM job_chunks WHERE {where}")
 
                 def workers() -> list[int]:
                     with db.connect() as connection:
@@ -215,13 +214,11 @@ def test_two_services_and_two_workers_share_limits_and_take_over_a_killed_worker
                             assert answer.status_code == 200, answer.text
 
                         def republished() -> bool:
-                            with db.connect() as connection:
-                                dirty = connection.execute(
-                                    text(
-                                        "SELECT COUNT(*) FROM status_lists WHERE dirty_since IS NOT"
-                                        " NULL OR published_version IS DISTINCT FROM version"
-                                    )
-                                ).scalar_one()
+                            dirty = count(
+                                db,
+                                "SELECT COUNT(*) FROM status_lists WHERE dirty_since IS NOT"
+                                " NULL OR published_version IS DISTINCT FROM version",
+                            )
                             return dirty == 0
 
                         wait_until(republished, 60, "a worker to republish the status list")
