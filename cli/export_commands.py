@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import engine, fail
+from cli.lazy import command_app
 from service.app.signing import LocalSigner
 from service.app.wallet import catalogue_entry
 from service.errors import TesseraError
@@ -22,9 +23,8 @@ from service.i18n import LANGUAGES, supported
 from service.store import Database, Repositories, database_url_from
 from service.store.records import Credential
 
-export_app = typer.Typer(
+export_app = command_app(
     help="Export a stored credential: its file, QR codes or printable certificate.",
-    no_args_is_help=True,
 )
 
 CredentialArg = Annotated[

@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import engine, fail, print_json
+from cli.lazy import command_app
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
     from service.app.learner_data import Selection
     from service.store import Database, Repositories
 
-learners_app = typer.Typer(
-    help="A learner's data at a provider: export it, erase it.", no_args_is_help=True
-)
+learners_app = command_app(help="A learner's data at a provider: export it, erase it.")
 
 IssuerOption = Annotated[str, typer.Option("--issuer", help="Provider slug.")]
 RefOption = Annotated[
@@ -118,9 +117,7 @@ def learners_erase(
     print_json(report.to_json())
 
 
-retention_app = typer.Typer(
-    help="Forget old records as the retention settings say (counts only).", no_args_is_help=True
-)
+retention_app = command_app(help="Forget old records as the retention settings say (counts only).")
 
 
 @retention_app.command("run")

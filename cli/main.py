@@ -19,16 +19,14 @@ from cli.common import (
     fetch_context,
     print_json,
 )
-from cli.lazy import lazy_group
+from cli.lazy import command_app, lazy_group
 from cli.verify_commands import verify_command
 from service.errors import TesseraError
 
 # Commands in other modules are imported when used (cli/lazy.py): `tessera --help` and
 # `tessera verify` start without the web service, the database layer or the PDF renderer.
-app = typer.Typer(
+app = command_app(
     help="Tessera: verifiable, portable training credentials.",
-    no_args_is_help=True,
-    add_completion=False,  # shell completion is not offered (the README documents none)
     cls=lazy_group(
         {
             "db": (
@@ -88,10 +86,9 @@ app = typer.Typer(
         }
     ),
 )
-contexts_app = typer.Typer(help="The pinned JSON-LD context store.", no_args_is_help=True)
-keys_app = typer.Typer(
+contexts_app = command_app(help="The pinned JSON-LD context store.")
+keys_app = command_app(
     help="Issuer signing keys in the local key store.",
-    no_args_is_help=True,
     cls=lazy_group(
         {
             "rotate": (

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from cli.common import engine, fail
+from cli.lazy import command_app
 
-offers_app = typer.Typer(
+offers_app = command_app(
     help="Credential offers for wallet apps (OpenID4VCI): print them or send them.",
-    no_args_is_help=True,
 )
 
 

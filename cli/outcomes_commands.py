@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from cli.common import engine, fail
+from cli.lazy import command_app
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
@@ -24,9 +25,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-outcomes_app = typer.Typer(
+outcomes_app = command_app(
     help="Outcome indicators for funders (small counts withheld): CSV, SDMX, PDF.",
-    no_args_is_help=True,
 )
 FORMATS = ("csv", "pdf", "sdmx-csv", "datapackage", "json")
 
@@ -95,9 +95,8 @@ def outcomes_report(
         typer.echo(f"Wrote {out} ({len(data):,} bytes).", err=True)
 
 
-keys_app = typer.Typer(
+keys_app = command_app(
     help="The operator's API keys for GET /outcomes (every provider's outcomes).",
-    no_args_is_help=True,
 )
 outcomes_app.add_typer(keys_app, name="keys")
 

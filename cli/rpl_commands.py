@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import engine, fail, print_json, read_json_object
+from cli.lazy import command_app
 from service.errors import TesseraError
 
 if TYPE_CHECKING:
     from service.store import Database, Repositories
 
-rpl_app = typer.Typer(
+rpl_app = command_app(
     help="Recognition of prior learning: assessors, cases, evidence, decisions.",
-    no_args_is_help=True,
 )
 IssuerOption = Annotated[str, typer.Option("--issuer", help="Provider slug.")]
 METHODS = ("interview", "skills-demonstration", "work-sample", "document-review", "test")

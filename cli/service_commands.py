@@ -16,13 +16,14 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from cli.common import engine, fail, fetch_context, print_json
+from cli.lazy import command_app
 from service.app.providers import create_issuer, rotate_key
 from service.errors import TesseraError
 from service.store import Database, Repositories, database_url_from
 
-db_app = typer.Typer(help="The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).")
-issuers_app = typer.Typer(help="Training providers (issuers).", no_args_is_help=True)
-awards_app = typer.Typer(help="Issue credentials through a running service.", no_args_is_help=True)
+db_app = command_app(help="The database (SQLite by default, PostgreSQL via TESSERA_DATABASE_URL).")
+issuers_app = command_app(help="Training providers (issuers).")
+awards_app = command_app(help="Issue credentials through a running service.")
 
 
 def _database() -> Database:
@@ -391,7 +392,7 @@ def awards_upload(
 __all__ = ["awards_app", "db_app", "issuers_app", "keys_rotate", "serve"]
 
 
-credentials_app = typer.Typer(help="A provider's issued credentials.", no_args_is_help=True)
+credentials_app = command_app(help="A provider's issued credentials.")
 
 
 def _change_status(action: str, credential: str, issuer: str, reason: str | None) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import download, engine, fail, print_json
+from cli.lazy import command_app
 from service.dates import format_utc
 from service.errors import TesseraError, ValidationFailed
 
@@ -23,10 +24,8 @@ if TYPE_CHECKING:
     from service.verification.remote import HttpClient
     from service.verification.trust import TrustRegistry
 
-trust_app = typer.Typer(
-    help="The trust registry: which providers this verifier recognizes.", no_args_is_help=True
-)
-status_app = typer.Typer(help="Bitstring status lists.", no_args_is_help=True)
+trust_app = command_app(help="The trust registry: which providers this verifier recognizes.")
+status_app = command_app(help="Bitstring status lists.")
 
 MAX_LIST_BYTES = 2 * 1024 * 1024
 
