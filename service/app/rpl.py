@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from service.app.issuing import IssueSetup, Transactions
-from service.app.pathways import Awarded, qualify
+from service.app.pathways import Awarded, qualify, qualify_holders
 from service.app.providers import keys_are_dev
 from service.app.status_lists import reserve_entries
 from service.app.wallet import WalletAward, link_awards
@@ -152,8 +152,19 @@ def decide(
     """Record the outcome per module, issue an RPL credential per recognized module signed by
     the assessors (two: a proof set), close the case and award what the learner completes.
 
+    The same decision sent again for a case it closed answers as the first time, and awards
+    what a first attempt left undone (its answer lost, or its process gone between storing
+    the credentials and the qualifications); a different one is a conflict.
+
     Returns (the case, the signed RPL credentials, qualifications awarded)."""
     validate("rpl-decision", data, what="decision")
+    replayed = _replayed(repositories, issuer_id, case_id, data)
+    if replayed is not None:
+        case, signed = replayed
+        awarded = qualify_holders(
+            repositories, setup, issuer_id=issuer_id, credentials=signed, actor=actor, now=now
+        )
+        return case, signed, awarded
     with repositories() as repo:
         issuer = repo.providers.issuer(issuer_id)
         case = _open(repo, issuer, case_id)
@@ -258,6 +269,32 @@ def decide(
         now=now,
     )
     return case, signed, awarded
+
+
+def _replayed(
+    repositories: Transactions, issuer_id: str, case_id: str, data: Mapping[str, Any]
+) -> tuple[RplCase, list[dict[str, Any]]] | None:
+    """The case and its RPL credentials as stored, if this very decision closed it."""
+    with repositories() as repo:
+        case = repo.rpl.case(issuer_id, case_id, lock=False)
+        record = case.record
+        stored = [
+            {k: v for k, v in o.items() if k != "credentialId"} for o in record.get("outcomes", [])
+        ]
+        same = (
+            stored == list(data["outcomes"])
+            and record.get("assessors") == list(data["assessorIds"])
+            and record.get("decidedOn") == data["decidedOn"]
+        )
+        if case.status != "decided" or not same:
+            return None
+        # The ids this service gave: {base_url}/credentials/{record id}.
+        ids = [
+            str(o["credentialId"]).rsplit("/", 1)[-1]
+            for o in record["outcomes"]
+            if o.get("credentialId")
+        ]
+        return case, [c.document for c in repo.credentials.credentials_by_ids(issuer_id, ids)]
 
 
 def _issued(

@@ -237,7 +237,7 @@ def test_every_step_is_audited_and_a_decided_case_is_closed(
         headers=provider.headers,
     )
     assert again.status_code == 409
-    assert decide(client, provider, case).status_code == 409
+    assert decide(client, provider, case, decidedOn="2026-03-03").status_code == 409
     shown = client.get(
         f"/issuers/{provider.slug}/rpl/cases/{case['id']}", headers=provider.headers
     ).json()
@@ -248,6 +248,45 @@ def test_every_step_is_audited_and_a_decided_case_is_closed(
     for action in ("rpl.assessor.add", "rpl.case.open", "rpl.evidence.add", "rpl.case.decide"):
         assert action in actions, action
     assert "Amina" not in str(audit) and "fillet" not in str(audit)
+
+
+def test_the_same_decision_again_answers_as_before_and_awards_what_a_dead_attempt_left(
+    client: Any, provider: Provider, case: dict[str, Any]
+) -> None:
+    """The first attempt stored the RPL credentials and closed the case, and its process died
+    before the qualification was awarded (injected: qualify never runs). Sending the decision
+    again gives the same credentials and the qualification; a different decision is a 409."""
+    import service.app.rpl as rpl
+
+    add_evidence(client, provider, case)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rpl, "qualify", lambda *args, **kwargs: [])
+        first = decide(client, provider, case)
+    assert first.status_code == 200 and first.json()["qualifications"] == []
+    issued = [c["id"] for c in first.json()["verifiableCredentials"]]
+    assert len(issued) == 2
+
+    retry = decide(client, provider, case)
+    assert retry.status_code == 200, retry.text
+    assert [c["id"] for c in retry.json()["verifiableCredentials"]] == issued
+    assert retry.json()["case"] == first.json()["case"]
+    [qualification] = retry.json()["qualifications"]
+
+    again = decide(client, provider, case)
+    assert again.status_code == 200 and again.json()["qualifications"] == []
+    listed = client.get(f"/issuers/{provider.slug}/qualifications", headers=provider.headers)
+    assert [q["id"] for q in listed.json()] == [qualification["qualificationId"]]
+    _, m2, m3 = case["modules"]
+    other = decide(
+        client,
+        provider,
+        case,
+        outcomes=[
+            {"moduleId": m2, "outcome": "recognized", "result": "Competent", "reason": "Shown"},
+            {"moduleId": m3, "outcome": "not-recognized", "reason": "Cutting not shown"},
+        ],
+    )
+    assert other.status_code == 409 and "reassess" in other.json()["detail"]
 
 
 def test_another_providers_assessor_cannot_sign(

@@ -117,8 +117,9 @@ def post_decision(
     """Records the outcome per module and closes the case. Each recognized module becomes an
     RPL credential signed by the named assessors (two: a Data Integrity proof set of two
     proofs), joins the learner's wallet and counts toward qualifications; any qualification
-    completed now is issued and listed. Checked against `schemas/rpl-decision.schema.json`.
-    Needs the `issue` scope."""
+    completed now is issued and listed. The same decision sent again answers as the first
+    time (and awards what a lost first attempt left undone); a different one is a 409.
+    Checked against `schemas/rpl-decision.schema.json`. Needs the `issue` scope."""
     caller.require("issue")
     with state.repository() as repo:
         issuer_id = issuer_for(repo, caller, issuer).id
