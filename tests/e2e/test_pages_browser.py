@@ -276,7 +276,7 @@ def test_verdicts_read_without_colour_and_revoked_is_not_suspended(
     def differing(a: Image.Image, b: Image.Image) -> float:
         """Share of pixels that differ by more than 40 levels in some channel."""
         difference = ImageChops.difference(a, b).convert("L").point(lambda v: 255 * (v > 40))
-        return sum(1 for v in difference.getdata() if v) / (a.width * a.height)
+        return sum(difference.histogram()[1:]) / (a.width * a.height)  # pixels not 0
 
     # The measure itself: the verdict colours alone, as flat swatches, do NOT survive.
     swatch: Callable[[str], Image.Image] = lambda colour: Image.new("RGB", (40, 40), colour)  # noqa: E731
