@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Provider
+from conftest import Provider, award_data
+from factories import module_data
 from sqlalchemy import text
-from status_support import bit, change, entry, issue_cohort, path_of
+from status_support import bit, change, entry, issue, issue_cohort, path_of, uuid_of
 
 from service.app.job_tasks import SWEEP, SWEEP_AFTER, task_runners
 from service.app.jobs import REPUBLISH_TASK
@@ -99,6 +100,61 @@ def test_revocations_are_served_at_once_and_one_job_publishes_the_batch(
     assert len(calls) <= 1  # the job signed once; reads served what it kept
     assert document["credentialSubject"]["statusPurpose"] == "revocation"
     assert lag_count(client) >= before + 2
+
+
+def test_a_qualification_revoked_on_review_queues_its_lists_republication(
+    client: Any, provider: Provider, module: dict[str, Any]
+) -> None:
+    """A provider's review that revokes a qualification changes its list like any revocation:
+    the first change since the list's last publication queues the republication (before,
+    only the workers' sweep did, SWEEP_AFTER later)."""
+    base = f"/issuers/{provider.slug}"
+    second = client.post(
+        f"{base}/modules", json=module_data(code="SAFE-100"), headers=provider.headers
+    ).json()
+    programme = {
+        "name": {"en": "Metal trades assistant"},
+        "defaultLanguage": "en",
+        "completion": {"rule": {"allOf": [module["id"], second["id"]]}},
+    }
+    assert client.post(f"{base}/programmes", json=programme, headers=provider.headers).is_success
+    issue(client, provider, module, learnerId="E-1")
+    last = client.post(
+        f"{base}/awards",
+        json={"moduleId": second["id"], **award_data(learnerId="E-1")},
+        headers=provider.headers,
+    ).json()
+    [qualification] = last["qualifications"]
+    assert change(client, provider, last["verifiableCredential"], "revoke").status_code == 200
+    stored = client.get(
+        f"{base}/credentials/{uuid_of({'id': qualification['credentialId']})}",
+        headers=provider.headers,
+    ).json()["verifiableCredential"]
+    url = entry(stored)["statusListCredential"]
+    client.get(path_of(url))  # a read publishes the list: no change is waiting now
+
+    queue = client.app.state.tessera.jobs
+    submitted: list[tuple[str, Any]] = []
+    real_submit = queue.submit
+
+    def held(task: str, arguments: Any, *, lock: str | None = None) -> None:
+        submitted.append((task, list(arguments)))
+
+    queue.submit = held
+    try:
+        reviewed = client.post(
+            f"{base}/qualifications/{qualification['qualificationId']}/review",
+            json={"decision": "revoke", "reason": "module obtained by fraud"},
+            headers=provider.headers,
+        )
+    finally:
+        queue.submit = real_submit
+    assert reviewed.status_code == 200, reviewed.text
+    # Qualification and transcript: each change of the one transaction may ask; the queue's
+    # lock (one waiting per list) keeps one.
+    republish = (REPUBLISH_TASK, [{"list_id": url.rsplit("/", 1)[1]}])
+    assert submitted and all(s == republish for s in submitted), submitted
+    assert bit(client, stored) is True
 
 
 @pytest.mark.postgres

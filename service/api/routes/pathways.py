@@ -105,6 +105,7 @@ def post_review(
             data=body,
             actor=caller.actor,
             now=state.now(),
+            queue=state.jobs,
         )
 
 

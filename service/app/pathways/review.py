@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from service.app.jobs import JobQueue
 from service.app.status_lists import change_status
 from service.credentials import validate
 from service.errors import ConflictError, NotFoundError
@@ -41,10 +42,12 @@ def review_qualification(
     data: Mapping[str, Any],
     actor: str,
     now: datetime,
+    queue: JobQueue | None = None,
 ) -> dict[str, Any]:
     """The provider decides on a flagged qualification (``schemas/qualification-review``):
-    ``keep`` lifts the flag, ``revoke`` revokes the qualification and its transcript. Either
-    way the decision and its reason stay on the record and in the audit log."""
+    ``keep`` lifts the flag, ``revoke`` revokes the qualification and its transcript (with a
+    ``queue``, their list's republication is queued as for any revocation). Either way the
+    decision and its reason stay on the record and in the audit log."""
     validate("qualification-review", data, what="review")
     row = repo.pathways.qualification(issuer.id, qualification_id)
     if row is None:
@@ -62,6 +65,7 @@ def review_qualification(
                 reason=f"qualification review: {reason}",
                 actor=actor,
                 now=now,
+                queue=queue,
             )
     verdict = "revoked" if decision == "revoke" else "kept"
     row = repo.pathways.record_review(
