@@ -230,18 +230,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, or :class:`PayloadTooLarge` as soon as it is over ``limit`` bytes
-    (declared or streamed): an oversized body is never read whole."""
+async def read_limited(request: Request, limit: int, advice: str | None = None) -> bytes:
+    """The request body, or :class:`PayloadTooLarge` (with ``advice``, what to send instead)
+    as soon as it is over ``limit`` bytes (declared or streamed): an oversized body is never
+    read whole."""
+    too_large = PayloadTooLarge(limit) if advice is None else PayloadTooLarge(limit, advice)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(limit)
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(limit)
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 

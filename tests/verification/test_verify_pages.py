@@ -392,6 +392,20 @@ def test_the_pages_are_rate_limited_too(client: Any, make_public: Any, award: An
     assert client.get("/verify").status_code == 200  # the empty form costs nothing
 
 
+def test_beside_the_pages_a_limit_is_answered_in_json(
+    client: Any, make_public: Any, award: Any
+) -> None:
+    """Only the verification pages answer a limit with their form: a wallet app presenting
+    credentials to a learner's wallet link (a JSON API) gets problem+json."""
+    vc = award()
+    make_public(PublicPolicy(rate_per_second=0.01, burst=1))
+    answers = [client.post("/wallet/no-such-link/credentials", json=vc) for _ in range(2)]
+    assert answers[0].status_code != 429
+    assert answers[1].status_code == 429
+    assert answers[1].headers["content-type"] == "application/problem+json"
+    assert answers[1].json()["type"].endswith("rate-limited")
+
+
 def test_a_plain_credential_names_its_issuer_by_id(
     client: Any, public: PublicEndpoint, canonicalizer: Any, vector_signer: Any
 ) -> None:

@@ -10,14 +10,20 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AppState, Caller, CallerDep, IdempotencyKey, StateDep, issuer_for
+from service.api.limits import read_limited
 from service.api.routes.jobs import job_json
 from service.app.cohort_jobs import create_cohort_job
 from service.app.issuing import Issued, issue_awards
 from service.app.jobs import MAX_JOB_ROWS, JobView
 from service.app.pathways import qualify_holders
 from service.app.vcapi_issuing import issue_vcapi
-from service.credentials.cohort import parse_cohort_csv
-from service.errors import ValidationFailed
+from service.credentials.cohort import (
+    MAX_CSV_BYTES,
+    MAX_JSON_BYTES,
+    TOO_LARGE_ADVICE,
+    parse_cohort_csv,
+)
+from service.errors import PayloadTooLarge, ValidationFailed
 
 router = APIRouter(tags=["issuing"])
 Json = Annotated[dict[str, Any], Body()]
@@ -83,12 +89,17 @@ def _qualify(
         result["qualifications"] = [a.to_json() for a in awarded]
 
 
+#: Room for a multipart upload's boundaries, part headers and moduleId field.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
 async def _batch_body(request: Request, module_id: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """(module id, award rows) from JSON, a raw CSV body, or a multipart CSV upload."""
+    """(module id, award rows) from JSON, a raw CSV body, or a multipart CSV upload; a body
+    over the cohort limits is refused (413) before it is read whole."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
-            body = json.loads(await request.body())
+            body = json.loads(await read_limited(request, MAX_JSON_BYTES, TOO_LARGE_ADVICE))
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
                 f"The body is not valid JSON: {exc.msg} (line {exc.lineno})."
@@ -98,12 +109,18 @@ async def _batch_body(request: Request, module_id: str | None) -> tuple[str, lis
         module_id = body.get("moduleId", module_id)
         awards = body["awards"]
     elif content_type in ("text/csv", "application/csv"):
-        awards = parse_cohort_csv(await request.body())
+        awards = parse_cohort_csv(await read_limited(request, MAX_CSV_BYTES, TOO_LARGE_ADVICE))
     elif content_type == "multipart/form-data":
+        # The file part is spooled to disk as it arrives, and read only when within the limit.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_CSV_BYTES + MULTIPART_OVERHEAD:
+            raise PayloadTooLarge(MAX_CSV_BYTES, TOO_LARGE_ADVICE)
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise ValidationFailed("Attach the cohort CSV as the form field 'file'.")
+        if upload.size is not None and upload.size > MAX_CSV_BYTES:
+            raise PayloadTooLarge(MAX_CSV_BYTES, TOO_LARGE_ADVICE)
         awards = parse_cohort_csv(await upload.read())
         field = form.get("moduleId")
         module_id = field if isinstance(field, str) else module_id

@@ -324,9 +324,11 @@ async def get_short_link(token: str, request: Request, public: PublicDep) -> Res
 
 
 def limit_page(request: Request, exc: TesseraError, status: int) -> Response | None:
-    """The form again, saying the request was too large (413), too frequent (429) or met a
-    busy verifier (503); None for the API paths, which answer problem+json."""
-    if request.url.path.startswith(("/credentials/", "/presentations/")):
+    """On the verification pages, the form again, saying the request was too large (413),
+    too frequent (429) or met a busy verifier (503); None elsewhere (the APIs, a provider's
+    upload), which answer problem+json."""
+    path = request.url.path
+    if path not in ("/", "/verify") and not path.startswith(("/verify/", "/v/")):
         return None
     key = {413: "too_large", 429: "rate_limited", 503: "busy"}[status]
     return _form_page(
