@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from cli.common import engine, fail, fetch_context, print_json
@@ -289,6 +290,9 @@ def _chunks(
 
 #: Seconds between two looks at a background job's progress.
 JOB_POLL_SECONDS = 1.0
+#: Seconds between two progress lines when stderr is not a terminal (a log, a pipe), where
+#: the bar is not drawn.
+JOB_REPORT_SECONDS = 10.0
 
 
 def _follow_job(job: dict[str, Any], *, headers: dict[str, str], progress: Progress) -> None:
@@ -298,11 +302,19 @@ def _follow_job(job: dict[str, Any], *, headers: dict[str, str], progress: Progr
     rows = int(job["progress"]["rows"])
     task = progress.add_task(f"issuing (job {job['id']})", total=rows)
     auth = {"Authorization": headers["Authorization"]}
+    plain = not progress.console.is_terminal
+    if plain:
+        typer.echo(f"queued as job {job['url']}: {rows:,} rows", err=True)
+    reported = time.monotonic()
     with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
         while True:
-            progress.update(task, completed=int(job["progress"]["issued"]))
+            issued = int(job["progress"]["issued"])
+            progress.update(task, completed=issued)
             if job["state"] in ("done", "failed"):
                 break
+            if plain and time.monotonic() - reported >= JOB_REPORT_SECONDS:
+                typer.echo(f"{issued:,} of {rows:,} rows issued", err=True)
+                reported = time.monotonic()
             time.sleep(JOB_POLL_SECONDS)
             try:
                 response = client.get(job["url"], headers=auth)
@@ -357,8 +369,13 @@ def awards_upload(
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": content_type}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
+    # The bar goes to stderr: stdout keeps the result alone, for scripts.
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn()
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=Console(stderr=True),
     ) as progress:
         upload = progress.add_task(f"uploading {file.name}", total=len(data))
         try:

@@ -286,7 +286,10 @@ def test_serve_and_upload_a_cohort_end_to_end(tmp_path: Path) -> None:
         ]  # fmt: skip
         done = run_tessera(env, *upload[:2], str(cohort), *upload[2:])
         assert done.returncode == 0, done.stderr + done.stdout
+        # Not a terminal: plain progress lines on stderr, and the result alone on stdout.
         assert "issued 150 credentials (job " in done.stdout
+        assert done.stdout.count("\n") == 1, done.stdout
+        assert "queued as job http" in done.stderr and ": 150 rows" in done.stderr
         assert credential_count(url, slug, token) == 150
 
         refused = run_tessera(env, *upload[:2], str(broken), *upload[2:])
