@@ -364,8 +364,14 @@ def awards_upload(
     job on the service, which this follows until it ends."""
     if not file.is_file():
         fail(f"{file}: no such file.")
+    from service.credentials.cohort import MAX_CSV_BYTES, MAX_JSON_BYTES, TOO_LARGE_ADVICE
+
+    is_json = file.suffix.lower() == ".json"
+    limit = MAX_JSON_BYTES if is_json else MAX_CSV_BYTES
+    if file.stat().st_size > limit:  # the service would refuse it (413) after the upload
+        fail(f"{file} is larger than {limit // (1024 * 1024)} MiB. {TOO_LARGE_ADVICE}")
     data = file.read_bytes()
-    content_type = "application/json" if file.suffix.lower() == ".json" else "text/csv"
+    content_type = "application/json" if is_json else "text/csv"
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": content_type}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key

@@ -480,3 +480,18 @@ def test_a_restart_after_kill_9_works_at_once(tmp_path: Path, servers: int) -> N
     while running(workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not running(workers), f"processes outlived tessera serve: {running(workers)}"
+
+
+def test_a_cohort_file_over_the_limit_is_refused_before_the_upload(tmp_path: Path) -> None:
+    from service.credentials.cohort import MAX_CSV_BYTES
+
+    huge = tmp_path / "cohort.csv"
+    with huge.open("wb") as file:  # sparse: no disk written
+        file.truncate(MAX_CSV_BYTES + 1)
+    refused = run_tessera(
+        service_env(tmp_path),
+        "awards", "upload", str(huge), "--issuer", "x", "--module", "y", "--api-key", "z",
+        "--url", "http://127.0.0.1:9",  # never contacted
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "larger than 128 MiB" in refused.stderr and "Split the cohort" in refused.stderr
