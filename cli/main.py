@@ -35,7 +35,7 @@ app = command_app(
             ),
             "issuers": ("cli.service_commands:issuers_app", "Training providers (issuers)."),
             "awards": (
-                "cli.service_commands:awards_app",
+                "cli.awards_commands:awards_app",
                 "Issue credentials through a running service.",
             ),
             "trust": (
