@@ -10,13 +10,38 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+)
+from rich.text import Text
 
 from cli.common import fail, print_json
 from cli.lazy import command_app
 from service.credentials.cohort import MAX_CSV_BYTES, MAX_JSON_BYTES, TOO_LARGE_ADVICE
 
 awards_app = command_app(help="Issue credentials through a running service.")
+
+
+class _AmountColumn(ProgressColumn):
+    """Bytes for the upload, rows for the job (a task added with ``rows=True``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes = DownloadColumn()
+
+    def render(self, task: Task) -> Text:
+        if task.fields.get("rows"):
+            return Text(
+                f"{task.completed:,.0f}/{task.total or 0:,.0f} rows", style="progress.download"
+            )
+        return self._bytes.render(task)
 
 
 def _chunks(
@@ -38,7 +63,7 @@ JOB_REPORT_SECONDS = 10.0
 def _follow_job(job: dict[str, Any], *, headers: dict[str, str], progress: Progress) -> None:
     """Poll a cohort job until it ends, with a bar of rows issued; exit 1 if it failed."""
     rows = int(job["progress"]["rows"])
-    task = progress.add_task(f"issuing (job {job['id']})", total=rows)
+    task = progress.add_task(f"issuing (job {job['id']})", total=rows, rows=True)
     auth = {"Authorization": headers["Authorization"]}
     plain = not progress.console.is_terminal
     if plain:
@@ -116,7 +141,7 @@ def awards_upload(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
+        _AmountColumn(),
         console=Console(stderr=True),
     ) as progress:
         upload = progress.add_task(f"uploading {file.name}", total=len(data))

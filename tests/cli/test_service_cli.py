@@ -290,6 +290,7 @@ def test_serve_and_upload_a_cohort_end_to_end(tmp_path: Path) -> None:
         assert "issued 150 credentials (job " in done.stdout
         assert done.stdout.count("\n") == 1, done.stdout
         assert "queued as job http" in done.stderr and ": 150 rows" in done.stderr
+        assert "150/150 rows" in done.stderr  # the job's bar counts rows, not kilobytes
         assert credential_count(url, slug, token) == 150
 
         refused = run_tessera(env, *upload[:2], str(broken), *upload[2:])
