@@ -233,11 +233,8 @@ class PayloadTooLarge(TesseraError):
     problem_type = TESSERA + "payload-too-large"
     title = "Request too large"
 
-    def __init__(
-        self,
-        limit: int,
-        advice: str = "A credential is a few kilobytes; send the credential alone.",
-    ) -> None:
+    def __init__(self, limit: int, advice: str | None = None) -> None:
+        advice = advice or "A credential is a few kilobytes; send the credential alone."
         super().__init__(f"The request is larger than {limit} bytes. {advice}")
         self.limit = limit
 

@@ -234,16 +234,15 @@ async def read_limited(request: Request, limit: int, advice: str | None = None) 
     """The request body, or :class:`PayloadTooLarge` (with ``advice``, what to send instead)
     as soon as it is over ``limit`` bytes (declared or streamed): an oversized body is never
     read whole."""
-    too_large = PayloadTooLarge(limit) if advice is None else PayloadTooLarge(limit, advice)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise PayloadTooLarge(limit, advice)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise PayloadTooLarge(limit, advice)
         chunks.append(chunk)
     return b"".join(chunks)
 

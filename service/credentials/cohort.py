@@ -42,11 +42,8 @@ def _key(header: str) -> str:
 
 
 def parse_cohort_csv(data: bytes) -> list[dict[str, Any]]:
-    """Rows of a cohort CSV (first line = headers) as award dicts, in file order."""
-    if len(data) > MAX_CSV_BYTES:
-        raise ValidationFailed(
-            f"The CSV file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB. {TOO_LARGE_ADVICE}"
-        )
+    """Rows of a cohort CSV (first line = headers) as award dicts, in file order. The caller
+    bounds ``data`` by :data:`MAX_CSV_BYTES` as it reads it (the route answers 413)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
